@@ -1,0 +1,41 @@
+/** The express application: routes, JSON parsing, request metrics and error mapping. */
+import express, { type Express } from 'express';
+import type { SearchBackend } from '../backends/search-backend.ts';
+import type { CatalogService } from '../catalog/catalog-service.ts';
+import type { Logger } from '../logging.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { SearchService } from '../retrieval/search-service.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { productRoutes } from './routes/products.ts';
+import { searchRoutes } from './routes/search.ts';
+
+export interface AppServices {
+  backend: SearchBackend;
+  catalog: CatalogService;
+  search: SearchService;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export function createApp(services: AppServices): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    const end = services.metrics.httpRequestDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      // Route templates, never raw paths: label values stay bounded.
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ route, status_code: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(express.json({ limit: '64mb', strict: false }));
+  app.use(operationRoutes(services.backend, services.metrics));
+  app.use(searchRoutes(services.search));
+  app.use(productRoutes(services.catalog));
+  app.use(notFoundHandler);
+  app.use(errorHandler(services.logger));
+  return app;
+}

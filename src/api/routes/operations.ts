@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import type { SearchBackend } from '../../backends/search-backend.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
+
+export function operationRoutes(backend: SearchBackend, metrics: Metrics): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const ready = await backend.isReady().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', backend: backend.kind });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  router.get('/', (_req, res) => {
+    res.json({
+      service: 'hybrid product search',
+      try: [
+        '/v1/search?q=cordless+drill',
+        '/v1/search?q=运动鞋',
+        '/v1/search?filter.brand=Bosch&sort=price_asc',
+      ],
+      docs: 'README.md',
+    });
+  });
+  return router;
+}

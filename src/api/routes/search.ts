@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import type { SearchService } from '../../retrieval/search-service.ts';
+import { StageTimer } from '../../retrieval/stage-timer.ts';
+import { parseSearchBody, parseSearchQuery } from '../search-params.ts';
+
+export function searchRoutes(search: SearchService): Router {
+  const router = Router();
+  router.get('/v1/search', async (req, res) => {
+    const timer = new StageTimer();
+    const request = await timer.time('parse', () => parseSearchQuery(req.query as Record<string, unknown>));
+    res.json(await search.search(request, timer));
+  });
+  router.post('/v1/search', async (req, res) => {
+    const timer = new StageTimer();
+    const request = await timer.time('parse', () => parseSearchBody(req.body));
+    res.json(await search.search(request, timer));
+  });
+  return router;
+}

@@ -1,0 +1,314 @@
+/**
+ * The embedded engine: SQLite (better-sqlite3) in one WAL file. The products table holds
+ * the documents, FTS5 the BM25 index, sqlite-vec the vectors. Every write touches all
+ * three in one transaction, so a crash never leaves them disagreeing.
+ */
+import path from 'node:path';
+import { attributesText, categoryPathText, type Product } from '../../catalog/product.ts';
+import { analyze, analyzeQuery } from '../../retrieval/analyzer.ts';
+import type { FacetRow } from '../../retrieval/facets.ts';
+import type { SortOrder } from '../../retrieval/search-request.ts';
+import type {
+  BrowseQuery,
+  BrowseResult,
+  IndexedProduct,
+  LexicalQuery,
+  ProductSummary,
+  RankedHit,
+  SearchBackend,
+  VectorQuery,
+} from '../search-backend.ts';
+import { migrateSchema, openDatabase, readMeta, type SqliteDatabase, writeMeta } from './database.ts';
+import { productFilterSql, vectorFilterSql } from './filter-sql.ts';
+import { LexicalSearcher } from './lexical-search.ts';
+import { StatementCache } from './statement-cache.ts';
+import { DEFAULT_VECTOR_INDEX_SETTINGS, VectorIndex, type VectorIndexSettings } from './vector-index.ts';
+
+export interface EmbeddedBackendOptions {
+  /** Directory of the store; the database is `<dataDir>/search.db`. */
+  dataDir: string;
+  embedder: { id: string; dimensions: number };
+  vectorIndex?: Partial<VectorIndexSettings>;
+}
+
+export class EmbedderMismatchError extends Error {
+  constructor(stored: string, configured: string) {
+    super(
+      `the index was built with embedder "${stored}" but the service is configured with "${configured}"; ` +
+        'rebuild the index with the configured embedder: npm run cli -- reindex',
+    );
+  }
+}
+
+interface SummaryRow {
+  id: string;
+  title: string;
+  brand: string | null;
+  category: string | null;
+  price: number | null;
+  in_stock: number | null;
+  rating: number | null;
+  review_count: number | null;
+  popularity: number | null;
+  created_at: string | null;
+}
+
+const BROWSE_ORDER: Record<SortOrder, string> = {
+  relevance: 'p.popularity DESC NULLS LAST, p.rating DESC NULLS LAST, p.rowid',
+  price_asc: 'p.price ASC NULLS LAST, p.rowid',
+  price_desc: 'p.price DESC NULLS LAST, p.rowid',
+  newest: 'p.created_at DESC NULLS LAST, p.rowid',
+};
+
+function toSummary(row: SummaryRow): ProductSummary {
+  const summary: ProductSummary = { id: row.id, title: row.title };
+  if (row.brand !== null) summary.brand = row.brand;
+  if (row.category !== null) summary.category = row.category.split(' > ');
+  if (row.price !== null) summary.price = row.price;
+  if (row.in_stock !== null) summary.in_stock = row.in_stock === 1;
+  if (row.rating !== null) summary.rating = row.rating;
+  if (row.review_count !== null) summary.review_count = row.review_count;
+  if (row.popularity !== null) summary.popularity = row.popularity;
+  if (row.created_at !== null) summary.created_at = row.created_at;
+  return summary;
+}
+
+function priceBucketSql(edges: readonly number[]): string {
+  if (edges.length === 0) return 'CASE WHEN p.price IS NULL THEN NULL ELSE 0 END';
+  const whens = edges.map((edge, i) => `WHEN p.price < ${Number(edge)} THEN ${i}`).join(' ');
+  return `CASE WHEN p.price IS NULL THEN NULL ${whens} ELSE ${edges.length} END`;
+}
+
+export class EmbeddedBackend implements SearchBackend {
+  readonly kind = 'embedded' as const;
+  private db: SqliteDatabase | undefined;
+  private lexical!: LexicalSearcher;
+  private vectors!: VectorIndex;
+  private statements!: StatementCache;
+  private productCount = 0;
+  private readonly settings: VectorIndexSettings;
+
+  constructor(private readonly options: EmbeddedBackendOptions) {
+    this.settings = { ...DEFAULT_VECTOR_INDEX_SETTINGS, ...options.vectorIndex };
+  }
+
+  get file(): string {
+    return path.join(this.options.dataDir, 'search.db');
+  }
+
+  async open(): Promise<void> {
+    const db = openDatabase(this.file);
+    try {
+      migrateSchema(db);
+      this.statements = new StatementCache(db);
+      this.productCount = this.statements.get('SELECT count(*) FROM products').pluck().get() as number;
+      const { id, dimensions } = this.options.embedder;
+      const storedId = readMeta(db, 'embedder_id');
+      if (storedId !== id) {
+        if (storedId !== undefined && this.productCount > 0) throw new EmbedderMismatchError(storedId, id);
+        db.exec('DROP TABLE IF EXISTS product_vectors; DROP TABLE IF EXISTS vector_centroids;');
+        writeMeta(db, 'embedder_id', id);
+        writeMeta(db, 'embedder_dimensions', String(dimensions));
+        writeMeta(db, 'vector_cells', '1');
+      }
+      this.vectors = new VectorIndex(db, dimensions, this.settings);
+      this.vectors.open();
+      this.lexical = new LexicalSearcher(db);
+      this.db = db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  async isReady(): Promise<boolean> {
+    return this.db?.open === true;
+  }
+
+  private get database(): SqliteDatabase {
+    if (!this.db) throw new Error('the embedded backend is not open');
+    return this.db;
+  }
+
+  async upsertProducts(items: readonly IndexedProduct[]): Promise<void> {
+    const db = this.database;
+    const findRowid = this.statements.get('SELECT rowid FROM products WHERE id = ?').pluck();
+    const insertProduct = this.statements.get(
+      `INSERT INTO products(id, doc, content_hash, title, brand, category, price, in_stock, rating, review_count,
+         popularity, created_at, updated_at)
+       VALUES (@id, @doc, @content_hash, @title, @brand, @category, @price, @in_stock, @rating, @review_count,
+         @popularity, @created_at, @updated_at)
+       ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, content_hash = excluded.content_hash, title = excluded.title,
+         brand = excluded.brand, category = excluded.category, price = excluded.price, in_stock = excluded.in_stock,
+         rating = excluded.rating, review_count = excluded.review_count, popularity = excluded.popularity,
+         created_at = excluded.created_at, updated_at = excluded.updated_at`,
+    );
+    const deleteText = this.statements.get('DELETE FROM products_fts WHERE rowid = ?');
+    const insertText = this.statements.get(
+      'INSERT INTO products_fts(rowid, title, brand, category, description, attributes) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const now = new Date().toISOString();
+    db.transaction(() => {
+      for (const { product, contentHash, vector } of items) {
+        const existing = findRowid.get(product.id) as number | undefined;
+        if (existing !== undefined) {
+          deleteText.run(existing);
+          this.vectors.delete(existing);
+        }
+        const info = insertProduct.run({
+          id: product.id,
+          doc: JSON.stringify(product),
+          content_hash: contentHash,
+          title: product.title,
+          brand: product.brand ?? null,
+          category: categoryPathText(product.category) ?? null,
+          price: product.price ?? null,
+          in_stock: product.in_stock === undefined ? null : product.in_stock ? 1 : 0,
+          rating: product.rating ?? null,
+          review_count: product.review_count ?? null,
+          popularity: product.popularity ?? null,
+          created_at: product.created_at ?? null,
+          updated_at: now,
+        });
+        const rowid = existing ?? Number(info.lastInsertRowid);
+        insertText.run(
+          rowid,
+          analyze(product.title).join(' '),
+          analyze(product.brand).join(' '),
+          analyze(categoryPathText(product.category)).join(' '),
+          analyze(product.description).join(' '),
+          analyze(attributesText(product.attributes)).join(' '),
+        );
+        this.vectors.insert(rowid, vector, product);
+        if (existing === undefined) this.productCount++;
+      }
+    })();
+  }
+
+  async contentHashes(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = this.statements
+      .get('SELECT id, content_hash FROM products WHERE id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(ids)) as [string, string][];
+    return new Map(rows);
+  }
+
+  async deleteProduct(id: string): Promise<boolean> {
+    const db = this.database;
+    const rowid = this.statements.get('SELECT rowid FROM products WHERE id = ?').pluck().get(id) as
+      | number
+      | undefined;
+    if (rowid === undefined) return false;
+    db.transaction(() => {
+      this.statements.get('DELETE FROM products_fts WHERE rowid = ?').run(rowid);
+      this.vectors.delete(rowid);
+      this.statements.get('DELETE FROM products WHERE rowid = ?').run(rowid);
+    })();
+    this.productCount--;
+    return true;
+  }
+
+  async getProducts(ids: readonly string[]): Promise<Map<string, Product>> {
+    const rows = this.statements
+      .get('SELECT id, doc FROM products WHERE id IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(ids)) as [string, string][];
+    return new Map(rows.map(([id, doc]) => [id, JSON.parse(doc) as Product]));
+  }
+
+  async getSummaries(ids: readonly string[]): Promise<Map<string, ProductSummary>> {
+    const rows = this.statements
+      .get(
+        `SELECT id, title, brand, category, price, in_stock, rating, review_count, popularity, created_at
+         FROM products WHERE id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(ids)) as SummaryRow[];
+    return new Map(rows.map((row) => [row.id, toSummary(row)]));
+  }
+
+  async countProducts(): Promise<number> {
+    return this.productCount;
+  }
+
+  async lexicalSearch(query: LexicalQuery): Promise<RankedHit[]> {
+    const terms = analyzeQuery(query.text);
+    if (terms.length === 0) return [];
+    return this.lexical.search(terms, query.fieldWeights, productFilterSql(query.filters), query.limit);
+  }
+
+  async vectorSearch(query: VectorQuery): Promise<RankedHit[]> {
+    const filter = vectorFilterSql(query.filters);
+    const residual = filter.residualCategories
+      ? productFilterSql({ category: filter.residualCategories })
+      : undefined;
+    // Over-fetch when some filtering happens after the kNN, so the page still fills.
+    const hits = this.vectors.search(query.vector, filter, residual ? query.limit * 4 : query.limit);
+    if (hits.length === 0) return [];
+    const rows = this.statements
+      .get(
+        `SELECT p.rowid, p.id FROM products p WHERE p.rowid IN (SELECT value FROM json_each(?))${residual?.sql ?? ''}`,
+      )
+      .raw()
+      .all(JSON.stringify(hits.map((h) => h.rowid)), ...(residual?.params ?? [])) as [number, string][];
+    const idOf = new Map(rows);
+    const ranked: RankedHit[] = [];
+    for (const hit of hits) {
+      const id = idOf.get(hit.rowid);
+      if (id !== undefined) ranked.push({ id, score: hit.similarity });
+      if (ranked.length === query.limit) break;
+    }
+    return ranked;
+  }
+
+  async browse(query: BrowseQuery): Promise<BrowseResult> {
+    const filter = productFilterSql(query.filters);
+    const ids = this.statements
+      .get(
+        `SELECT p.id FROM products p WHERE 1 = 1${filter.sql} ORDER BY ${BROWSE_ORDER[query.sort]} LIMIT ? OFFSET ?`,
+      )
+      .pluck()
+      .all(...filter.params, query.limit, query.offset) as string[];
+    const facetRows = this.statements
+      .get(
+        `SELECT p.brand AS brand, p.category AS category, ${priceBucketSql(query.priceEdges)} AS priceBucket,
+           count(*) AS count
+         FROM products p WHERE 1 = 1${filter.sql} GROUP BY 1, 2, 3`,
+      )
+      .all(...filter.params) as FacetRow[];
+    const total = facetRows.reduce((sum, row) => sum + row.count, 0);
+    return { ids, total, facetRows };
+  }
+
+  /** Re-cluster the vector index when the catalog outgrew (or shrank below) its cell layout. */
+  async optimize(): Promise<{ rebuilt: boolean; cells: number }> {
+    if (!this.vectors.needsRebuild(this.productCount))
+      return { rebuilt: false, cells: this.vectors.cellCount };
+    const rows = this.statements
+      .get('SELECT rowid, brand, category, price, in_stock FROM products')
+      .all() as {
+      rowid: number;
+      brand: string | null;
+      category: string | null;
+      price: number | null;
+      in_stock: number | null;
+    }[];
+    const metadata = new Map(
+      rows.map((r) => [
+        r.rowid,
+        {
+          ...(r.brand !== null && { brand: r.brand }),
+          ...(r.category !== null && { category: r.category.split(' > ') }),
+          ...(r.price !== null && { price: r.price }),
+          ...(r.in_stock !== null && { in_stock: r.in_stock === 1 }),
+        },
+      ]),
+    );
+    const { cells } = this.vectors.rebuild(metadata);
+    return { rebuilt: true, cells };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The SearchBackend port: everything the service needs from a search engine. The
+ * embedded SQLite engine and Elasticsearch both implement it and both pass the shared
+ * conformance suite in test/conformance.
+ */
+import type { Product } from '../catalog/product.ts';
+import type { FacetRows } from '../retrieval/facets.ts';
+import type { SearchFilters, SortOrder } from '../retrieval/search-request.ts';
+
+export interface IndexedProduct {
+  product: Product;
+  contentHash: string;
+  vector: Float32Array;
+}
+
+/** One retrieval leg's result, best first. */
+export interface RankedHit {
+  id: string;
+  /** Leg-specific score: BM25 (higher is better) or cosine similarity. */
+  score: number;
+}
+
+/** The fields that facets, sorting and ranking features need, without the heavy text. */
+export interface ProductSummary {
+  id: string;
+  title: string;
+  brand?: string;
+  category?: string[];
+  price?: number;
+  in_stock?: boolean;
+  rating?: number;
+  review_count?: number;
+  popularity?: number;
+  created_at?: string;
+}
+
+export interface FieldWeights {
+  title: number;
+  brand: number;
+  category: number;
+  description: number;
+  attributes: number;
+}
+
+export interface LexicalQuery {
+  text: string;
+  filters: SearchFilters;
+  limit: number;
+  fieldWeights: FieldWeights;
+}
+
+export interface VectorQuery {
+  vector: Float32Array;
+  filters: SearchFilters;
+  limit: number;
+}
+
+export interface BrowseQuery {
+  filters: SearchFilters;
+  sort: SortOrder;
+  offset: number;
+  limit: number;
+  /** Price facet bucket edges, ascending. */
+  priceEdges: readonly number[];
+}
+
+export interface BrowseResult {
+  ids: string[];
+  total: number;
+  /** Facet counts over every product that passes the filters. */
+  facetRows: FacetRows;
+}
+
+export interface SearchBackend {
+  readonly kind: 'embedded' | 'elasticsearch';
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** True when the backend can answer searches right now. */
+  isReady(): Promise<boolean>;
+  upsertProducts(items: readonly IndexedProduct[]): Promise<void>;
+  /** Content hashes of the stored products among `ids`, to skip unchanged upserts. */
+  contentHashes(ids: readonly string[]): Promise<Map<string, string>>;
+  deleteProduct(id: string): Promise<boolean>;
+  getProducts(ids: readonly string[]): Promise<Map<string, Product>>;
+  getSummaries(ids: readonly string[]): Promise<Map<string, ProductSummary>>;
+  countProducts(): Promise<number>;
+  lexicalSearch(query: LexicalQuery): Promise<RankedHit[]>;
+  vectorSearch(query: VectorQuery): Promise<RankedHit[]>;
+  browse(query: BrowseQuery): Promise<BrowseResult>;
+  /** Bring derived index structures up to date (e.g. vector cells after the catalog grew). */
+  optimize(): Promise<{ rebuilt: boolean }>;
+}

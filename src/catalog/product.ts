@@ -1,0 +1,126 @@
+/**
+ * The product record: what a shop sends and what the search index stores. Only `id` and
+ * `title` are required because real catalogs are often that thin.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+const CATEGORY_SEPARATOR = '>';
+
+const attributeValue = z.union([
+  z.string().max(1000),
+  z.number(),
+  z.boolean(),
+  z.array(z.string().max(1000)).max(100),
+]);
+
+/** A category path: `"Tools > Power Tools > Drills"` or `["Tools", "Power Tools", "Drills"]`. */
+const categoryPath = z
+  .union([z.string().max(1000), z.array(z.string().max(200)).max(10)])
+  .transform((value) => (typeof value === 'string' ? value.split(CATEGORY_SEPARATOR) : value))
+  .transform((segments) => segments.map((s) => s.trim()).filter((s) => s.length > 0))
+  .pipe(
+    z.array(z.string()).min(1, 'category path has no segments').max(10, 'category path is deeper than 10'),
+  );
+
+export const productSchema = z.strictObject({
+  id: z
+    .union([z.string(), z.number().int().nonnegative()])
+    .transform(String)
+    .pipe(z.string().trim().min(1, 'id must not be empty').max(256)),
+  title: z.string().trim().min(1, 'title must not be empty').max(1000),
+  description: z.string().max(50_000).optional(),
+  brand: z.string().trim().min(1).max(200).optional(),
+  category: categoryPath.optional(),
+  price: z.number().finite().nonnegative().optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code such as USD')
+    .optional(),
+  in_stock: z.boolean().optional(),
+  rating: z.number().min(0).max(5).optional(),
+  review_count: z.number().int().nonnegative().optional(),
+  popularity: z.number().finite().nonnegative().optional(),
+  created_at: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  attributes: z.record(z.string().min(1).max(100), attributeValue).optional(),
+  image_url: z.url().max(2000).optional(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a BCP 47 tag such as en or zh-CN')
+    .optional(),
+});
+
+export type Product = z.output<typeof productSchema>;
+export type ProductInput = z.input<typeof productSchema>;
+
+export interface FieldError {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export type ProductValidation = { ok: true; product: Product } | { ok: false; errors: FieldError[] };
+
+/** JSON `null` means "not given": catalogs exported from databases are full of them. */
+function dropNulls(record: unknown): unknown {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return record;
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== null));
+}
+
+export function validateProduct(record: unknown): ProductValidation {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    return {
+      ok: false,
+      errors: [{ path: '', code: 'invalid_type', message: 'a product must be a JSON object' }],
+    };
+  }
+  const parsed = productSchema.safeParse(dropNulls(record));
+  if (parsed.success) return { ok: true, product: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({
+      path:
+        issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : ''),
+      code: issue.code,
+      message: issue.message,
+    })),
+  };
+}
+
+export function categoryPathText(category: readonly string[] | undefined): string | undefined {
+  return category?.join(' > ');
+}
+
+/** Every ancestor of a category path, root first: `A`, `A > B`, `A > B > C`. */
+export function categoryPrefixes(category: readonly string[] | undefined): string[] {
+  if (!category) return [];
+  return category.map((_, i) => category.slice(0, i + 1).join(' > '));
+}
+
+export function attributesText(attributes: Product['attributes']): string {
+  if (!attributes) return '';
+  return Object.entries(attributes)
+    .map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(' ') : String(value)}`)
+    .join(' ');
+}
+
+/** The text an embedder sees for a product (title first: it carries the most signal). */
+export function productEmbeddingText(product: Product): string {
+  return [product.title, product.brand, categoryPathText(product.category)].filter(Boolean).join(' | ');
+}
+
+/** Stable hash of the normalized record: an unchanged upsert is detected and skipped. */
+export function productContentHash(product: Product): string {
+  return createHash('sha256').update(stableStringify(product)).digest('base64url').slice(0, 22);
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

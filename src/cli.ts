@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import { SingleBar } from 'cli-progress';
+/**
+ * One program, several commands: `serve` runs the HTTP service, `ingest` loads a catalog
+ * file. Both read the same configuration (PORT, DATA_DIR, ... from the environment).
+ *   npm run cli -- ingest products.csv --rename product_uid=id
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/record-files.ts';
+import { loadConfig } from './config.ts';
+import { createRuntime, loadDemoCatalogIfEmpty } from './runtime.ts';
+
+function parseRename(value: string, previous: Map<string, string>): Map<string, string> {
+  for (const pair of value.split(',')) {
+    const [from, to] = pair.split('=').map((s) => s.trim());
+    if (!from || !to) throw new InvalidArgumentError(`expected source=field pairs, got "${pair}"`);
+    previous.set(from, to);
+  }
+  return previous;
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const runtime = await createRuntime(config);
+  await loadDemoCatalogIfEmpty(runtime);
+  const optimized = await runtime.backend.optimize();
+  if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+  runtime.mappings.watch();
+  const server: Server = runtime.createApp().listen(config.port, config.host, () => {
+    runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
+  });
+  const shutdown = (signal: string) => {
+    runtime.logger.info({ signal }, 'shutting down');
+    server.close(() => {
+      void runtime.close().then(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+interface IngestOptions {
+  format?: RecordFormat;
+  rename: Map<string, string>;
+  batchSize: number;
+  progress: boolean;
+}
+
+async function ingest(file: string, options: IngestOptions): Promise<void> {
+  const config = loadConfig();
+  const runtime = await createRuntime(config);
+  const size = fs.statSync(file).size;
+  const bar = new SingleBar({
+    format: 'ingest [{bar}] {percentage}% | {products} products | {rate}/s | {eta_formatted} left',
+    hideCursor: true,
+    noTTYOutput: false,
+  });
+  if (options.progress) bar.start(size, 0, { products: 0, rate: 0 });
+  const started = performance.now();
+  const totals = { received: 0, accepted: 0, rejected: 0, created: 0, updated: 0, unchanged: 0 };
+  const errors: unknown[] = [];
+  try {
+    for await (const batch of readRecordBatches(file, {
+      ...(options.format && { format: options.format }),
+      rename: options.rename,
+      batchSize: options.batchSize,
+      onBytes: (bytes) => options.progress && bar.update(bytes),
+    })) {
+      const report = await runtime.catalog.ingest(batch, totals.received);
+      for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += report[key];
+      errors.push(...report.errors);
+      const rate = Math.round(totals.received / ((performance.now() - started) / 1000));
+      if (options.progress) bar.update({ products: totals.received, rate });
+    }
+  } finally {
+    if (options.progress) bar.stop();
+  }
+  const optimized = await runtime.backend.optimize();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    JSON.stringify(
+      {
+        ...totals,
+        seconds: Math.round(seconds * 10) / 10,
+        products_per_second: Math.round(totals.received / seconds),
+        vector_index: optimized,
+        errors: errors.slice(0, 20),
+      },
+      null,
+      2,
+    ),
+  );
+  if (errors.length > 20) console.log(`... and ${errors.length - 20} more rejected records`);
+  await runtime.close();
+  if (totals.rejected > 0) process.exitCode = 2;
+}
+
+const program = new Command()
+  .name('hybrid-search')
+  .description('Hybrid product search: BM25 + vectors + learning to rank')
+  .showHelpAfterError();
+
+program.command('serve').description('run the HTTP service').action(serve);
+
+program
+  .command('ingest')
+  .description('load products from a CSV, JSON or NDJSON file (upserts by id)')
+  .argument('<file>', 'catalog file')
+  .addOption(
+    new Option('--format <format>', 'file format (default: from the extension)').choices(RECORD_FORMATS),
+  )
+  .option('--rename <pairs>', 'rename source fields, e.g. product_uid=id,name=title', parseRename, new Map())
+  .option('--batch-size <n>', 'records per write batch', (v) => Number.parseInt(v, 10), 1000)
+  .option('--no-progress', 'no progress bar')
+  .action(ingest);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,34 @@
+/**
+ * The Embedder port: text in, unit-length vectors out. Queries and passages are embedded
+ * separately because some models (e5) expect different prefixes for each.
+ */
+export type EmbedKind = 'query' | 'passage';
+
+export interface Embedder {
+  /** Identifies model and settings; stored with the index so a mismatch is detected. */
+  readonly id: string;
+  readonly dimensions: number;
+  embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array[]>;
+}
+
+export function l2Normalize(vector: Float32Array): Float32Array {
+  let norm = 0;
+  for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!;
+  if (norm > 0) {
+    const inv = 1 / Math.sqrt(norm);
+    for (let i = 0; i < vector.length; i++) vector[i]! *= inv;
+  }
+  return vector;
+}
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  const n = a.length - (a.length % 2);
+  for (let i = 0; i < n; i += 2) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+  }
+  if (n < a.length) s0 += a[n]! * b[n]!;
+  return s0 + s1;
+}

@@ -1,0 +1,209 @@
+/**
+ * The search path as explicit stages, each timed:
+ *   embed query -> retrieve (bm25 | knn) -> fuse -> facets -> sort -> fetch
+ * A query without text (filters only) is a browse: the backend filters, sorts and counts
+ * facets over the whole filtered catalog.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProductSummary, RankedHit, SearchBackend } from '../backends/search-backend.ts';
+import type { Product } from '../catalog/product.ts';
+import type { Embedder } from '../embeddings/embedder.ts';
+import type { Mappings } from '../merchandising/mappings-store.ts';
+import { type FacetCounts, type FacetRow, foldFacetRows, priceBucketIndex } from './facets.ts';
+import { type FusedCandidate, fuse, type LegPosition } from './fusion.ts';
+import type { FusionMethod, SearchRequest, SortOrder } from './search-request.ts';
+import { StageTimer } from './stage-timer.ts';
+
+export interface HitExplanation {
+  bm25: LegPosition | null;
+  knn: LegPosition | null;
+  fused: { method: FusionMethod; score: number; rank: number };
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  product: Product;
+  explain?: HitExplanation;
+}
+
+export interface SearchResponse {
+  query_id: string;
+  q: string;
+  mode: 'hybrid' | 'browse';
+  total: number;
+  page: number;
+  size: number;
+  sort: SortOrder;
+  hits: SearchHit[];
+  facets: FacetCounts;
+  took: { total_ms: number; stages: Record<string, number> };
+}
+
+type Compare = (a: ProductSummary | undefined, b: ProductSummary | undefined) => number;
+
+function nullsLast<T extends string | number>(
+  pick: (s: ProductSummary) => T | undefined,
+  direction: 1 | -1,
+): Compare {
+  return (a, b) => {
+    const x = a ? pick(a) : undefined;
+    const y = b ? pick(b) : undefined;
+    if (x === undefined) return y === undefined ? 0 : 1;
+    if (y === undefined) return -1;
+    return x < y ? -direction : x > y ? direction : 0;
+  };
+}
+
+const SORT_COMPARATORS: Record<Exclude<SortOrder, 'relevance'>, Compare> = {
+  price_asc: nullsLast((s) => s.price, 1),
+  price_desc: nullsLast((s) => s.price, -1),
+  newest: nullsLast((s) => s.created_at, -1),
+};
+
+export class SearchService {
+  constructor(
+    private readonly backend: SearchBackend,
+    private readonly embedder: Embedder,
+    private readonly mappings: () => Mappings,
+  ) {}
+
+  async search(request: SearchRequest, timer = new StageTimer()): Promise<SearchResponse> {
+    return request.q.trim() ? this.hybrid(request, timer) : this.browse(request, timer);
+  }
+
+  private async hybrid(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {
+    const { boosts, search: settings } = this.mappings();
+    const window = Math.max(settings.retrieval.window, request.page * request.size);
+    const [vector] = await timer.time('embed', () => this.embedder.embed([request.q], 'query'));
+    // Sequential on purpose: the embedded legs are synchronous CPU work, so running them
+    // "concurrently" gains nothing and would charge one leg's time to the other's stage.
+    const bm25 = await timer.time('bm25', () =>
+      this.backend.lexicalSearch({
+        text: request.q,
+        filters: request.filters,
+        limit: window,
+        fieldWeights: boosts.fields,
+      }),
+    );
+    const knn = await timer.time('knn', async () => {
+      const hits = await this.backend.vectorSearch({
+        vector: vector!,
+        filters: request.filters,
+        limit: window,
+      });
+      return hits.filter((h: RankedHit) => h.score >= settings.retrieval.knn_min_similarity);
+    });
+    const method = request.fusion ?? settings.fusion.method;
+    const fused = await timer.time('fuse', () =>
+      fuse(method, { bm25, knn }, { rrfK: settings.fusion.rrf_k, weights: settings.fusion.weights }),
+    );
+
+    const needSummaries = request.facets.length > 0 || request.sort !== 'relevance';
+    const summaries = needSummaries
+      ? await timer.time('summaries', () => this.backend.getSummaries(fused.map((c) => c.id)))
+      : new Map<string, ProductSummary>();
+    const facets = await timer.time('facets', () =>
+      foldFacetRows(
+        fused.map((c) => summaryFacetRow(summaries.get(c.id), settings.facets.price_edges)),
+        {
+          fields: request.facets,
+          priceEdges: settings.facets.price_edges,
+          categoryFilter: request.filters.category,
+          maxValues: settings.facets.max_values,
+        },
+      ),
+    );
+    const ordered = await timer.time('sort', () => sortCandidates(fused, request.sort, summaries));
+    const offset = (request.page - 1) * request.size;
+    const pageCandidates = ordered.slice(offset, offset + request.size);
+    const products = await timer.time('fetch', () =>
+      this.backend.getProducts(pageCandidates.map((c) => c.id)),
+    );
+    const rankOf = new Map(fused.map((c, i) => [c.id, i + 1]));
+    const hits: SearchHit[] = [];
+    for (const candidate of pageCandidates) {
+      const product = products.get(candidate.id);
+      if (!product) continue; // deleted between retrieval and fetch
+      const hit: SearchHit = { id: candidate.id, score: candidate.score, product };
+      if (request.explain) {
+        hit.explain = {
+          bm25: candidate.bm25 ?? null,
+          knn: candidate.knn ?? null,
+          fused: { method, score: candidate.score, rank: rankOf.get(candidate.id)! },
+        };
+      }
+      hits.push(hit);
+    }
+    return this.respond(request, 'hybrid', fused.length, hits, facets, timer);
+  }
+
+  private async browse(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {
+    const { search: settings } = this.mappings();
+    const result = await timer.time('browse', () =>
+      this.backend.browse({
+        filters: request.filters,
+        sort: request.sort,
+        offset: (request.page - 1) * request.size,
+        limit: request.size,
+        priceEdges: settings.facets.price_edges,
+      }),
+    );
+    const facets = await timer.time('facets', () =>
+      foldFacetRows(result.facetRows, {
+        fields: request.facets,
+        priceEdges: settings.facets.price_edges,
+        categoryFilter: request.filters.category,
+        maxValues: settings.facets.max_values,
+      }),
+    );
+    const products = await timer.time('fetch', () => this.backend.getProducts(result.ids));
+    const hits = result.ids.flatMap((id) => {
+      const product = products.get(id);
+      return product ? [{ id, score: 0, product }] : [];
+    });
+    return this.respond(request, 'browse', result.total, hits, facets, timer);
+  }
+
+  private respond(
+    request: SearchRequest,
+    mode: SearchResponse['mode'],
+    total: number,
+    hits: SearchHit[],
+    facets: FacetCounts,
+    timer: StageTimer,
+  ): SearchResponse {
+    return {
+      query_id: randomUUID(),
+      q: request.q,
+      mode,
+      total,
+      page: request.page,
+      size: request.size,
+      sort: request.sort,
+      hits,
+      facets,
+      took: { total_ms: timer.totalMs, stages: timer.stages },
+    };
+  }
+}
+
+function summaryFacetRow(summary: ProductSummary | undefined, priceEdges: readonly number[]): FacetRow {
+  return {
+    brand: summary?.brand ?? null,
+    category: summary?.category?.join(' > ') ?? null,
+    priceBucket: priceBucketIndex(summary?.price, priceEdges),
+    count: 1,
+  };
+}
+
+function sortCandidates(
+  fused: FusedCandidate[],
+  sort: SortOrder,
+  summaries: ReadonlyMap<string, ProductSummary>,
+): FusedCandidate[] {
+  if (sort === 'relevance') return fused;
+  const compare = SORT_COMPARATORS[sort];
+  // Array.prototype.sort is stable: equal keys keep their relevance order.
+  return [...fused].sort((a, b) => compare(summaries.get(a.id), summaries.get(b.id)));
+}

@@ -1,0 +1,33 @@
+/** `mappings/search.yaml`: retrieval window, fusion and facet settings. */
+import { z } from 'zod';
+import { FUSION_METHODS } from './search-request.ts';
+
+export const searchSettingsSchema = z.strictObject({
+  retrieval: z.strictObject({
+    /** Candidates each leg (BM25, kNN) contributes before fusion. */
+    window: z.number().int().min(10).max(1000),
+    /** kNN hits below this cosine similarity are dropped (0 keeps all). */
+    knn_min_similarity: z.number().min(-1).max(1),
+  }),
+  fusion: z.strictObject({
+    method: z.enum(FUSION_METHODS),
+    rrf_k: z.number().positive().max(10_000),
+    weights: z.strictObject({ bm25: z.number().min(0).max(10), knn: z.number().min(0).max(10) }),
+  }),
+  facets: z.strictObject({
+    price_edges: z
+      .array(z.number().nonnegative())
+      .max(20)
+      .refine(
+        (edges) => edges.every((e, i) => i === 0 || e > edges[i - 1]!),
+        'price_edges must be strictly ascending',
+      ),
+    max_values: z.number().int().min(1).max(1000),
+  }),
+  vector_index: z.strictObject({
+    cell_size: z.number().int().min(16).max(100_000),
+    probes: z.number().int().min(1).max(10_000),
+  }),
+});
+
+export type SearchSettings = z.output<typeof searchSettingsSchema>;

@@ -1,0 +1,83 @@
+/**
+ * The composition root: builds the backend, embedder, mappings and services from the
+ * configuration. The HTTP server and every CLI command start from here, so they share
+ * one way of wiring the service.
+ */
+import { createApp } from './api/app.ts';
+import { EmbeddedBackend } from './backends/embedded/embedded-backend.ts';
+import type { SearchBackend } from './backends/search-backend.ts';
+import { CatalogService } from './catalog/catalog-service.ts';
+import { generateDemoCatalog } from './catalog/demo-catalog.ts';
+import type { Config } from './config.ts';
+import { createEmbedder } from './embeddings/create-embedder.ts';
+import type { Embedder } from './embeddings/embedder.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { MappingsStore } from './merchandising/mappings-store.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { SearchService } from './retrieval/search-service.ts';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  mappings: MappingsStore;
+  embedder: Embedder;
+  backend: SearchBackend;
+  catalog: CatalogService;
+  search: SearchService;
+  metrics: Metrics;
+  createApp(): ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: Logger;
+  embedder?: Embedder;
+}
+
+function createBackend(config: Config, embedder: Embedder, mappings: MappingsStore): SearchBackend {
+  const vectorIndex = mappings.current.search.vector_index;
+  return new EmbeddedBackend({
+    dataDir: config.dataDir,
+    embedder,
+    vectorIndex: { cellSize: vectorIndex.cell_size, probes: vectorIndex.probes },
+  });
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const mappings = new MappingsStore(config.mappingsDir, logger);
+  const embedder = options.embedder ?? createEmbedder(config);
+  const backend = createBackend(config, embedder, mappings);
+  await backend.open();
+  logger.info(
+    { backend: backend.kind, embedder: embedder.id, dataDir: config.dataDir },
+    'search backend open',
+  );
+  const catalog = new CatalogService(backend, embedder);
+  const search = new SearchService(backend, embedder, () => mappings.current);
+  const metrics = new Metrics();
+  const runtime: Runtime = {
+    config,
+    logger,
+    mappings,
+    embedder,
+    backend,
+    catalog,
+    search,
+    metrics,
+    createApp: () => createApp({ backend, catalog, search, metrics, logger }),
+    close: async () => {
+      mappings.close();
+      await backend.close();
+    },
+  };
+  return runtime;
+}
+
+/** First start: an empty store gets the demo catalog so the first search shows results. */
+export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> {
+  if (runtime.config.demoCatalog === 'off' || (await runtime.backend.countProducts()) > 0) return 0;
+  const report = await runtime.catalog.ingest(generateDemoCatalog());
+  runtime.logger.info({ products: report.accepted }, 'demo catalog loaded');
+  return report.accepted;
+}

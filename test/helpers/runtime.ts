@@ -1,0 +1,24 @@
+/** A real runtime on a temporary data directory, with the project's own mappings. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logging.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
+
+export function temporaryDirectory(prefix = 'hybrid-search-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function createTestRuntime(
+  env: Record<string, string> = {},
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const config = loadConfig({
+    DATA_DIR: env.DATA_DIR ?? temporaryDirectory(),
+    LOG_LEVEL: 'silent',
+    DEMO_CATALOG: 'off',
+    ...env,
+  });
+  return createRuntime(config, { logger: createLogger('silent'), ...options });
+}
