@@ -8,6 +8,7 @@ import { SingleBar } from 'cli-progress';
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { BackendUnavailableError } from './backends/search-backend.ts';
 import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/record-files.ts';
 import { loadConfig } from './config.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from './runtime.ts';
@@ -24,9 +25,19 @@ function parseRename(value: string, previous: Map<string, string>): Map<string, 
 async function serve(): Promise<void> {
   const config = loadConfig();
   const runtime = await createRuntime(config);
-  await loadDemoCatalogIfEmpty(runtime);
-  const optimized = await runtime.backend.optimize();
-  if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+  try {
+    await loadDemoCatalogIfEmpty(runtime);
+    const optimized = await runtime.backend.optimize();
+    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+  } catch (error) {
+    // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
+    // until it returns. Anything else is.
+    if (!(error instanceof BackendUnavailableError)) throw error;
+    runtime.logger.warn(
+      { err: error },
+      'search backend unavailable at start-up; serving 503 until it returns',
+    );
+  }
   runtime.mappings.watch();
   const server: Server = runtime.createApp().listen(config.port, config.host, () => {
     runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
