@@ -8,9 +8,13 @@ import { SingleBar } from 'cli-progress';
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { IndexSetupError } from './backends/elasticsearch/index-lifecycle.ts';
+import { MappingConflictError } from './backends/elasticsearch/mapping-conflicts.ts';
+import { EmbedderMismatchError } from './backends/embedded/embedded-backend.ts';
 import { BackendUnavailableError } from './backends/search-backend.ts';
 import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/record-files.ts';
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { ConfigFileError } from './merchandising/yaml-config.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from './runtime.ts';
 
 function parseRename(value: string, previous: Map<string, string>): Map<string, string> {
@@ -128,4 +132,19 @@ program
   .option('--no-progress', 'no progress bar')
   .action(ingest);
 
-await program.parseAsync(process.argv);
+/** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
+const STARTUP_PROBLEMS = [
+  ConfigError,
+  ConfigFileError,
+  MappingConflictError,
+  IndexSetupError,
+  EmbedderMismatchError,
+];
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!STARTUP_PROBLEMS.some((problem) => error instanceof problem)) throw error;
+  console.error(`hybrid-search: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
