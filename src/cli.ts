@@ -8,8 +8,13 @@ import { SingleBar } from 'cli-progress';
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { IndexSetupError } from './backends/elasticsearch/index-lifecycle.ts';
+import { MappingConflictError } from './backends/elasticsearch/mapping-conflicts.ts';
+import { EmbedderMismatchError } from './backends/embedded/embedded-backend.ts';
+import { BackendUnavailableError } from './backends/search-backend.ts';
 import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/record-files.ts';
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { ConfigFileError } from './merchandising/yaml-config.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from './runtime.ts';
 
 function parseRename(value: string, previous: Map<string, string>): Map<string, string> {
@@ -24,9 +29,19 @@ function parseRename(value: string, previous: Map<string, string>): Map<string, 
 async function serve(): Promise<void> {
   const config = loadConfig();
   const runtime = await createRuntime(config);
-  await loadDemoCatalogIfEmpty(runtime);
-  const optimized = await runtime.backend.optimize();
-  if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+  try {
+    await loadDemoCatalogIfEmpty(runtime);
+    const optimized = await runtime.backend.optimize();
+    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+  } catch (error) {
+    // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
+    // until it returns. Anything else is.
+    if (!(error instanceof BackendUnavailableError)) throw error;
+    runtime.logger.warn(
+      { err: error },
+      'search backend unavailable at start-up; serving 503 until it returns',
+    );
+  }
   runtime.mappings.watch();
   const server: Server = runtime.createApp().listen(config.port, config.host, () => {
     runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
@@ -117,4 +132,19 @@ program
   .option('--no-progress', 'no progress bar')
   .action(ingest);
 
-await program.parseAsync(process.argv);
+/** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
+const STARTUP_PROBLEMS = [
+  ConfigError,
+  ConfigFileError,
+  MappingConflictError,
+  IndexSetupError,
+  EmbedderMismatchError,
+];
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!STARTUP_PROBLEMS.some((problem) => error instanceof problem)) throw error;
+  console.error(`hybrid-search: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

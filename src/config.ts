@@ -6,16 +6,91 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  MAPPINGS_DIR: z.string().min(1).default('./mappings'),
-  MODELS_DIR: z.string().min(1).default('./models'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SEARCH_BACKEND: z.enum(['embedded']).default('embedded'),
-  DEMO_CATALOG: z.enum(['auto', 'off']).default('auto'),
-});
+/** Kubernetes renders an absent optional secret as an empty variable: treat it as unset. */
+const optionalText = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z.string().min(1).optional(),
+);
+
+/** Elasticsearch index names: lower case, no path or wildcard characters; room left for `-000001`. */
+const aliasName = z
+  .string()
+  .max(200)
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    'must be lower case letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    MAPPINGS_DIR: z.string().min(1).default('./mappings'),
+    MODELS_DIR: z.string().min(1).default('./models'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SEARCH_BACKEND: z.enum(['embedded', 'elasticsearch']).default('embedded'),
+    DEMO_CATALOG: z.enum(['auto', 'off']).default('auto'),
+    ELASTICSEARCH_URL: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    ),
+    ELASTICSEARCH_API_KEY: optionalText,
+    ELASTICSEARCH_USERNAME: optionalText,
+    ELASTICSEARCH_PASSWORD: optionalText,
+    ELASTICSEARCH_CA_CERT: optionalText,
+    ELASTICSEARCH_INDEX: aliasName.default('products'),
+    ELASTICSEARCH_KEEP_INDICES: z.coerce.number().int().min(1).max(20).default(2),
+    ELASTICSEARCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    ELASTICSEARCH_FUSION: z.enum(['auto', 'service']).default('auto'),
+    ELASTICSEARCH_MAPPINGS_DIR: optionalText,
+    ELASTICSEARCH_PIPELINES_DIR: z.string().min(1).default('./pipelines'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SEARCH_BACKEND !== 'elasticsearch') return;
+    if (!env.ELASTICSEARCH_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ELASTICSEARCH_URL'],
+        message: 'SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200',
+      });
+    }
+    if (env.ELASTICSEARCH_API_KEY && (env.ELASTICSEARCH_USERNAME || env.ELASTICSEARCH_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ELASTICSEARCH_API_KEY'],
+        message:
+          'set either ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both',
+      });
+    }
+    if (Boolean(env.ELASTICSEARCH_USERNAME) !== Boolean(env.ELASTICSEARCH_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.ELASTICSEARCH_USERNAME ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'],
+        message: 'ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD go together',
+      });
+    }
+  });
+
+export type ElasticsearchAuth = { apiKey: string } | { username: string; password: string };
+
+export interface ElasticsearchConfig {
+  url: string;
+  auth?: ElasticsearchAuth;
+  /** PEM file of the CA that signed the cluster's HTTP certificate. */
+  caCertFile?: string;
+  /** The alias the service reads and writes; physical indices are `<alias>-<version>`. */
+  alias: string;
+  /** Versioned indices kept after a reindex (the serving one included). */
+  keepIndices: number;
+  requestTimeoutMs: number;
+  /** `auto`: the cluster's rrf retriever where it has one; `service`: always fuse in the service. */
+  fusion: 'auto' | 'service';
+  /** Index settings and mappings (JSON). */
+  mappingsDir: string;
+  /** Ingest pipeline definitions (JSON). */
+  pipelinesDir: string;
+}
 
 export interface Config {
   port: number;
@@ -26,6 +101,8 @@ export interface Config {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   searchBackend: z.infer<typeof envSchema>['SEARCH_BACKEND'];
   demoCatalog: z.infer<typeof envSchema>['DEMO_CATALOG'];
+  /** Set when SEARCH_BACKEND=elasticsearch. */
+  elasticsearch?: ElasticsearchConfig;
 }
 
 export class ConfigError extends Error {}
@@ -37,14 +114,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  return {
+  const mappingsDir = path.resolve(e.MAPPINGS_DIR);
+  const config: Config = {
     port: e.PORT,
     host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
-    mappingsDir: path.resolve(e.MAPPINGS_DIR),
+    mappingsDir,
     modelsDir: path.resolve(e.MODELS_DIR),
     logLevel: e.LOG_LEVEL,
     searchBackend: e.SEARCH_BACKEND,
     demoCatalog: e.DEMO_CATALOG,
   };
+  if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
+    const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY
+      ? { apiKey: e.ELASTICSEARCH_API_KEY }
+      : e.ELASTICSEARCH_USERNAME && e.ELASTICSEARCH_PASSWORD
+        ? { username: e.ELASTICSEARCH_USERNAME, password: e.ELASTICSEARCH_PASSWORD }
+        : undefined;
+    config.elasticsearch = {
+      url: e.ELASTICSEARCH_URL,
+      ...(auth && { auth }),
+      ...(e.ELASTICSEARCH_CA_CERT && { caCertFile: path.resolve(e.ELASTICSEARCH_CA_CERT) }),
+      alias: e.ELASTICSEARCH_INDEX,
+      keepIndices: e.ELASTICSEARCH_KEEP_INDICES,
+      requestTimeoutMs: e.ELASTICSEARCH_REQUEST_TIMEOUT_MS,
+      fusion: e.ELASTICSEARCH_FUSION,
+      mappingsDir: path.resolve(e.ELASTICSEARCH_MAPPINGS_DIR ?? path.join(mappingsDir, 'elasticsearch')),
+      pipelinesDir: path.resolve(e.ELASTICSEARCH_PIPELINES_DIR),
+    };
+  }
+  return config;
 }

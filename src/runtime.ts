@@ -4,11 +4,12 @@
  * one way of wiring the service.
  */
 import { createApp } from './api/app.ts';
+import { createElasticsearchBackend } from './backends/elasticsearch/elasticsearch-backend.ts';
 import { EmbeddedBackend } from './backends/embedded/embedded-backend.ts';
 import type { SearchBackend } from './backends/search-backend.ts';
 import { CatalogService } from './catalog/catalog-service.ts';
 import { generateDemoCatalog } from './catalog/demo-catalog.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { createEmbedder } from './embeddings/create-embedder.ts';
 import type { Embedder } from './embeddings/embedder.ts';
 import { createLogger, type Logger } from './logging.ts';
@@ -34,7 +35,16 @@ export interface RuntimeOptions {
   embedder?: Embedder;
 }
 
-function createBackend(config: Config, embedder: Embedder, mappings: MappingsStore): SearchBackend {
+function createBackend(
+  config: Config,
+  embedder: Embedder,
+  mappings: MappingsStore,
+  logger: Logger,
+): SearchBackend {
+  if (config.searchBackend === 'elasticsearch') {
+    if (!config.elasticsearch) throw new ConfigError('SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
+    return createElasticsearchBackend(config.elasticsearch, embedder, logger);
+  }
   const vectorIndex = mappings.current.search.vector_index;
   return new EmbeddedBackend({
     dataDir: config.dataDir,
@@ -47,12 +57,17 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const mappings = new MappingsStore(config.mappingsDir, logger);
   const embedder = options.embedder ?? createEmbedder(config);
-  const backend = createBackend(config, embedder, mappings);
-  await backend.open();
-  logger.info(
-    { backend: backend.kind, embedder: embedder.id, dataDir: config.dataDir },
-    'search backend open',
-  );
+  const backend = createBackend(config, embedder, mappings, logger);
+  try {
+    await backend.open();
+  } catch (error) {
+    mappings.close();
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+  const where =
+    backend.kind === 'elasticsearch' ? { alias: config.elasticsearch?.alias } : { dataDir: config.dataDir };
+  logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
   const catalog = new CatalogService(backend, embedder);
   const search = new SearchService(backend, embedder, () => mappings.current);
   const metrics = new Metrics();

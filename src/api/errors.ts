@@ -1,10 +1,11 @@
 /**
  * API errors: always JSON `{error: {code, message, details}}`. Client mistakes get a 4xx
- * naming the field and the rule; anything unexpected is logged and answered with a
- * generic 500 that never carries a stack trace.
+ * naming the field and the rule; an unreachable backend a 503 with `Retry-After`; anything
+ * unexpected is logged and answered with a generic 500 that never carries a stack trace.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { BackendUnavailableError } from '../backends/search-backend.ts';
 import type { Logger } from '../logging.ts';
 
 export interface ErrorDetail {
@@ -60,6 +61,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let apiError: ApiError;
     if (error instanceof ApiError) {
       apiError = error;
+    } else if (error instanceof BackendUnavailableError) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'search backend unavailable');
+      apiError = new ApiError(
+        503,
+        'backend_unavailable',
+        'the search backend is unavailable; retry later',
+        undefined,
+        { 'Retry-After': String(error.retryAfterSeconds) },
+      );
     } else {
       const parserError = error as BodyParserError;
       if (parserError.type === 'entity.parse.failed') {

@@ -63,9 +63,13 @@ function topValues(counts: Map<string, number>, max: number): FacetValueCount[] 
     .slice(0, max);
 }
 
+/** The category facet shows the level just below the deepest category filter (top level without one). */
+export function categoryFacetDepth(categoryFilter: readonly string[] | undefined): number {
+  return 1 + Math.max(0, ...(categoryFilter ?? []).map((c) => c.split(CATEGORY_SEPARATOR).length));
+}
+
 export function foldFacetRows(rows: Iterable<FacetRow>, spec: FacetSpec): FacetCounts {
-  const depth =
-    1 + Math.max(0, ...(spec.categoryFilter ?? []).map((c) => c.split(CATEGORY_SEPARATOR).length));
+  const depth = categoryFacetDepth(spec.categoryFilter);
   const brands = new Map<string, number>();
   const categories = new Map<string, number>();
   const prices = new Map<number, number>();

@@ -1,11 +1,13 @@
 /**
  * The search path as explicit stages, each timed:
  *   embed query -> retrieve (bm25 | knn) -> fuse -> facets -> sort -> fetch
+ * Where the engine fuses by itself (Elasticsearch's rrf retriever), retrieve and fuse are
+ * one `hybrid` stage.
  * A query without text (filters only) is a browse: the backend filters, sorts and counts
  * facets over the whole filtered catalog.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProductSummary, RankedHit, SearchBackend } from '../backends/search-backend.ts';
+import type { HybridQuery, ProductSummary, RankedHit, SearchBackend } from '../backends/search-backend.ts';
 import type { Product } from '../catalog/product.ts';
 import type { Embedder } from '../embeddings/embedder.ts';
 import type { Mappings } from '../merchandising/mappings-store.ts';
@@ -73,31 +75,29 @@ export class SearchService {
   }
 
   private async hybrid(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {
-    const { boosts, search: settings } = this.mappings();
+    const mappings = this.mappings();
+    const { boosts, search: settings } = mappings;
     const window = Math.max(settings.retrieval.window, request.page * request.size);
     const [vector] = await timer.time('embed', () => this.embedder.embed([request.q], 'query'));
-    // Sequential on purpose: the embedded legs are synchronous CPU work, so running them
-    // "concurrently" gains nothing and would charge one leg's time to the other's stage.
-    const bm25 = await timer.time('bm25', () =>
-      this.backend.lexicalSearch({
-        text: request.q,
-        filters: request.filters,
-        limit: window,
-        fieldWeights: boosts.fields,
-      }),
-    );
-    const knn = await timer.time('knn', async () => {
-      const hits = await this.backend.vectorSearch({
-        vector: vector!,
-        filters: request.filters,
-        limit: window,
-      });
-      return hits.filter((h: RankedHit) => h.score >= settings.retrieval.knn_min_similarity);
-    });
     const method = request.fusion ?? settings.fusion.method;
-    const fused = await timer.time('fuse', () =>
-      fuse(method, { bm25, knn }, { rrfK: settings.fusion.rrf_k, weights: settings.fusion.weights }),
-    );
+    const { weights } = settings.fusion;
+    // The engine's own RRF gives the same scores in one round trip, but no per-leg ranks
+    // (explain needs them) and equal leg weights only.
+    const native =
+      method === 'rrf' && !request.explain && weights.bm25 === weights.knn
+        ? await this.nativeFusion(timer, {
+            text: request.q,
+            vector: vector!,
+            filters: request.filters,
+            window,
+            fieldWeights: boosts.fields,
+            rrfK: settings.fusion.rrf_k,
+            minSimilarity: settings.retrieval.knn_min_similarity,
+          })
+        : null;
+    const fused =
+      native?.map((hit): FusedCandidate => ({ id: hit.id, score: hit.score * weights.bm25 })) ??
+      (await this.fuseLegs(request, vector!, window, method, mappings, timer));
 
     const needSummaries = request.facets.length > 0 || request.sort !== 'relevance';
     const summaries = needSummaries
@@ -136,6 +136,42 @@ export class SearchService {
       hits.push(hit);
     }
     return this.respond(request, 'hybrid', fused.length, hits, facets, timer);
+  }
+
+  /** Runs the two legs here and fuses them with the shared fusion code. */
+  private async fuseLegs(
+    request: SearchRequest,
+    vector: Float32Array,
+    window: number,
+    method: FusionMethod,
+    { boosts, search: settings }: Mappings,
+    timer: StageTimer,
+  ): Promise<FusedCandidate[]> {
+    // Sequential on purpose: the embedded legs are synchronous CPU work, so running them
+    // "concurrently" gains nothing and would charge one leg's time to the other's stage.
+    const bm25 = await timer.time('bm25', () =>
+      this.backend.lexicalSearch({
+        text: request.q,
+        filters: request.filters,
+        limit: window,
+        fieldWeights: boosts.fields,
+      }),
+    );
+    const knn = await timer.time('knn', async () => {
+      const hits = await this.backend.vectorSearch({ vector, filters: request.filters, limit: window });
+      return hits.filter((h: RankedHit) => h.score >= settings.retrieval.knn_min_similarity);
+    });
+    return timer.time('fuse', () =>
+      fuse(method, { bm25, knn }, { rrfK: settings.fusion.rrf_k, weights: settings.fusion.weights }),
+    );
+  }
+
+  /** The engine's fused list, timed as one `hybrid` stage; null when the engine cannot fuse. */
+  private async nativeFusion(timer: StageTimer, query: HybridQuery): Promise<RankedHit[] | null> {
+    const start = performance.now();
+    const hits = await this.backend.hybridSearch(query);
+    if (hits) timer.record('hybrid', performance.now() - start);
+    return hits;
   }
 
   private async browse(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {

@@ -11,6 +11,7 @@ import type { SortOrder } from '../../retrieval/search-request.ts';
 import type {
   BrowseQuery,
   BrowseResult,
+  HybridQuery,
   IndexedProduct,
   LexicalQuery,
   ProductSummary,
@@ -263,6 +264,11 @@ export class EmbeddedBackend implements SearchBackend {
       if (ranked.length === query.limit) break;
     }
     return ranked;
+  }
+
+  /** SQLite has no fusion of its own: the service fuses the two legs (same work, same process). */
+  async hybridSearch(_query: HybridQuery): Promise<RankedHit[] | null> {
+    return null;
   }
 
   async browse(query: BrowseQuery): Promise<BrowseResult> {

@@ -1,0 +1,164 @@
+/**
+ * The conformance suite against a real Elasticsearch cluster, plus what only a real cluster
+ * can show (analyzers, reindex and alias swap, mapping conflicts, native RRF). Runs when
+ * ELASTICSEARCH_URL is set (npm run test:es); every run works in its own alias and deletes
+ * its indices and pipeline afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createElasticsearchClient } from '../../src/backends/elasticsearch/client.ts';
+import {
+  createElasticsearchBackend,
+  type ElasticsearchBackend,
+} from '../../src/backends/elasticsearch/elasticsearch-backend.ts';
+import { listVersionedIndices, reindex } from '../../src/backends/elasticsearch/index-lifecycle.ts';
+import { loadIndexDefinition } from '../../src/backends/elasticsearch/index-settings.ts';
+import { ingestPipelineId } from '../../src/backends/elasticsearch/ingest-pipeline.ts';
+import { MappingConflictError } from '../../src/backends/elasticsearch/mapping-conflicts.ts';
+import type { IndexedProduct } from '../../src/backends/search-backend.ts';
+import { productContentHash, productEmbeddingText, validateProduct } from '../../src/catalog/product.ts';
+import { type ElasticsearchConfig, loadConfig } from '../../src/config.ts';
+import { HashingEmbedder } from '../../src/embeddings/hashing-embedder.ts';
+import { fuseReciprocalRank } from '../../src/retrieval/fusion.ts';
+import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
+import { describeBackendConformance } from './backend-conformance.ts';
+
+const url = process.env.ELASTICSEARCH_URL;
+
+function uniqueConfig(): ElasticsearchConfig {
+  const alias = `conformance-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const config = loadConfig({ ...process.env, SEARCH_BACKEND: 'elasticsearch', ELASTICSEARCH_INDEX: alias });
+  return config.elasticsearch!;
+}
+
+/** Deletes the run's indices by name (wildcard deletes are refused by default) and its pipeline. */
+async function cleanUp(client: Client, alias: string): Promise<void> {
+  const indices = await listVersionedIndices(client, alias);
+  if (indices.length > 0)
+    await client.indices.delete({ index: indices.map((i) => i.name) }, { ignore: [404] });
+  await client.ingest.deletePipeline({ id: ingestPipelineId(alias) }, { ignore: [404] });
+}
+
+async function indexedFixtures(embedder: HashingEmbedder): Promise<IndexedProduct[]> {
+  const products = FIXTURE_PRODUCTS.map((record) => {
+    const validation = validateProduct(record);
+    if (!validation.ok) throw new Error(`fixture ${JSON.stringify(record)} is invalid`);
+    return validation.product;
+  });
+  const vectors = await embedder.embed(products.map(productEmbeddingText), 'passage');
+  return products.map((product, i) => ({
+    product,
+    contentHash: productContentHash(product),
+    vector: vectors[i]!,
+  }));
+}
+
+describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
+  describeBackendConformance('elasticsearch', async () => {
+    const config = uniqueConfig();
+    const embedder = new HashingEmbedder();
+    const backend = createElasticsearchBackend(config, embedder);
+    await backend.open();
+    const admin = createElasticsearchClient(config);
+    return {
+      backend,
+      embedder,
+      refresh: async () => {
+        await admin.indices.refresh({ index: config.alias });
+      },
+      dispose: async () => {
+        await backend.close();
+        await cleanUp(admin, config.alias);
+        await admin.close();
+      },
+    };
+  });
+
+  describe('index lifecycle on a real cluster', () => {
+    const embedder = new HashingEmbedder();
+    let config: ElasticsearchConfig;
+    let admin: Client;
+    let backend: ElasticsearchBackend;
+
+    beforeAll(async () => {
+      config = uniqueConfig();
+      admin = createElasticsearchClient(config);
+      backend = createElasticsearchBackend(config, embedder);
+      await backend.open();
+      await backend.upsertProducts(await indexedFixtures(embedder));
+      await admin.indices.refresh({ index: config.alias });
+    });
+
+    afterAll(async () => {
+      await backend?.close();
+      await cleanUp(admin, config.alias);
+      await admin?.close();
+    });
+
+    it('reindexes into the next version, swaps the alias and keeps searching', async () => {
+      const definition = loadIndexDefinition({
+        dir: config.mappingsDir,
+        embedder,
+        pipelineId: ingestPipelineId(config.alias),
+      });
+      const fixtures = await indexedFixtures(embedder);
+      async function* batches() {
+        yield fixtures.slice(0, 4);
+        yield fixtures.slice(4);
+      }
+      const report = await reindex({
+        client: admin,
+        alias: config.alias,
+        definition,
+        batches: batches(),
+        keep: 1,
+      });
+      expect(report.index).toBe(`${config.alias}-000002`);
+      expect(report.documents).toBe(FIXTURE_PRODUCTS.length);
+      expect(report.pruned).toEqual([`${config.alias}-000001`]);
+      expect(Object.keys(await admin.indices.getAlias({ name: config.alias }))).toEqual([report.index]);
+      expect(await backend.countProducts()).toBe(FIXTURE_PRODUCTS.length);
+      const ids = (
+        await backend.lexicalSearch({
+          text: 'cordless drill',
+          filters: {},
+          limit: 5,
+          fieldWeights: { title: 3, brand: 2, category: 1.5, description: 0.5, attributes: 0.75 },
+        })
+      ).map((h) => h.id);
+      expect(ids[0]).toBe('drill-1');
+      const stored = await admin.get<{ indexed_at?: string }>({ index: config.alias, id: 'drill-1' });
+      expect(stored._source?.indexed_at).toMatch(/^\d{4}-\d{2}-\d{2}T/); // the ingest pipeline ran
+    });
+
+    it('refuses to start on an index made for another vector size, naming the field', async () => {
+      const other = createElasticsearchBackend(config, new HashingEmbedder(64));
+      const error = await other.open().catch((e: unknown) => e);
+      await other.close();
+      expect(error).toBeInstanceOf(MappingConflictError);
+      expect((error as Error).message).toMatch(/field "vector": dims is 256 in the index but 64 is expected/);
+    });
+
+    it('fuses with the rrf retriever exactly as the service fuses, where the cluster can', async (context) => {
+      if (!backend.fusesNatively) context.skip(); // basic license or older than 8.16
+      const weights = { title: 3, brand: 2, category: 1.5, description: 0.5, attributes: 0.75 };
+      const [vector] = await embedder.embed(['lawn mower'], 'query');
+      const query = { text: 'lawn mower', filters: {}, fieldWeights: weights };
+      const native = await backend.hybridSearch({
+        ...query,
+        vector: vector!,
+        window: 10,
+        rrfK: 60,
+        minSimilarity: -1,
+      });
+      const legs = {
+        bm25: await backend.lexicalSearch({ ...query, limit: 10 }),
+        knn: await backend.vectorSearch({ vector: vector!, filters: {}, limit: 10 }),
+      };
+      const service = new Map(fuseReciprocalRank(legs, 60, { bm25: 1, knn: 1 }).map((c) => [c.id, c.score]));
+      expect(native?.length).toBeGreaterThan(0);
+      for (const hit of native ?? []) expect(hit.score).toBeCloseTo(service.get(hit.id)!, 6);
+    });
+  });
+});
