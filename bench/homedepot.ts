@@ -5,10 +5,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { readRecordBatches } from '../src/catalog/record-files.ts';
 import { loadConfig } from '../src/config.ts';
+import {
+  activateEncoder,
+  activeEncoderDir,
+  saveEncoderArtifact,
+} from '../src/embeddings/encoder/encoder-artifact.ts';
+import { type EncoderTrainingOptions, trainEncoder } from '../src/embeddings/encoder/train-encoder.ts';
+import { TrainedEncoder } from '../src/embeddings/encoder/trained-encoder.ts';
+import type { CatalogText } from '../src/embeddings/encoder/training-pairs.ts';
 import { type Judgments, loadJudgments } from '../src/eval/judgments.ts';
+import { type RankingQuality, scoreRankings } from '../src/eval/ranking-metrics.ts';
 import { createLogger } from '../src/logging.ts';
+import type { SearchRequest } from '../src/retrieval/search-request.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.ts';
 
 export const HOMEDEPOT_DIR = path.resolve(process.env.HOMEDEPOT_DIR ?? '../shared/data/homedepot');
@@ -60,6 +71,87 @@ export async function ingestHomeDepot(runtime: Runtime): Promise<IngestTiming> {
     ingestSeconds: (ingested - started) / 1000,
     optimizeSeconds: (done - ingested) / 1000,
     productsPerSecond: products / ((done - started) / 1000),
+  };
+}
+
+/** The Home Depot titles as encoder training texts (the data set has titles only). */
+export function homeDepotCatalogTexts(): CatalogText[] {
+  const rows = parse(fs.readFileSync(PRODUCTS_CSV), { columns: true }) as { title: string }[];
+  return rows.map((row) => ({ title: row.title, text: row.title }));
+}
+
+export const BENCH_MODELS_DIR = path.resolve('bench/out/models');
+
+/**
+ * The in-house encoder trained on the Home Depot catalog: the one in bench/out/models when
+ * an earlier run left it there (`--retrain` to train anew), else trained now.
+ */
+export async function homeDepotEncoder(
+  retrain: boolean,
+  options: Partial<EncoderTrainingOptions> = {},
+): Promise<{ encoder: TrainedEncoder; trainedNow: boolean }> {
+  const existing = activeEncoderDir(BENCH_MODELS_DIR);
+  if (existing && !retrain) return { encoder: TrainedEncoder.load(existing), trainedNow: false };
+  const artifact = await trainEncoder(homeDepotCatalogTexts(), [], {
+    logger: createLogger('info'),
+    ...options,
+  });
+  saveEncoderArtifact(BENCH_MODELS_DIR, artifact);
+  activateEncoder(BENCH_MODELS_DIR, artifact.metadata.version);
+  return { encoder: new TrainedEncoder(artifact), trainedNow: true };
+}
+
+export function searchRequest(q: string, size: number): SearchRequest {
+  return {
+    q,
+    filters: {},
+    facets: size === 100 ? [] : ['brand', 'category', 'price'],
+    page: 1,
+    size,
+    sort: 'relevance',
+    explain: false,
+  };
+}
+
+export interface RetrievalQuality {
+  bm25: RankingQuality;
+  vector: RankingQuality;
+  hybrid: RankingQuality;
+}
+
+/** Each leg alone (top 100) and the fused ranking the service serves, scored on the judgments. */
+export async function evaluateRetrieval(runtime: Runtime, judgments: Judgments): Promise<RetrievalQuality> {
+  const { fields } = runtime.mappings.current.boosts;
+  const bm25 = new Map<string, string[]>();
+  const vector = new Map<string, string[]>();
+  const hybrid = new Map<string, string[]>();
+  for (const q of judgments.keys()) {
+    const lexical = await runtime.backend.lexicalSearch({
+      text: q,
+      filters: {},
+      limit: 100,
+      fieldWeights: fields,
+    });
+    bm25.set(
+      q,
+      lexical.map((h) => h.id),
+    );
+    const [embedded] = await runtime.embedder.current.embed([q], 'query');
+    const knn = await runtime.backend.vectorSearch({ vector: embedded!, filters: {}, limit: 100 });
+    vector.set(
+      q,
+      knn.map((h) => h.id),
+    );
+    const fused = await runtime.search.search(searchRequest(q, 100));
+    hybrid.set(
+      q,
+      fused.hits.map((h) => h.id),
+    );
+  }
+  return {
+    bm25: scoreRankings(bm25, judgments),
+    vector: scoreRankings(vector, judgments),
+    hybrid: scoreRankings(hybrid, judgments),
   };
 }
 

@@ -6,19 +6,25 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { percentile, scoreRankings } from '../src/eval/ranking-metrics.ts';
-import type { SearchRequest } from '../src/retrieval/search-request.ts';
+import { percentile } from '../src/eval/ranking-metrics.ts';
 import {
   benchRuntime,
+  evaluateRetrieval,
   fmt,
+  homeDepotEncoder,
   ingestHomeDepot,
   loadDevJudgments,
   machineDescription,
+  searchRequest,
   writeResult,
 } from './homedepot.ts';
 
 const { values: args } = parseArgs({
-  options: { queries: { type: 'string' }, 'skip-http': { type: 'boolean', default: false } },
+  options: {
+    queries: { type: 'string' },
+    'skip-http': { type: 'boolean', default: false },
+    retrain: { type: 'boolean', default: false },
+  },
 });
 
 function latencySummary(samples: number[]) {
@@ -31,66 +37,23 @@ function latencySummary(samples: number[]) {
   };
 }
 
-const runtime = await benchRuntime();
+const { encoder } = await homeDepotEncoder(Boolean(args.retrain));
+const runtime = await benchRuntime({ embedder: encoder });
 const judgments = loadDevJudgments(args.queries ? Number(args.queries) : undefined);
 const queries = [...judgments.keys()];
-console.error(`machine: ${machineDescription()}; embedder ${runtime.embedder.id}`);
+console.error(`machine: ${machineDescription()}; embedder ${runtime.embedder.current.id}`);
 
 const ingest = await ingestHomeDepot(runtime);
 console.error(`ingested ${ingest.products} products: ${fmt(ingest.productsPerSecond, 0)}/s`);
 
-const request = (q: string, size: number): SearchRequest => ({
-  q,
-  filters: {},
-  facets: size === 100 ? [] : ['brand', 'category', 'price'],
-  page: 1,
-  size,
-  sort: 'relevance',
-  explain: false,
-});
-
-// Quality: each leg alone and the fused ranking the service serves.
-const { fields } = runtime.mappings.current.boosts;
-const rankings = {
-  bm25: new Map<string, string[]>(),
-  vector: new Map<string, string[]>(),
-  hybrid: new Map<string, string[]>(),
-};
-for (const q of queries) {
-  const bm25 = await runtime.backend.lexicalSearch({
-    text: q,
-    filters: {},
-    limit: 100,
-    fieldWeights: fields,
-  });
-  rankings.bm25.set(
-    q,
-    bm25.map((h) => h.id),
-  );
-  const [vector] = await runtime.embedder.embed([q], 'query');
-  const knn = await runtime.backend.vectorSearch({ vector: vector!, filters: {}, limit: 100 });
-  rankings.vector.set(
-    q,
-    knn.map((h) => h.id),
-  );
-  const hybrid = await runtime.search.search(request(q, 100));
-  rankings.hybrid.set(
-    q,
-    hybrid.hits.map((h) => h.id),
-  );
-}
-const quality = {
-  bm25: scoreRankings(rankings.bm25, judgments),
-  vector: scoreRankings(rankings.vector, judgments),
-  hybrid: scoreRankings(rankings.hybrid, judgments),
-};
+const quality = await evaluateRetrieval(runtime, judgments);
 
 // Latency in-process: the whole search path (20 hits with facets), per stage too.
 const inProcess: number[] = [];
 const stages = new Map<string, number[]>();
 for (const q of queries) {
   const started = performance.now();
-  const response = await runtime.search.search(request(q, 20));
+  const response = await runtime.search.search(searchRequest(q, 20));
   inProcess.push(performance.now() - started);
   for (const [stage, ms] of Object.entries(response.took.stages)) {
     stages.set(stage, [...(stages.get(stage) ?? []), ms]);
@@ -116,8 +79,7 @@ if (!args['skip-http']) {
 const result = {
   date: new Date().toISOString(),
   machine: machineDescription(),
-  embedder: runtime.embedder.id,
-  vector_cells: (await runtime.backend.optimize()) && undefined,
+  embedder: runtime.embedder.current.id,
   ingest,
   quality,
   latency_ms: {

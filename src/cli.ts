@@ -1,12 +1,15 @@
 #!/usr/bin/env node
+
+/**
+ * One program, several commands, all reading the same configuration (PORT, DATA_DIR, ...
+ * from the environment) as the service:
+ *   serve | ingest <file> | reindex | encoder train | encoder list
+ *   npm run cli -- ingest products.csv --rename product_uid=id
+ */
+
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { SingleBar } from 'cli-progress';
-/**
- * One program, several commands: `serve` runs the HTTP service, `ingest` loads a catalog
- * file. Both read the same configuration (PORT, DATA_DIR, ... from the environment).
- *   npm run cli -- ingest products.csv --rename product_uid=id
- */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { IndexSetupError } from './backends/elasticsearch/index-lifecycle.ts';
 import { MappingConflictError } from './backends/elasticsearch/mapping-conflicts.ts';
@@ -14,8 +17,13 @@ import { EmbedderMismatchError } from './backends/embedded/embedded-backend.ts';
 import { BackendUnavailableError } from './backends/search-backend.ts';
 import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/record-files.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { activeEncoderDir, listEncoderVersions } from './embeddings/encoder/encoder-artifact.ts';
+import { trainEncoderOnCatalog } from './embeddings/encoder/train-on-catalog.ts';
 import { ConfigFileError } from './merchandising/yaml-config.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from './runtime.ts';
+
+/** A mistake in the command line itself (a missing file, say). */
+class UsageError extends Error {}
 
 function parseRename(value: string, previous: Map<string, string>): Map<string, string> {
   for (const pair of value.split(',')) {
@@ -24,6 +32,17 @@ function parseRename(value: string, previous: Map<string, string>): Map<string, 
     previous.set(from, to);
   }
   return previous;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number.parseInt(value, 10);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
 }
 
 async function serve(): Promise<void> {
@@ -65,13 +84,12 @@ interface IngestOptions {
 }
 
 async function ingest(file: string, options: IngestOptions): Promise<void> {
-  const config = loadConfig();
-  const runtime = await createRuntime(config);
+  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const runtime = await createRuntime(loadConfig());
   const size = fs.statSync(file).size;
   const bar = new SingleBar({
     format: 'ingest [{bar}] {percentage}% | {products} products | {rate}/s | {eta_formatted} left',
     hideCursor: true,
-    noTTYOutput: false,
   });
   if (options.progress) bar.start(size, 0, { products: 0, rate: 0 });
   const started = performance.now();
@@ -95,22 +113,85 @@ async function ingest(file: string, options: IngestOptions): Promise<void> {
   }
   const optimized = await runtime.backend.optimize();
   const seconds = (performance.now() - started) / 1000;
-  console.log(
-    JSON.stringify(
-      {
-        ...totals,
-        seconds: Math.round(seconds * 10) / 10,
-        products_per_second: Math.round(totals.received / seconds),
-        vector_index: optimized,
-        errors: errors.slice(0, 20),
-      },
-      null,
-      2,
-    ),
-  );
+  printJson({
+    ...totals,
+    seconds: Math.round(seconds * 10) / 10,
+    products_per_second: Math.round(totals.received / seconds),
+    vector_index: optimized,
+    errors: errors.slice(0, 20),
+  });
   if (errors.length > 20) console.log(`... and ${errors.length - 20} more rejected records`);
   await runtime.close();
   if (totals.rejected > 0) process.exitCode = 2;
+}
+
+async function reindex(): Promise<void> {
+  const runtime = await createRuntime(loadConfig());
+  try {
+    printJson(await runtime.catalog.reindex());
+  } finally {
+    await runtime.close();
+  }
+}
+
+interface EncoderTrainOptions {
+  epochs?: number;
+  dimensions?: number;
+  activate: boolean;
+  progress: boolean;
+}
+
+async function encoderTrain(options: EncoderTrainOptions): Promise<void> {
+  const config = loadConfig();
+  const runtime = await createRuntime(config);
+  const bar = new SingleBar({
+    format: 'train [{bar}] epoch {epoch} | step {value}/{total} | loss {loss}',
+    hideCursor: true,
+  });
+  let barEpoch = 0;
+  try {
+    const result = await trainEncoderOnCatalog({
+      config,
+      backend: runtime.backend,
+      catalog: runtime.catalog,
+      logger: runtime.logger,
+      activate: options.activate,
+      training: {
+        ...(options.epochs && { epochs: options.epochs }),
+        ...(options.dimensions && { dimensions: options.dimensions }),
+        onProgress: ({ epoch, step, steps, loss }) => {
+          if (!options.progress) return;
+          if (epoch !== barEpoch) {
+            if (barEpoch > 0) bar.stop();
+            bar.start(steps, 0, { epoch, loss: '-' });
+            barEpoch = epoch;
+          }
+          bar.update(step, { epoch, loss: loss.toFixed(3) });
+        },
+      },
+    });
+    if (options.progress && barEpoch > 0) bar.stop();
+    printJson({ ...result.metadata, dir: result.dir, reindex: result.reindex });
+  } finally {
+    await runtime.close();
+  }
+}
+
+function encoderList(): void {
+  const config = loadConfig();
+  const active = activeEncoderDir(config.modelsDir);
+  printJson(
+    listEncoderVersions(config.modelsDir).map((metadata) => ({
+      version: metadata.version,
+      active: active?.endsWith(metadata.version) ?? false,
+      dimensions: metadata.dimensions,
+      trained_at: metadata.trained_at,
+      products: metadata.training.products,
+      seconds: Math.round(metadata.training.seconds),
+      backend: metadata.tensorflow.backend,
+      recall_at_10: metadata.metrics.recall_at_10,
+    })),
+  );
 }
 
 const program = new Command()
@@ -128,12 +209,29 @@ program
     new Option('--format <format>', 'file format (default: from the extension)').choices(RECORD_FORMATS),
   )
   .option('--rename <pairs>', 'rename source fields, e.g. product_uid=id,name=title', parseRename, new Map())
-  .option('--batch-size <n>', 'records per write batch', (v) => Number.parseInt(v, 10), 1000)
+  .option('--batch-size <n>', 'records per write batch', positiveInteger, 1000)
   .option('--no-progress', 'no progress bar')
   .action(ingest);
 
+program
+  .command('reindex')
+  .description('rebuild the index from the stored catalog into a new generation and switch to it')
+  .action(reindex);
+
+const encoder = program.command('encoder').description('the in-house text encoder');
+encoder
+  .command('train')
+  .description('train a new encoder version on the stored catalog, activate it and reindex')
+  .option('--epochs <n>', 'training epochs', positiveInteger)
+  .option('--dimensions <n>', 'vector dimensions', positiveInteger)
+  .option('--no-activate', 'save the version without serving it')
+  .option('--no-progress', 'no progress bar')
+  .action(encoderTrain);
+encoder.command('list').description('trained encoder versions').action(encoderList);
+
 /** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
 const STARTUP_PROBLEMS = [
+  UsageError,
   ConfigError,
   ConfigFileError,
   MappingConflictError,

@@ -5,6 +5,10 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { TRANSFORMERS_DTYPES, type TransformersDtype } from './embeddings/transformers-embedder.ts';
+import type { BackendPreference } from './training/tensorflow-backend.ts';
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 /** Kubernetes renders an absent optional secret as an empty variable: treat it as unset. */
 const optionalText = z.preprocess(
@@ -45,6 +49,14 @@ const envSchema = z
     ELASTICSEARCH_FUSION: z.enum(['auto', 'service']).default('auto'),
     ELASTICSEARCH_MAPPINGS_DIR: optionalText,
     ELASTICSEARCH_PIPELINES_DIR: z.string().min(1).default('./pipelines'),
+    EMBEDDER: z.enum(['encoder', 'hashing', 'transformers']).default('encoder'),
+    TRANSFORMERS_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
+    TRANSFORMERS_DTYPE: z.enum(TRANSFORMERS_DTYPES).default('q8'),
+    TRANSFORMERS_POOLING: z.enum(['mean', 'cls']).default('mean'),
+    TRANSFORMERS_ALLOW_REMOTE: flag.default(false),
+    TRANSFORMERS_QUERY_PREFIX: z.string().optional(),
+    TRANSFORMERS_PASSAGE_PREFIX: z.string().optional(),
+    TFJS_BACKEND: z.enum(['auto', 'gpu', 'node', 'wasm']).default('auto'),
   })
   .superRefine((env, ctx) => {
     if (env.SEARCH_BACKEND !== 'elasticsearch') return;
@@ -92,6 +104,19 @@ export interface ElasticsearchConfig {
   pipelinesDir: string;
 }
 
+export type EmbedderConfig =
+  | { kind: 'encoder' }
+  | { kind: 'hashing' }
+  | {
+      kind: 'transformers';
+      model: string;
+      dtype: TransformersDtype;
+      pooling: 'mean' | 'cls';
+      allowRemoteModels: boolean;
+      queryPrefix?: string;
+      passagePrefix?: string;
+    };
+
 export interface Config {
   port: number;
   host: string;
@@ -103,6 +128,9 @@ export interface Config {
   demoCatalog: z.infer<typeof envSchema>['DEMO_CATALOG'];
   /** Set when SEARCH_BACKEND=elasticsearch. */
   elasticsearch?: ElasticsearchConfig;
+  embedder: EmbedderConfig;
+  /** Which TensorFlow.js backend training uses (`auto`: GPU, then native CPU, then wasm). */
+  tfjsBackend: BackendPreference;
 }
 
 export class ConfigError extends Error {}
@@ -124,6 +152,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     searchBackend: e.SEARCH_BACKEND,
     demoCatalog: e.DEMO_CATALOG,
+    embedder:
+      e.EMBEDDER === 'transformers'
+        ? {
+            kind: 'transformers',
+            model: e.TRANSFORMERS_MODEL,
+            dtype: e.TRANSFORMERS_DTYPE,
+            pooling: e.TRANSFORMERS_POOLING,
+            allowRemoteModels: e.TRANSFORMERS_ALLOW_REMOTE,
+            ...(e.TRANSFORMERS_QUERY_PREFIX !== undefined && { queryPrefix: e.TRANSFORMERS_QUERY_PREFIX }),
+            ...(e.TRANSFORMERS_PASSAGE_PREFIX !== undefined && {
+              passagePrefix: e.TRANSFORMERS_PASSAGE_PREFIX,
+            }),
+          }
+        : { kind: e.EMBEDDER },
+    tfjsBackend: e.TFJS_BACKEND,
   };
   if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY

@@ -11,7 +11,7 @@ import { CatalogService } from './catalog/catalog-service.ts';
 import { generateDemoCatalog } from './catalog/demo-catalog.ts';
 import { type Config, ConfigError } from './config.ts';
 import { createEmbedder } from './embeddings/create-embedder.ts';
-import type { Embedder } from './embeddings/embedder.ts';
+import { type Embedder, EmbedderSlot } from './embeddings/embedder.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { MappingsStore } from './merchandising/mappings-store.ts';
 import { Metrics } from './metrics/metrics.ts';
@@ -21,7 +21,8 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   mappings: MappingsStore;
-  embedder: Embedder;
+  /** The embedder in use; a reindex with another model swaps it. */
+  embedder: EmbedderSlot;
   backend: SearchBackend;
   catalog: CatalogService;
   search: SearchService;
@@ -32,6 +33,7 @@ export interface Runtime {
 
 export interface RuntimeOptions {
   logger?: Logger;
+  /** Use this embedder instead of the configured one (tests, benchmarks). */
   embedder?: Embedder;
 }
 
@@ -50,32 +52,42 @@ function createBackend(
     dataDir: config.dataDir,
     embedder,
     vectorIndex: { cellSize: vectorIndex.cell_size, probes: vectorIndex.probes },
+    logger,
   });
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const mappings = new MappingsStore(config.mappingsDir, logger);
-  const embedder = options.embedder ?? createEmbedder(config);
+  let embedder: Embedder;
+  try {
+    embedder = options.embedder ?? (await createEmbedder(config, logger));
+  } catch (error) {
+    mappings.close();
+    throw error;
+  }
+  const closeEmbedder = () => (embedder as { close?: () => void }).close?.();
   const backend = createBackend(config, embedder, mappings, logger);
   try {
     await backend.open();
   } catch (error) {
     mappings.close();
+    closeEmbedder();
     await backend.close().catch(() => undefined);
     throw error;
   }
   const where =
     backend.kind === 'elasticsearch' ? { alias: config.elasticsearch?.alias } : { dataDir: config.dataDir };
   logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
-  const catalog = new CatalogService(backend, embedder);
-  const search = new SearchService(backend, embedder, () => mappings.current);
+  const slot = new EmbedderSlot(embedder);
+  const catalog = new CatalogService(backend, slot);
+  const search = new SearchService(backend, slot, () => mappings.current);
   const metrics = new Metrics();
   const runtime: Runtime = {
     config,
     logger,
     mappings,
-    embedder,
+    embedder: slot,
     backend,
     catalog,
     search,
@@ -84,6 +96,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     close: async () => {
       mappings.close();
       await backend.close();
+      closeEmbedder();
     },
   };
   return runtime;

@@ -7,6 +7,21 @@ import type { Product } from '../catalog/product.ts';
 import type { FacetRows } from '../retrieval/facets.ts';
 import type { SearchFilters, SortOrder } from '../retrieval/search-request.ts';
 
+export interface EmbedderIdentity {
+  id: string;
+  dimensions: number;
+}
+
+/** What a full reindex did: the new generation now serves. */
+export interface ReindexReport {
+  /** The new generation (embedded: database file; Elasticsearch: index). */
+  generation: string;
+  /** The generations that served before. */
+  previous: string[];
+  documents: number;
+  tookMs: number;
+}
+
 export interface IndexedProduct {
   product: Product;
   contentHash: string;
@@ -123,4 +138,25 @@ export interface SearchBackend {
   browse(query: BrowseQuery): Promise<BrowseResult>;
   /** Bring derived index structures up to date (e.g. vector cells after the catalog grew). */
   optimize(): Promise<{ rebuilt: boolean }>;
+  /** Every stored product, in batches of at most `batchSize`. */
+  scanProducts(batchSize: number): AsyncIterable<Product[]>;
+  /**
+   * Builds a new generation of the index from `batches` (vectors from `embedder`) beside the
+   * serving one. Nothing changes for searches and writes until `commit()` switches to it
+   * atomically; a failed build leaves no trace and the old generation serving.
+   */
+  buildGeneration(
+    batches: AsyncIterable<readonly IndexedProduct[]>,
+    embedder: EmbedderIdentity,
+  ): Promise<PendingGeneration>;
+}
+
+/** A fully built index generation waiting to serve. */
+export interface PendingGeneration {
+  readonly name: string;
+  readonly documents: number;
+  /** Switches searches and writes to this generation in one step and drops old ones. */
+  commit(): Promise<ReindexReport>;
+  /** Throws the generation away; the serving one is untouched. */
+  discard(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 /**
  * Catalog writes: validate each record, skip unchanged ones, embed the rest and upsert
  * them. A bad record is rejected with its index and field paths; the good records of the
- * same batch are stored.
+ * same batch are stored. A full reindex rebuilds the index from the stored catalog.
  */
-import type { IndexedProduct, SearchBackend } from '../backends/search-backend.ts';
-import type { Embedder } from '../embeddings/embedder.ts';
+import { Mutex } from 'async-mutex';
+import type { IndexedProduct, ReindexReport, SearchBackend } from '../backends/search-backend.ts';
+import type { Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
 import {
   type FieldError,
   type Product,
@@ -38,13 +39,25 @@ export function isUnreadable(record: unknown): record is UnreadableRecord {
   return typeof record === 'object' && record !== null && 'unreadable' in record;
 }
 
+export interface CatalogReindexReport extends ReindexReport {
+  embedder: string;
+  /** Writes accepted while the new generation was built, replayed into it after the switch. */
+  replayed: number;
+}
+
 const EMBED_BATCH = 256;
 const WRITE_BATCH = 1000;
+const SCAN_BATCH = 1000;
 
 export class CatalogService {
+  /** Serializes writes, so a reindex's replay never interleaves with a newer write. */
+  private readonly writes = new Mutex();
+  /** While a reindex builds: the latest write of each product id (null: deleted). */
+  private recording: Map<string, Product | null> | undefined;
+
   constructor(
     private readonly backend: SearchBackend,
-    private readonly embedder: Embedder,
+    private readonly embedder: EmbedderSlot,
   ) {}
 
   /** `firstIndex` numbers the records when a large file arrives in several batches. */
@@ -70,46 +83,106 @@ export class CatalogService {
         });
       }
     });
-
-    const products = [...latest.values()];
-    const stored = await this.backend.contentHashes(products.map((p) => p.id));
-    const changed: { product: Product; contentHash: string }[] = [];
-    let unchanged = 0;
-    for (const product of products) {
-      const contentHash = productContentHash(product);
-      if (stored.get(product.id) === contentHash) unchanged++;
-      else changed.push({ product, contentHash });
-    }
-    for (let start = 0; start < changed.length; start += WRITE_BATCH) {
-      const slice = changed.slice(start, start + WRITE_BATCH);
-      const items: IndexedProduct[] = [];
-      for (let e = 0; e < slice.length; e += EMBED_BATCH) {
-        const part = slice.slice(e, e + EMBED_BATCH);
-        const vectors = await this.embedder.embed(
-          part.map((c) => productEmbeddingText(c.product)),
-          'passage',
-        );
-        for (const [j, c] of part.entries()) items.push({ ...c, vector: vectors[j]! });
-      }
-      await this.backend.upsertProducts(items);
-    }
-    const created = changed.filter((c) => !stored.has(c.product.id)).length;
+    const outcome = await this.writes.runExclusive(() => this.upsert([...latest.values()]));
     return {
       received: records.length,
       accepted: records.length - errors.length,
       rejected: errors.length,
-      created,
-      updated: changed.length - created,
-      unchanged,
+      ...outcome,
       errors,
     };
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.backend.deleteProduct(id);
+    return this.writes.runExclusive(async () => {
+      const deleted = await this.backend.deleteProduct(id);
+      if (deleted) this.recording?.set(id, null);
+      return deleted;
+    });
   }
 
   async get(id: string): Promise<Product | undefined> {
     return (await this.backend.getProducts([id])).get(id);
+  }
+
+  /**
+   * Rebuilds the index from the stored catalog with `embedder` (the current one by default)
+   * into a new generation and switches to it. Unchanged product texts come from the
+   * embedding cache, so only changed products are embedded again.
+   */
+  async reindex(embedder: Embedder = this.embedder.current): Promise<CatalogReindexReport> {
+    if (this.recording) throw new Error('a reindex is already running');
+    this.recording = new Map();
+    try {
+      const pending = await this.backend.buildGeneration(this.embedStored(embedder), {
+        id: embedder.id,
+        dimensions: embedder.dimensions,
+      });
+      // Switch generation and embedder, and replay the writes made meanwhile, with writes held.
+      return await this.writes.runExclusive(async () => {
+        let report: ReindexReport;
+        try {
+          report = await pending.commit();
+        } catch (error) {
+          await pending.discard();
+          throw error;
+        }
+        this.embedder.current = embedder;
+        const changes = this.recording!;
+        this.recording = undefined;
+        const deleted = [...changes].filter(([, product]) => product === null).map(([id]) => id);
+        for (const id of deleted) await this.backend.deleteProduct(id);
+        await this.upsert([...changes.values()].filter((p): p is Product => p !== null));
+        return { ...report, embedder: embedder.id, replayed: changes.size };
+      });
+    } finally {
+      this.recording = undefined;
+    }
+  }
+
+  private async *embedStored(embedder: Embedder): AsyncIterable<IndexedProduct[]> {
+    for await (const products of this.backend.scanProducts(SCAN_BATCH)) {
+      yield this.indexed(
+        products.map((product) => ({ product, contentHash: productContentHash(product) })),
+        embedder,
+      );
+    }
+  }
+
+  private async indexed(
+    items: readonly { product: Product; contentHash: string }[],
+    embedder: Embedder,
+  ): Promise<IndexedProduct[]> {
+    const out: IndexedProduct[] = [];
+    for (let start = 0; start < items.length; start += EMBED_BATCH) {
+      const part = items.slice(start, start + EMBED_BATCH);
+      const vectors = await embedder.embed(
+        part.map((c) => productEmbeddingText(c.product)),
+        'passage',
+      );
+      for (const [j, c] of part.entries()) out.push({ ...c, vector: vectors[j]! });
+    }
+    return out;
+  }
+
+  /** Writes the products whose content changed; the caller holds the write lock. */
+  private async upsert(
+    products: readonly Product[],
+    embedder: Embedder = this.embedder.current,
+  ): Promise<Pick<IngestReport, 'created' | 'updated' | 'unchanged'>> {
+    const stored = await this.backend.contentHashes(products.map((p) => p.id));
+    const changed: { product: Product; contentHash: string }[] = [];
+    for (const product of products) {
+      const contentHash = productContentHash(product);
+      if (stored.get(product.id) !== contentHash) changed.push({ product, contentHash });
+    }
+    for (let start = 0; start < changed.length; start += WRITE_BATCH) {
+      await this.backend.upsertProducts(
+        await this.indexed(changed.slice(start, start + WRITE_BATCH), embedder),
+      );
+    }
+    for (const product of products) this.recording?.set(product.id, product);
+    const created = changed.filter((c) => !stored.has(c.product.id)).length;
+    return { created, updated: changed.length - created, unchanged: products.length - changed.length };
   }
 }

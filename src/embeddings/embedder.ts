@@ -21,6 +21,12 @@ export function l2Normalize(vector: Float32Array): Float32Array {
   return vector;
 }
 
+/** False for the zero vector (a text without any feature): it has no direction, no neighbours. */
+export function hasMagnitude(vector: Float32Array): boolean {
+  for (const value of vector) if (value !== 0) return true;
+  return false;
+}
+
 export function dot(a: Float32Array, b: Float32Array): number {
   let s0 = 0;
   let s1 = 0;
@@ -31,4 +37,12 @@ export function dot(a: Float32Array, b: Float32Array): number {
   }
   if (n < a.length) s0 += a[n]! * b[n]!;
   return s0 + s1;
+}
+
+/**
+ * The embedder the service uses now. Search and catalog read it per call; a reindex with
+ * another model replaces it in the same step that switches the index generation.
+ */
+export class EmbedderSlot {
+  constructor(public current: Embedder) {}
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HybridQuery, ProductSummary, RankedHit, SearchBackend } from '../backends/search-backend.ts';
 import type { Product } from '../catalog/product.ts';
-import type { Embedder } from '../embeddings/embedder.ts';
+import type { EmbedderSlot } from '../embeddings/embedder.ts';
 import type { Mappings } from '../merchandising/mappings-store.ts';
 import { type FacetCounts, type FacetRow, foldFacetRows, priceBucketIndex } from './facets.ts';
 import { type FusedCandidate, fuse, type LegPosition } from './fusion.ts';
@@ -66,7 +66,7 @@ const SORT_COMPARATORS: Record<Exclude<SortOrder, 'relevance'>, Compare> = {
 export class SearchService {
   constructor(
     private readonly backend: SearchBackend,
-    private readonly embedder: Embedder,
+    private readonly embedder: EmbedderSlot,
     private readonly mappings: () => Mappings,
   ) {}
 
@@ -78,7 +78,7 @@ export class SearchService {
     const mappings = this.mappings();
     const { boosts, search: settings } = mappings;
     const window = Math.max(settings.retrieval.window, request.page * request.size);
-    const [vector] = await timer.time('embed', () => this.embedder.embed([request.q], 'query'));
+    const [vector] = await timer.time('embed', () => this.embedder.current.embed([request.q], 'query'));
     const method = request.fusion ?? settings.fusion.method;
     const { weights } = settings.fusion;
     // The engine's own RRF gives the same scores in one round trip, but no per-leg ranks

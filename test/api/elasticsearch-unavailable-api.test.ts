@@ -135,7 +135,7 @@ describe('Elasticsearch unreachable', () => {
   it('recovers by itself once the cluster answers', async () => {
     const { mappings } = loadIndexDefinition({
       dir: path.resolve('mappings/elasticsearch'),
-      embedder: runtime.embedder,
+      embedder: runtime.embedder.current,
       pipelineId: `${ALIAS}-ingest`,
     });
     standIn = elasticsearchStandIn(mappings);

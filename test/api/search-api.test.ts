@@ -84,16 +84,21 @@ describe('GET /v1/search', () => {
     expect(top.id).toBe('drill-1');
     expect(top.explain.bm25).toEqual({ rank: 1, score: expect.any(Number) });
     expect(top.explain.knn).toEqual({ rank: expect.any(Number), score: expect.any(Number) });
-    expect(top.explain.fused).toEqual({ method: 'rrf', score: top.score, rank: 1 });
+    // The default fusion (mappings/search.yaml): a normalized weighted sum, at most 1 + 0.7.
+    expect(top.explain.fused).toEqual({ method: 'weighted', score: top.score, rank: 1 });
+    expect(top.score).toBeLessThanOrEqual(1.7);
   });
 
-  it('fuses by normalized weighted sum on request', async () => {
+  it('fuses by reciprocal rank on request', async () => {
     const res = await request(app)
       .get('/v1/search')
-      .query({ q: 'cordless drill', explain: 'true', fusion: 'weighted' });
+      .query({ q: 'cordless drill', explain: 'true', fusion: 'rrf' });
     expect(res.status).toBe(200);
-    expect(res.body.hits[0].explain.fused.method).toBe('weighted');
-    expect(res.body.hits[0].score).toBeLessThanOrEqual(2);
+    const top = res.body.hits[0];
+    expect(top.explain.fused.method).toBe('rrf');
+    const k = 60;
+    const expected = 1 / (k + top.explain.bm25.rank) + 0.7 / (k + top.explain.knn.rank);
+    expect(top.score).toBeCloseTo(expected, 10);
   });
 
   it('accepts the same search as a JSON body', async () => {

@@ -31,6 +31,8 @@ function serve(env: Record<string, string>): Promise<Outcome> {
           PORT: '0',
           LOG_LEVEL: 'silent',
           DEMO_CATALOG: 'off',
+          // The fixture index was built by the hashing embedder (256 dimensions).
+          EMBEDDER: 'hashing',
           DATA_DIR: temporaryDirectory(),
           ...env,
         },

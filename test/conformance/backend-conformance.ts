@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchBackend } from '../../src/backends/search-backend.ts';
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
-import type { Embedder } from '../../src/embeddings/embedder.ts';
+import { type Embedder, EmbedderSlot } from '../../src/embeddings/embedder.ts';
 import { loadMappings } from '../../src/merchandising/mappings-store.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
 import { SearchService } from '../../src/retrieval/search-service.ts';
@@ -55,8 +55,8 @@ export function describeBackendConformance(name: string, create: () => Promise<B
 
     beforeAll(async () => {
       subject = await create();
-      catalog = new CatalogService(subject.backend, subject.embedder);
-      search = new SearchService(subject.backend, subject.embedder, () => mappings);
+      catalog = new CatalogService(subject.backend, new EmbedderSlot(subject.embedder));
+      search = new SearchService(subject.backend, new EmbedderSlot(subject.embedder), () => mappings);
       const report = await catalog.ingest(FIXTURE_PRODUCTS);
       expect(report.rejected).toBe(0);
       await subject.refresh();
@@ -187,7 +187,11 @@ export function describeBackendConformance(name: string, create: () => Promise<B
       expect(['mower-1', 'mower-2']).toContain(top.id);
       expect(top.explain?.bm25?.rank).toBeGreaterThanOrEqual(1);
       expect(top.explain?.knn?.rank).toBeGreaterThanOrEqual(1);
-      expect(top.explain?.fused).toMatchObject({ method: 'rrf', rank: 1, score: top.score });
+      expect(top.explain?.fused).toMatchObject({
+        method: mappings.search.fusion.method,
+        rank: 1,
+        score: top.score,
+      });
     });
 
     it('deletes a product from every index', async () => {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
@@ -16,6 +17,7 @@ export async function createTestRuntime(
 ): Promise<Runtime> {
   const config = loadConfig({
     DATA_DIR: env.DATA_DIR ?? temporaryDirectory(),
+    MODELS_DIR: inject('encoderModelsDir'),
     LOG_LEVEL: 'silent',
     DEMO_CATALOG: 'off',
     ...env,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../../src/backends/embedded/embedded-backend.ts';
 import type { HybridQuery, RankedHit } from '../../src/backends/search-backend.ts';
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
+import { EmbedderSlot } from '../../src/embeddings/embedder.ts';
 import { HashingEmbedder } from '../../src/embeddings/hashing-embedder.ts';
 import { loadMappings, type Mappings } from '../../src/merchandising/mappings-store.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
@@ -21,7 +22,15 @@ class EngineFusingBackend extends EmbeddedBackend {
   }
 }
 
-const mappings = loadMappings(path.resolve('mappings'));
+/** Engine fusion applies to RRF with equal leg weights; these tests configure exactly that. */
+const repositoryMappings = loadMappings(path.resolve('mappings'));
+const mappings: Mappings = {
+  ...repositoryMappings,
+  search: {
+    ...repositoryMappings.search,
+    fusion: { ...repositoryMappings.search.fusion, method: 'rrf', weights: { bm25: 1, knn: 1 } },
+  },
+};
 
 function request(overrides: Partial<SearchRequest>): SearchRequest {
   return {
@@ -43,12 +52,12 @@ describe('search service: fusion by the engine or by the service', () => {
   beforeAll(async () => {
     backend = new EngineFusingBackend({ dataDir: path.join(temporaryDirectory(), 'store'), embedder });
     await backend.open();
-    await new CatalogService(backend, embedder).ingest(FIXTURE_PRODUCTS);
+    await new CatalogService(backend, new EmbedderSlot(embedder)).ingest(FIXTURE_PRODUCTS);
   });
   afterAll(() => backend.close());
 
   function service(current: Mappings = mappings): SearchService {
-    return new SearchService(backend, embedder, () => current);
+    return new SearchService(backend, new EmbedderSlot(embedder), () => current);
   }
 
   it("uses the engine's fused list when it has one, in one timed stage", async () => {

@@ -28,7 +28,7 @@ describe('mappings files', () => {
   it('load from the repository and validate', () => {
     const mappings = loadMappings(path.resolve('mappings'));
     expect(mappings.boosts.fields.title).toBeGreaterThan(0);
-    expect(mappings.search.fusion.method).toBe('rrf');
+    expect(mappings.search.fusion.method).toBe('weighted');
   });
 
   it('name the line of an unknown key', () => {

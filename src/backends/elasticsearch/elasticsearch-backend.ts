@@ -11,14 +11,17 @@
 import { type Client, errors } from '@elastic/elasticsearch';
 import type { Product } from '../../catalog/product.ts';
 import type { ElasticsearchConfig } from '../../config.ts';
+import { hasMagnitude } from '../../embeddings/embedder.ts';
 import type { Logger } from '../../logging.ts';
 import {
   BackendUnavailableError,
   type BrowseQuery,
   type BrowseResult,
+  type EmbedderIdentity,
   type HybridQuery,
   type IndexedProduct,
   type LexicalQuery,
+  type PendingGeneration,
   type ProductSummary,
   type RankedHit,
   type SearchBackend,
@@ -27,8 +30,13 @@ import {
 import { BulkIndexError, bulkIndex } from './bulk-indexing.ts';
 import { createElasticsearchClient, toBackendError } from './client.ts';
 import { detectNativeRrf } from './cluster-features.ts';
-import { ensureServingIndex } from './index-lifecycle.ts';
-import { type IndexDefinition, loadIndexDefinition } from './index-settings.ts';
+import {
+  buildVersionedIndex,
+  deleteIndexQuietly,
+  ensureServingIndex,
+  switchAlias,
+} from './index-lifecycle.ts';
+import { type IndexDefinition, loadIndexDefinition, withEmbedder } from './index-settings.ts';
 import { type IngestPipeline, installIngestPipeline, loadIngestPipeline } from './ingest-pipeline.ts';
 import {
   browseRequest,
@@ -41,11 +49,12 @@ import {
   browseResult,
   contentHashesFromMget,
   cosineHits,
+  productFromSource,
   productsFromMget,
   rankedHits,
   summariesFromMget,
 } from './response-mapping.ts';
-import { hasMagnitude, PRODUCT_FIELDS, SUMMARY_FIELDS, toSearchDocument } from './search-document.ts';
+import { PRODUCT_FIELDS, SUMMARY_FIELDS, toSearchDocument } from './search-document.ts';
 
 export interface ElasticsearchBackendOptions {
   client: Client;
@@ -60,6 +69,8 @@ export interface ElasticsearchBackendOptions {
   readinessTimeoutMs?: number;
   /** Wait before retrying documents an upsert got refused with 429 (default 1000 ms). */
   upsertRetryWaitMs?: number;
+  /** Versioned indices kept after a reindex, the serving one included (default 2). */
+  keepIndices?: number;
 }
 
 export class ElasticsearchBackend implements SearchBackend {
@@ -67,11 +78,18 @@ export class ElasticsearchBackend implements SearchBackend {
   private setUp: Promise<void> | undefined;
   private ready = false;
   private nativeRrf = false;
+  private definition: IndexDefinition;
 
-  constructor(private readonly options: ElasticsearchBackendOptions) {}
+  constructor(private readonly options: ElasticsearchBackendOptions) {
+    this.definition = options.definition;
+  }
 
   get alias(): string {
     return this.options.alias;
+  }
+
+  private get vectorDimensions(): number {
+    return (this.definition.mappings.properties!.vector as { dims?: number }).dims ?? 0;
   }
 
   /** Whether hybrid searches are fused by the cluster's rrf retriever (known once set up). */
@@ -126,9 +144,9 @@ export class ElasticsearchBackend implements SearchBackend {
   }
 
   private async runSetUp(): Promise<void> {
-    const { client, alias, definition, pipeline, logger } = this.options;
+    const { client, alias, pipeline, logger } = this.options;
     await installIngestPipeline(client, pipeline);
-    const serving = await ensureServingIndex(client, alias, definition);
+    const serving = await ensureServingIndex(client, alias, this.definition);
     logger?.info({ alias, index: serving.index, created: serving.created }, 'Elasticsearch index ready');
     if (this.options.fusion === 'auto') {
       const rrf = await detectNativeRrf(client);
@@ -201,7 +219,8 @@ export class ElasticsearchBackend implements SearchBackend {
 
   async vectorSearch(query: VectorQuery): Promise<RankedHit[]> {
     // A zero vector has no direction: no neighbours (Elasticsearch would reject it for cosine).
-    if (!hasMagnitude(query.vector)) return [];
+    // A vector of another size was embedded by the previous model while a reindex switched.
+    if (!hasMagnitude(query.vector) || query.vector.length !== this.vectorDimensions) return [];
     const response = await this.call((client) => client.search(vectorSearchRequest(this.alias, query)));
     return cosineHits(response);
   }
@@ -240,6 +259,50 @@ export class ElasticsearchBackend implements SearchBackend {
   async optimize(): Promise<{ rebuilt: boolean }> {
     return { rebuilt: false };
   }
+
+  async *scanProducts(batchSize: number): AsyncIterable<Product[]> {
+    await this.ensureSetUp();
+    const scroll = this.options.client.helpers.scrollSearch<unknown>({
+      index: this.alias,
+      size: batchSize,
+      _source: PRODUCT_FIELDS,
+      sort: ['_doc'],
+    });
+    try {
+      for await (const page of scroll) {
+        yield page.body.hits.hits.map((hit) => productFromSource(hit._source, hit._id ?? '', hit._index));
+      }
+    } catch (error) {
+      throw toBackendError(error);
+    }
+  }
+
+  async buildGeneration(
+    batches: AsyncIterable<readonly IndexedProduct[]>,
+    embedder: EmbedderIdentity,
+  ): Promise<PendingGeneration> {
+    const definition = withEmbedder(this.definition, embedder);
+    const built = await this.call((client) =>
+      buildVersionedIndex({ client, alias: this.alias, definition, batches }),
+    );
+    return {
+      name: built.index,
+      documents: built.documents,
+      commit: async () => {
+        const report = await this.call((client) =>
+          switchAlias(client, this.alias, built, this.options.keepIndices ?? 2),
+        );
+        this.definition = definition;
+        return {
+          generation: report.index,
+          previous: report.previous,
+          documents: report.documents,
+          tookMs: report.tookMs,
+        };
+      },
+      discard: () => deleteIndexQuietly(this.options.client, built.index),
+    };
+  }
 }
 
 /** The backend as configured: client, index definition from mappings/, pipeline from pipelines/. */
@@ -256,6 +319,7 @@ export function createElasticsearchBackend(
     definition,
     pipeline,
     fusion: config.fusion,
+    keepIndices: config.keepIndices,
     ...(logger && { logger }),
   });
 }

@@ -153,19 +153,23 @@ export class ReindexError extends Error {
   }
 }
 
+export interface BuiltIndex {
+  index: string;
+  documents: number;
+  startedAt: number;
+}
+
 /**
- * Full reindex: create `<alias>-<next version>` from the index definition, bulk-load it,
- * refresh, check the document count, then point the alias at it in one atomic
- * `updateAliases` call and prune old versions (keep N). Any failure before the swap deletes
- * the half-built index and leaves the alias serving the old one.
+ * Creates `<alias>-<next version>` from the index definition, bulk-loads it, refreshes it
+ * and checks its document count. The alias is not touched; on failure the half-built
+ * index is deleted.
  */
-export async function reindex(options: ReindexOptions): Promise<ReindexReport> {
+export async function buildVersionedIndex(options: Omit<ReindexOptions, 'keep'>): Promise<BuiltIndex> {
   const { client, alias, definition } = options;
-  const started = performance.now();
+  const startedAt = performance.now();
   const existing = await listVersionedIndices(client, alias);
   const index = versionedIndexName(alias, (existing[0]?.version ?? 0) + 1);
   await client.indices.create({ index, settings: definition.settings, mappings: definition.mappings });
-  let previous: string[];
   const ids = new Set<string>();
   try {
     async function* documents() {
@@ -189,24 +193,64 @@ export async function reindex(options: ReindexOptions): Promise<ReindexReport> {
         `the new index holds ${count} documents but ${ids.size} products were sent`,
       );
     }
-    previous = await aliasTargets(client, alias);
-    await client.indices.updateAliases({
-      actions: [...previous.map((old) => ({ remove: { index: old, alias } })), { add: { index, alias } }],
-    });
   } catch (error) {
-    await client.indices.delete({ index }, { ignore: [404] }).catch(() => undefined);
+    await deleteIndexQuietly(client, index);
     throw error instanceof ReindexError
       ? error
       : new ReindexError(index, (error as Error).message ?? String(error), { cause: error });
   }
-  const report: ReindexReport = { index, previous, documents: ids.size, pruned: [], tookMs: 0 };
+  return { index, documents: ids.size, startedAt };
+}
+
+export async function deleteIndexQuietly(client: Client, index: string): Promise<void> {
+  await client.indices.delete({ index }, { ignore: [404] }).catch(() => undefined);
+}
+
+/**
+ * Points the alias at a built index in one atomic `updateAliases` call (remove the old
+ * targets, add the new one) and prunes old versions, keeping `keep`.
+ */
+export async function switchAlias(
+  client: Client,
+  alias: string,
+  built: BuiltIndex,
+  keep: number,
+): Promise<ReindexReport> {
+  const previous = await aliasTargets(client, alias);
+  await client.indices.updateAliases({
+    actions: [
+      ...previous.map((old) => ({ remove: { index: old, alias } })),
+      { add: { index: built.index, alias } },
+    ],
+  });
+  const report: ReindexReport = {
+    index: built.index,
+    previous,
+    documents: built.documents,
+    pruned: [],
+    tookMs: 0,
+  };
   try {
-    report.pruned = await pruneIndices(client, alias, options.keep);
+    report.pruned = await pruneIndices(client, alias, keep);
   } catch (error) {
     report.pruneError = (error as Error).message;
   }
-  report.tookMs = Math.round(performance.now() - started);
+  report.tookMs = Math.round(performance.now() - built.startedAt);
   return report;
+}
+
+/**
+ * Full reindex: build the next versioned index, then switch the alias to it. Any failure
+ * before the switch leaves the alias serving the old index.
+ */
+export async function reindex(options: ReindexOptions): Promise<ReindexReport> {
+  const built = await buildVersionedIndex(options);
+  try {
+    return await switchAlias(options.client, options.alias, built, options.keep);
+  } catch (error) {
+    await deleteIndexQuietly(options.client, built.index);
+    throw new ReindexError(built.index, (error as Error).message ?? String(error), { cause: error });
+  }
 }
 
 /** Deletes all but the newest `keep` versioned indices; an index the alias points to is never deleted. */

@@ -87,16 +87,25 @@ export function loadIndexDefinition(options: IndexDefinitionOptions): IndexDefin
     path.join(options.dir, 'mappings.json'),
     mappingsSchema,
   ) as estypes.MappingTypeMapping;
+  return withEmbedder(
+    { settings: { ...settings, default_pipeline: options.pipelineId }, mappings },
+    options.embedder,
+  );
+}
+
+/** The definition with the vector size and embedder id of `embedder` (a reindex may change models). */
+export function withEmbedder(
+  definition: IndexDefinition,
+  embedder: { id: string; dimensions: number },
+): IndexDefinition {
+  const { mappings } = definition;
   const vector = mappings.properties!.vector as estypes.MappingDenseVectorProperty;
   return {
-    settings: { ...settings, default_pipeline: options.pipelineId },
+    settings: definition.settings,
     mappings: {
       ...mappings,
-      _meta: { ...mappings._meta, embedder: options.embedder.id },
-      properties: {
-        ...mappings.properties,
-        vector: { ...vector, dims: options.embedder.dimensions },
-      },
+      _meta: { ...mappings._meta, embedder: embedder.id },
+      properties: { ...mappings.properties, vector: { ...vector, dims: embedder.dimensions } },
     },
   };
 }

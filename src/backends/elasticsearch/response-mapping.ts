@@ -85,16 +85,20 @@ function foundDocuments<T>(response: estypes.MgetResponse<T>): estypes.GetGetRes
   return found;
 }
 
+/** A stored document's product fields, validated: a document the service did not write is reported. */
+export function productFromSource(source: unknown, id: string, index: string): Product {
+  const parsed = productSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidDocumentError(id, index, `${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
 export function productsFromMget(response: estypes.MgetResponse<unknown>): Map<string, Product> {
   const products = new Map<string, Product>();
-  for (const doc of foundDocuments(response)) {
-    const parsed = productSchema.safeParse(doc._source);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InvalidDocumentError(doc._id, doc._index, `${issue.path.join('.')}: ${issue.message}`);
-    }
-    products.set(doc._id, parsed.data);
-  }
+  for (const doc of foundDocuments(response))
+    products.set(doc._id, productFromSource(doc._source, doc._id, doc._index));
   return products;
 }
 

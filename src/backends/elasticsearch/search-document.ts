@@ -11,6 +11,7 @@ import {
   type Product,
   productSchema,
 } from '../../catalog/product.ts';
+import { hasMagnitude } from '../../embeddings/embedder.ts';
 import type { IndexedProduct, ProductSummary } from '../search-backend.ts';
 
 /** Category levels with their own facet field (`category_levels.l1` .. `l10`); the schema's limit. */
@@ -53,12 +54,6 @@ export function categoryLevelField(depth: number): `category_levels.${CategoryLe
 function completionInput(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the reserved characters
   return text.replace(/[\u0000\u001e\u001f]/g, ' ').trim();
-}
-
-/** False for the zero vector, which has no direction (cosine is undefined for it). */
-export function hasMagnitude(vector: Float32Array): boolean {
-  for (const value of vector) if (value !== 0) return true;
-  return false;
 }
 
 export function toSearchDocument({ product, contentHash, vector }: IndexedProduct): SearchDocument {

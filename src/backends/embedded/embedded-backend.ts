@@ -2,18 +2,27 @@
  * The embedded engine: SQLite (better-sqlite3) in one WAL file. The products table holds
  * the documents, FTS5 the BM25 index, sqlite-vec the vectors. Every write touches all
  * three in one transaction, so a crash never leaves them disagreeing.
+ *
+ * Generations: a reindex builds a new database file beside the serving one and then
+ * replaces the `search.current` pointer file atomically (write + rename). Another process
+ * sharing the data directory notices the new pointer and reopens.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { attributesText, categoryPathText, type Product } from '../../catalog/product.ts';
+import { hasMagnitude } from '../../embeddings/embedder.ts';
+import type { Logger } from '../../logging.ts';
 import { analyze, analyzeQuery } from '../../retrieval/analyzer.ts';
 import type { FacetRow } from '../../retrieval/facets.ts';
 import type { SortOrder } from '../../retrieval/search-request.ts';
 import type {
   BrowseQuery,
   BrowseResult,
+  EmbedderIdentity,
   HybridQuery,
   IndexedProduct,
   LexicalQuery,
+  PendingGeneration,
   ProductSummary,
   RankedHit,
   SearchBackend,
@@ -26,10 +35,36 @@ import { StatementCache } from './statement-cache.ts';
 import { DEFAULT_VECTOR_INDEX_SETTINGS, VectorIndex, type VectorIndexSettings } from './vector-index.ts';
 
 export interface EmbeddedBackendOptions {
-  /** Directory of the store; the database is `<dataDir>/search.db`. */
+  /** Directory of the store; the serving database file is named by `<dataDir>/search.current`. */
   dataDir: string;
-  embedder: { id: string; dimensions: number };
+  embedder: EmbedderIdentity;
   vectorIndex?: Partial<VectorIndexSettings>;
+  logger?: Logger;
+  /** Open this database file of the data directory instead of the serving one (reindex targets). */
+  file?: string;
+}
+
+const POINTER_FILE = 'search.current';
+const DEFAULT_DATABASE_FILE = 'search.db';
+
+/** The database file the pointer names (the original `search.db` before any reindex). */
+export function servingDatabaseFile(dataDir: string): string {
+  try {
+    const name = fs.readFileSync(path.join(dataDir, POINTER_FILE), 'utf8').trim();
+    return name || DEFAULT_DATABASE_FILE;
+  } catch {
+    return DEFAULT_DATABASE_FILE;
+  }
+}
+
+function writePointer(dataDir: string, file: string): void {
+  const temporary = path.join(dataDir, `.${POINTER_FILE}.${process.pid}`);
+  fs.writeFileSync(temporary, file);
+  fs.renameSync(temporary, path.join(dataDir, POINTER_FILE));
+}
+
+function removeDatabaseFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
 }
 
 export class EmbedderMismatchError extends Error {
@@ -88,41 +123,85 @@ export class EmbeddedBackend implements SearchBackend {
   private statements!: StatementCache;
   private productCount = 0;
   private readonly settings: VectorIndexSettings;
+  private embedder: EmbedderIdentity;
+  private fileName: string | undefined;
+  private pointerWatcher: fs.FSWatcher | undefined;
 
   constructor(private readonly options: EmbeddedBackendOptions) {
     this.settings = { ...DEFAULT_VECTOR_INDEX_SETTINGS, ...options.vectorIndex };
+    this.embedder = options.embedder;
   }
 
+  /** The database file serving now. */
   get file(): string {
-    return path.join(this.options.dataDir, 'search.db');
+    return path.join(
+      this.options.dataDir,
+      this.fileName ?? this.options.file ?? servingDatabaseFile(this.options.dataDir),
+    );
   }
 
   async open(): Promise<void> {
-    const db = openDatabase(this.file);
+    fs.mkdirSync(this.options.dataDir, { recursive: true });
+    this.attach(this.options.file ?? servingDatabaseFile(this.options.dataDir));
+    if (!this.options.file) this.watchPointer();
+  }
+
+  /** Opens one database file and checks it against the embedder. */
+  private attach(fileName: string): void {
+    const db = openDatabase(path.join(this.options.dataDir, fileName));
     try {
       migrateSchema(db);
-      this.statements = new StatementCache(db);
-      this.productCount = this.statements.get('SELECT count(*) FROM products').pluck().get() as number;
-      const { id, dimensions } = this.options.embedder;
+      const statements = new StatementCache(db);
+      const productCount = statements.get('SELECT count(*) FROM products').pluck().get() as number;
+      const { id, dimensions } = this.embedder;
       const storedId = readMeta(db, 'embedder_id');
       if (storedId !== id) {
-        if (storedId !== undefined && this.productCount > 0) throw new EmbedderMismatchError(storedId, id);
+        if (storedId !== undefined && productCount > 0) throw new EmbedderMismatchError(storedId, id);
         db.exec('DROP TABLE IF EXISTS product_vectors; DROP TABLE IF EXISTS vector_centroids;');
         writeMeta(db, 'embedder_id', id);
         writeMeta(db, 'embedder_dimensions', String(dimensions));
         writeMeta(db, 'vector_cells', '1');
       }
-      this.vectors = new VectorIndex(db, dimensions, this.settings);
-      this.vectors.open();
-      this.lexical = new LexicalSearcher(db);
+      const vectors = new VectorIndex(db, dimensions, this.settings);
+      vectors.open();
+      this.db?.close();
       this.db = db;
+      this.statements = statements;
+      this.productCount = productCount;
+      this.vectors = vectors;
+      this.lexical = new LexicalSearcher(db);
+      this.fileName = fileName;
     } catch (error) {
       db.close();
       throw error;
     }
   }
 
+  /** Follows a reindex done by another process sharing the data directory. */
+  private watchPointer(): void {
+    this.pointerWatcher = fs.watch(this.options.dataDir, (_event, changed) => {
+      if (changed !== POINTER_FILE || !this.db) return;
+      const serving = servingDatabaseFile(this.options.dataDir);
+      if (serving === this.fileName) return;
+      try {
+        this.attach(serving);
+        this.options.logger?.info(
+          { file: serving },
+          'switched to the index generation another process built',
+        );
+      } catch (error) {
+        this.options.logger?.error(
+          { err: error, file: serving },
+          'cannot switch to the new index generation',
+        );
+      }
+    });
+    this.pointerWatcher.unref();
+  }
+
   async close(): Promise<void> {
+    this.pointerWatcher?.close();
+    this.pointerWatcher = undefined;
     this.db?.close();
     this.db = undefined;
   }
@@ -243,6 +322,9 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   async vectorSearch(query: VectorQuery): Promise<RankedHit[]> {
+    // No direction (a text without features), or embedded by the previous model while a
+    // reindex switched models: no neighbours.
+    if (query.vector.length !== this.embedder.dimensions || !hasMagnitude(query.vector)) return [];
     const filter = vectorFilterSql(query.filters);
     const residual = filter.residualCategories
       ? productFilterSql({ category: filter.residualCategories })
@@ -288,6 +370,62 @@ export class EmbeddedBackend implements SearchBackend {
       .all(...filter.params) as FacetRow[];
     const total = facetRows.reduce((sum, row) => sum + row.count, 0);
     return { ids, total, facetRows };
+  }
+
+  async *scanProducts(batchSize: number): AsyncIterable<Product[]> {
+    let after = 0;
+    for (;;) {
+      // Keyset pages: each page is its own read, so writes in between are never blocked.
+      const rows = this.statements
+        .get('SELECT rowid, doc FROM products WHERE rowid > ? ORDER BY rowid LIMIT ?')
+        .raw()
+        .all(after, batchSize) as [number, string][];
+      if (rows.length === 0) return;
+      after = rows.at(-1)![0];
+      yield rows.map(([, doc]) => JSON.parse(doc) as Product);
+    }
+  }
+
+  async buildGeneration(
+    batches: AsyncIterable<readonly IndexedProduct[]>,
+    embedder: EmbedderIdentity,
+  ): Promise<PendingGeneration> {
+    const started = performance.now();
+    const name = `search-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 18)}-${process.pid}.db`;
+    const file = path.join(this.options.dataDir, name);
+    const target = new EmbeddedBackend({ ...this.options, embedder, file: name });
+    let documents = 0;
+    try {
+      await target.open();
+      for await (const batch of batches) {
+        await target.upsertProducts(batch);
+        documents += batch.length;
+      }
+      await target.optimize();
+    } catch (error) {
+      await target.close();
+      removeDatabaseFiles(file);
+      throw error;
+    }
+    await target.close();
+    return {
+      name,
+      documents,
+      commit: async () => {
+        const previous = this.file;
+        writePointer(this.options.dataDir, name);
+        this.embedder = embedder;
+        this.attach(name);
+        removeDatabaseFiles(previous);
+        return {
+          generation: name,
+          previous: [path.basename(previous)],
+          documents,
+          tookMs: Math.round(performance.now() - started),
+        };
+      },
+      discard: async () => removeDatabaseFiles(file),
+    };
   }
 
   /** Re-cluster the vector index when the catalog outgrew (or shrank below) its cell layout. */

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { loadIndexDefinition } from '../../../src/backends/elasticsearch/index-settings.ts';
 import { ingestPipelineId, loadIngestPipeline } from '../../../src/backends/elasticsearch/ingest-pipeline.ts';
 import { findMappingConflicts } from '../../../src/backends/elasticsearch/mapping-conflicts.ts';
-import { hasMagnitude, toSearchDocument } from '../../../src/backends/elasticsearch/search-document.ts';
+import { toSearchDocument } from '../../../src/backends/elasticsearch/search-document.ts';
 import { productContentHash, productSchema } from '../../../src/catalog/product.ts';
+import { hasMagnitude } from '../../../src/embeddings/embedder.ts';
 import { ConfigFileError } from '../../../src/merchandising/yaml-config.ts';
 import { temporaryDirectory } from '../../helpers/runtime.ts';
 

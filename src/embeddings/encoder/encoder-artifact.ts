@@ -1,0 +1,123 @@
+/**
+ * Versioned encoder artifacts in `<models>/encoder/<version>/`:
+ *   metadata.json  what was trained, on what, with which backend, and how well it scored
+ *   weights.bin    the embedding table as int8, one scale per row (a quarter of float32)
+ *   scales.bin     the per-row scales (float32)
+ * `<models>/encoder/active.json` names the version the service embeds with.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NgramSettings } from '../ngram-features.ts';
+
+export interface EncoderMetadata {
+  kind: 'hashed-ngram-encoder';
+  format: 1;
+  version: string;
+  dimensions: number;
+  features: NgramSettings;
+  trained_at: string;
+  tensorflow: { backend: string; provider: string; gpu: boolean };
+  training: {
+    products: number;
+    pairs: { self_supervised: number; events: number };
+    epochs: number;
+    batch_size: number;
+    learning_rate: number;
+    temperature: number;
+    seconds: number;
+    epoch_seconds: number[];
+    epoch_loss: number[];
+  };
+  metrics: {
+    /** Held-out products: a noisy title fragment must retrieve its product among them. */
+    heldout_products: number;
+    recall_at_10: number;
+    mrr: number;
+    /** The same measure for the untrained starting point, for comparison. */
+    untrained_recall_at_10: number;
+  };
+}
+
+export interface EncoderArtifact {
+  metadata: EncoderMetadata;
+  /** rows x dimensions, row-major. */
+  table: Float32Array;
+}
+
+function encoderRoot(modelsDir: string): string {
+  return path.join(modelsDir, 'encoder');
+}
+
+export function quantizeRows(table: Float32Array, dims: number): { values: Int8Array; scales: Float32Array } {
+  const rows = table.length / dims;
+  const values = new Int8Array(table.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = 0;
+    for (let j = 0; j < dims; j++) max = Math.max(max, Math.abs(table[r * dims + j]!));
+    const scale = max / 127 || 1;
+    scales[r] = scale;
+    for (let j = 0; j < dims; j++) values[r * dims + j] = Math.round(table[r * dims + j]! / scale);
+  }
+  return { values, scales };
+}
+
+export function saveEncoderArtifact(modelsDir: string, artifact: EncoderArtifact): string {
+  const dir = path.join(encoderRoot(modelsDir), artifact.metadata.version);
+  fs.mkdirSync(dir, { recursive: true });
+  const { values, scales } = quantizeRows(artifact.table, artifact.metadata.dimensions);
+  fs.writeFileSync(path.join(dir, 'weights.bin'), values);
+  fs.writeFileSync(path.join(dir, 'scales.bin'), new Uint8Array(scales.buffer));
+  fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(artifact.metadata, null, 2)}\n`);
+  return dir;
+}
+
+export function loadEncoderArtifact(dir: string): EncoderArtifact {
+  const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as EncoderMetadata;
+  if (metadata.kind !== 'hashed-ngram-encoder' || metadata.format !== 1) {
+    throw new Error(`${dir} is not an encoder artifact this build can read`);
+  }
+  const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
+  const values = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const scaleBytes = fs.readFileSync(path.join(dir, 'scales.bin'));
+  const scales = new Float32Array(
+    scaleBytes.buffer.slice(scaleBytes.byteOffset, scaleBytes.byteOffset + scaleBytes.byteLength),
+  );
+  const dims = metadata.dimensions;
+  if (values.length !== metadata.features.buckets * dims || scales.length !== metadata.features.buckets) {
+    throw new Error(`${dir}: weights do not match metadata (${metadata.features.buckets} x ${dims})`);
+  }
+  const table = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) table[i] = values[i]! * scales[Math.floor(i / dims)]!;
+  return { metadata, table };
+}
+
+export function activeEncoderDir(modelsDir: string): string | undefined {
+  const pointer = path.join(encoderRoot(modelsDir), 'active.json');
+  if (!fs.existsSync(pointer)) return undefined;
+  const { version } = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { version: string };
+  const dir = path.join(encoderRoot(modelsDir), version);
+  return fs.existsSync(path.join(dir, 'metadata.json')) ? dir : undefined;
+}
+
+/** Points `active.json` at a version (write + rename: readers never see half a file). */
+export function activateEncoder(modelsDir: string, version: string): void {
+  const root = encoderRoot(modelsDir);
+  const temporary = path.join(root, `.active-${process.pid}.json`);
+  fs.writeFileSync(temporary, JSON.stringify({ version, activated_at: new Date().toISOString() }));
+  fs.renameSync(temporary, path.join(root, 'active.json'));
+}
+
+/** Metadata of every saved version, newest first. */
+export function listEncoderVersions(modelsDir: string): EncoderMetadata[] {
+  const root = encoderRoot(modelsDir);
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'metadata.json')))
+    .map(
+      (entry) =>
+        JSON.parse(fs.readFileSync(path.join(root, entry.name, 'metadata.json'), 'utf8')) as EncoderMetadata,
+    )
+    .sort((a, b) => b.trained_at.localeCompare(a.trained_at));
+}

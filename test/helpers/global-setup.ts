@@ -1,0 +1,27 @@
+/**
+ * Trains the in-house encoder once for the whole test run (on the demo catalog, as a
+ * fresh install does) so every test runtime uses the real default embedder without
+ * training its own.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { BOOTSTRAP_TRAINING, demoCatalogTexts } from '../../src/embeddings/create-embedder.ts';
+import { activateEncoder, saveEncoderArtifact } from '../../src/embeddings/encoder/encoder-artifact.ts';
+import { trainEncoder } from '../../src/embeddings/encoder/train-encoder.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    encoderModelsDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-search-models-'));
+  const artifact = await trainEncoder(demoCatalogTexts(), [], BOOTSTRAP_TRAINING);
+  saveEncoderArtifact(modelsDir, artifact);
+  activateEncoder(modelsDir, artifact.metadata.version);
+  project.provide('encoderModelsDir', modelsDir);
+  return () => fs.rmSync(modelsDir, { recursive: true, force: true });
+}
