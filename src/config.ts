@@ -57,6 +57,11 @@ const envSchema = z
     TRANSFORMERS_QUERY_PREFIX: z.string().optional(),
     TRANSFORMERS_PASSAGE_PREFIX: z.string().optional(),
     TFJS_BACKEND: z.enum(['auto', 'gpu', 'node', 'wasm']).default('auto'),
+    USER_ID_SECRET: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().min(16, 'USER_ID_SECRET must be at least 16 characters').optional(),
+    ),
+    PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.SEARCH_BACKEND !== 'elasticsearch') return;
@@ -131,6 +136,9 @@ export interface Config {
   embedder: EmbedderConfig;
   /** Which TensorFlow.js backend training uses (`auto`: GPU, then native CPU, then wasm). */
   tfjsBackend: BackendPreference;
+  /** Key of the HMAC that replaces user ids before storage; generated into DATA_DIR if unset. */
+  userIdSecret?: string;
+  profileHalfLifeDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -167,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : { kind: e.EMBEDDER },
     tfjsBackend: e.TFJS_BACKEND,
+    ...(e.USER_ID_SECRET && { userIdSecret: e.USER_ID_SECRET }),
+    profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
   };
   if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY

@@ -3,6 +3,7 @@
  * configuration. The HTTP server and every CLI command start from here, so they share
  * one way of wiring the service.
  */
+import path from 'node:path';
 import { createApp } from './api/app.ts';
 import { createElasticsearchBackend } from './backends/elasticsearch/elasticsearch-backend.ts';
 import { EmbeddedBackend } from './backends/embedded/embedded-backend.ts';
@@ -15,7 +16,13 @@ import { type Embedder, EmbedderSlot } from './embeddings/embedder.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { MappingsStore } from './merchandising/mappings-store.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { FeatureSource } from './ranking/feature-source.ts';
+import { RankerRegistry } from './ranking/model-registry.ts';
+import { Reranker } from './ranking/reranker.ts';
 import { SearchService } from './retrieval/search-service.ts';
+import { EventService } from './users/event-service.ts';
+import { type EventStore, SqliteEventStore } from './users/event-store.ts';
+import { loadUserIdSecret, UserIdHasher } from './users/user-ids.ts';
 
 export interface Runtime {
   config: Config;
@@ -26,6 +33,10 @@ export interface Runtime {
   backend: SearchBackend;
   catalog: CatalogService;
   search: SearchService;
+  events: EventService;
+  eventStore: EventStore;
+  rankers: RankerRegistry;
+  reranker: Reranker;
   metrics: Metrics;
   createApp(): ReturnType<typeof createApp>;
   close(): Promise<void>;
@@ -81,8 +92,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
   const slot = new EmbedderSlot(embedder);
   const catalog = new CatalogService(backend, slot);
-  const search = new SearchService(backend, slot, () => mappings.current);
   const metrics = new Metrics();
+  const eventStore = new SqliteEventStore(path.join(config.dataDir, 'events.db'));
+  const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
+  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays);
+  const rankers = new RankerRegistry(config.modelsDir);
+  const reranker = new Reranker(rankers, logger, (reason) => metrics.rankingFallbacks.inc({ reason }));
+  reranker.load();
+  reranker.watch();
+  const search = new SearchService(backend, slot, () => mappings.current, {
+    reranker,
+    features: new FeatureSource(eventStore, hasher),
+    events: eventStore,
+  });
   const runtime: Runtime = {
     config,
     logger,
@@ -91,10 +113,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     backend,
     catalog,
     search,
+    events,
+    eventStore,
+    rankers,
+    reranker,
     metrics,
-    createApp: () => createApp({ backend, catalog, search, metrics, logger }),
+    createApp: () => createApp({ backend, catalog, search, events, metrics, logger }),
     close: async () => {
       mappings.close();
+      reranker.close();
+      await eventStore.close();
       await backend.close();
       closeEmbedder();
     },

@@ -5,7 +5,9 @@ import type { CatalogService } from '../catalog/catalog-service.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SearchService } from '../retrieval/search-service.ts';
+import type { EventService } from '../users/event-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { eventRoutes } from './routes/events.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -14,6 +16,7 @@ export interface AppServices {
   backend: SearchBackend;
   catalog: CatalogService;
   search: SearchService;
+  events: EventService;
   metrics: Metrics;
   logger: Logger;
 }
@@ -35,6 +38,7 @@ export function createApp(services: AppServices): Express {
   app.use(operationRoutes(services.backend, services.metrics));
   app.use(searchRoutes(services.search));
   app.use(productRoutes(services.catalog));
+  app.use(eventRoutes(services.events));
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger));
   return app;

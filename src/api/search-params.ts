@@ -35,7 +35,9 @@ const searchBodySchema = z
     size: z.number().int().min(1).max(MAX_PAGE_SIZE, `size must be at most ${MAX_PAGE_SIZE}`).default(20),
     sort: z.enum(SORT_ORDERS).default('relevance'),
     user_id: z.string().trim().min(1).max(256).optional(),
+    session_id: z.string().trim().min(1).max(256).optional(),
     explain: z.boolean().default(false),
+    rerank: z.boolean().default(true),
     fusion: z.enum(FUSION_METHODS).optional(),
   })
   .superRefine((value, ctx) => {
@@ -85,7 +87,9 @@ function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest
     size: body.size,
     sort: body.sort,
     ...(body.user_id && { userId: body.user_id }),
+    ...(body.session_id && { sessionId: body.session_id }),
     explain: body.explain,
+    rerank: body.rerank,
     ...(body.fusion && { fusion: body.fusion }),
   };
 }
@@ -96,7 +100,18 @@ export function parseSearchBody(body: unknown): SearchRequest {
   return toSearchRequest(parsed.data);
 }
 
-const SCALAR_PARAMS = new Set(['q', 'page', 'size', 'sort', 'user_id', 'explain', 'fusion', 'facets']);
+const SCALAR_PARAMS = new Set([
+  'q',
+  'page',
+  'size',
+  'sort',
+  'user_id',
+  'session_id',
+  'explain',
+  'rerank',
+  'fusion',
+  'facets',
+]);
 const LIST_FILTERS = new Set(['brand', 'category']);
 const NUMERIC = /^-?\d+(\.\d+)?$/;
 
@@ -141,7 +156,7 @@ export function parseSearchQuery(query: Record<string, unknown>): SearchRequest 
     }
     const value = values[0]!;
     if (key === 'facets') body.facets = value === '' ? [] : value.split(',').map((s) => s.trim());
-    else if (key === 'q' || key === 'user_id') body[key] = value;
+    else if (key === 'q' || key === 'user_id' || key === 'session_id') body[key] = value;
     else body[key] = typedScalar(value);
   }
   if (problems.length > 0) throw invalidRequest(problems);

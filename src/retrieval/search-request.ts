@@ -29,8 +29,11 @@ export interface SearchRequest {
   size: number;
   sort: SortOrder;
   userId?: string;
+  sessionId?: string;
   explain: boolean;
   fusion?: FusionMethod;
+  /** Let the learning-to-rank model reorder the top candidates (default true). */
+  rerank?: boolean;
 }
 
 export const MAX_PAGE_SIZE = 100;

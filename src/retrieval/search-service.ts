@@ -1,8 +1,10 @@
 /**
  * The search path as explicit stages, each timed:
- *   embed query -> retrieve (bm25 | knn) -> fuse -> facets -> sort -> fetch
- * Where the engine fuses by itself (Elasticsearch's rrf retriever), retrieve and fuse are
- * one `hybrid` stage.
+ *   embed query -> retrieve (bm25 | knn) -> fuse -> features -> rerank (LTR) -> facets
+ *   -> sort -> fetch
+ * Where the engine fuses by itself (Elasticsearch's rrf retriever) and no ranker is wired,
+ * retrieve and fuse are one `hybrid` stage. Every hybrid search logs its impression list
+ * with the feature values the ranker saw.
  * A query without text (filters only) is a browse: the backend filters, sorts and counts
  * facets over the whole filtered catalog.
  */
@@ -11,6 +13,10 @@ import type { HybridQuery, ProductSummary, RankedHit, SearchBackend } from '../b
 import type { Product } from '../catalog/product.ts';
 import type { EmbedderSlot } from '../embeddings/embedder.ts';
 import type { Mappings } from '../merchandising/mappings-store.ts';
+import type { CandidateFeatures, FeatureSource } from '../ranking/feature-source.ts';
+import { FEATURE_COUNT, FEATURES } from '../ranking/features.ts';
+import type { Reranker, RerankFallback } from '../ranking/reranker.ts';
+import type { EventStore } from '../users/event-store.ts';
 import { type FacetCounts, type FacetRow, foldFacetRows, priceBucketIndex } from './facets.ts';
 import { type FusedCandidate, fuse, type LegPosition } from './fusion.ts';
 import type { FusionMethod, SearchRequest, SortOrder } from './search-request.ts';
@@ -20,6 +26,37 @@ export interface HitExplanation {
   bm25: LegPosition | null;
   knn: LegPosition | null;
   fused: { method: FusionMethod; score: number; rank: number };
+  /** Present when the learning-to-rank model scored the hit. */
+  ranking?: {
+    model: string;
+    score: number;
+    features: Record<string, number>;
+    contributions: Record<string, number>;
+  };
+}
+
+export interface RankingInfo {
+  model: string | null;
+  reranked: boolean;
+  /** How many top fused candidates the model reordered (K). */
+  window: number;
+  /** Why the fused order was kept. */
+  fallback?: RerankFallback;
+}
+
+/** The learning-to-rank stage's collaborators; absent in a retrieval-only service. */
+export interface RankingServices {
+  reranker: Reranker;
+  features: FeatureSource;
+  events: EventStore;
+}
+
+/** What retrieval and fusion produced for a query, with the ranker's view of the top. */
+export interface Candidates {
+  fused: FusedCandidate[];
+  method: FusionMethod;
+  summaries: Map<string, ProductSummary>;
+  ranking?: CandidateFeatures;
 }
 
 export interface SearchHit {
@@ -39,6 +76,7 @@ export interface SearchResponse {
   sort: SortOrder;
   hits: SearchHit[];
   facets: FacetCounts;
+  ranking?: RankingInfo;
   took: { total_ms: number; stages: Record<string, number> };
 }
 
@@ -68,13 +106,19 @@ export class SearchService {
     private readonly backend: SearchBackend,
     private readonly embedder: EmbedderSlot,
     private readonly mappings: () => Mappings,
+    private readonly ranking?: RankingServices,
   ) {}
 
   async search(request: SearchRequest, timer = new StageTimer()): Promise<SearchResponse> {
     return request.q.trim() ? this.hybrid(request, timer) : this.browse(request, timer);
   }
 
-  private async hybrid(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {
+  /**
+   * Retrieval, fusion, product summaries and, with ranking wired, the features of the top
+   * K candidates: what the ranker sees. Training on judgment lists calls this too, so it
+   * learns from exactly the serving view.
+   */
+  async candidates(request: SearchRequest, timer = new StageTimer()): Promise<Candidates> {
     const mappings = this.mappings();
     const { boosts, search: settings } = mappings;
     const window = Math.max(settings.retrieval.window, request.page * request.size);
@@ -82,9 +126,9 @@ export class SearchService {
     const method = request.fusion ?? settings.fusion.method;
     const { weights } = settings.fusion;
     // The engine's own RRF gives the same scores in one round trip, but no per-leg ranks
-    // (explain needs them) and equal leg weights only.
+    // (explain and the ranker's features need them) and equal leg weights only.
     const native =
-      method === 'rrf' && !request.explain && weights.bm25 === weights.knn
+      method === 'rrf' && !request.explain && !this.ranking && weights.bm25 === weights.knn
         ? await this.nativeFusion(timer, {
             text: request.q,
             vector: vector!,
@@ -98,11 +142,41 @@ export class SearchService {
     const fused =
       native?.map((hit): FusedCandidate => ({ id: hit.id, score: hit.score * weights.bm25 })) ??
       (await this.fuseLegs(request, vector!, window, method, mappings, timer));
-
-    const needSummaries = request.facets.length > 0 || request.sort !== 'relevance';
+    const needSummaries =
+      this.ranking !== undefined || request.facets.length > 0 || request.sort !== 'relevance';
     const summaries = needSummaries
       ? await timer.time('summaries', () => this.backend.getSummaries(fused.map((c) => c.id)))
       : new Map<string, ProductSummary>();
+    if (!this.ranking) return { fused, method, summaries };
+    const { features } = this.ranking;
+    const ranking = await timer.time('features', () =>
+      features.forCandidates(request.q, request.userId, fused, summaries, settings.ranking.window),
+    );
+    return { fused, method, summaries, ranking };
+  }
+
+  private async hybrid(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {
+    const queryId = randomUUID();
+    const { search: settings } = this.mappings();
+    const { fused, method, summaries, ranking } = await this.candidates(request, timer);
+    let ranked = fused;
+    let rankingInfo: RankingInfo | undefined;
+    let scores = new Map<string, number>();
+    if (this.ranking && ranking) {
+      const { reranker } = this.ranking;
+      const outcome =
+        request.rerank === false
+          ? { candidates: fused, reranked: false, fallback: 'disabled' as const, scores }
+          : await timer.time('rerank', () => reranker.rerank(fused, ranking.features, ranking.count));
+      ranked = outcome.candidates;
+      scores = outcome.scores;
+      rankingInfo = {
+        model: outcome.model ?? null,
+        reranked: outcome.reranked,
+        window: ranking.count,
+        ...(outcome.fallback && { fallback: outcome.fallback }),
+      };
+    }
     const facets = await timer.time('facets', () =>
       foldFacetRows(
         fused.map((c) => summaryFacetRow(summaries.get(c.id), settings.facets.price_edges)),
@@ -114,28 +188,59 @@ export class SearchService {
         },
       ),
     );
-    const ordered = await timer.time('sort', () => sortCandidates(fused, request.sort, summaries));
+    const ordered = await timer.time('sort', () => sortCandidates(ranked, request.sort, summaries));
     const offset = (request.page - 1) * request.size;
     const pageCandidates = ordered.slice(offset, offset + request.size);
     const products = await timer.time('fetch', () =>
       this.backend.getProducts(pageCandidates.map((c) => c.id)),
     );
-    const rankOf = new Map(fused.map((c, i) => [c.id, i + 1]));
+    const fusedRank = new Map(fused.map((c, i) => [c.id, i + 1]));
+    const featureRow = (id: string): Float32Array | undefined => {
+      const i = fusedRank.get(id)! - 1;
+      return ranking && i < ranking.count
+        ? ranking.features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)
+        : undefined;
+    };
+    const model = this.ranking?.reranker.active;
     const hits: SearchHit[] = [];
     for (const candidate of pageCandidates) {
       const product = products.get(candidate.id);
       if (!product) continue; // deleted between retrieval and fetch
-      const hit: SearchHit = { id: candidate.id, score: candidate.score, product };
+      const score = scores.get(candidate.id) ?? candidate.score;
+      const hit: SearchHit = { id: candidate.id, score, product };
       if (request.explain) {
         hit.explain = {
           bm25: candidate.bm25 ?? null,
           knn: candidate.knn ?? null,
-          fused: { method, score: candidate.score, rank: rankOf.get(candidate.id)! },
+          fused: { method, score: candidate.score, rank: fusedRank.get(candidate.id)! },
         };
+        const row = featureRow(candidate.id);
+        if (model && row && scores.has(candidate.id)) {
+          hit.explain.ranking = {
+            model: model.version,
+            score,
+            features: Object.fromEntries(FEATURES.map((name, j) => [name, row[j]!])),
+            contributions: model.contributions(row),
+          };
+        }
       }
       hits.push(hit);
     }
-    return this.respond(request, 'hybrid', fused.length, hits, facets, timer);
+    if (this.ranking) {
+      this.ranking.events.recordImpression({
+        queryId,
+        query: request.q,
+        timestamp: Date.now(),
+        ...(ranking?.userHash && { userHash: ranking.userHash }),
+        ...(request.sessionId && { sessionId: request.sessionId }),
+        ...(rankingInfo?.model && { modelVersion: rankingInfo.model }),
+        items: hits.map((hit, i) => {
+          const row = featureRow(hit.id);
+          return { productId: hit.id, position: offset + i + 1, ...(row && { features: Array.from(row) }) };
+        }),
+      });
+    }
+    return this.respond(request, 'hybrid', fused.length, hits, facets, timer, queryId, rankingInfo);
   }
 
   /** Runs the two legs here and fuses them with the shared fusion code. */
@@ -208,9 +313,11 @@ export class SearchService {
     hits: SearchHit[],
     facets: FacetCounts,
     timer: StageTimer,
+    queryId: string = randomUUID(),
+    ranking?: RankingInfo,
   ): SearchResponse {
     return {
-      query_id: randomUUID(),
+      query_id: queryId,
       q: request.q,
       mode,
       total,
@@ -219,6 +326,7 @@ export class SearchService {
       sort: request.sort,
       hits,
       facets,
+      ...(ranking && { ranking }),
       took: { total_ms: timer.totalMs, stages: timer.stages },
     };
   }

@@ -24,6 +24,10 @@ export const searchSettingsSchema = z.strictObject({
       ),
     max_values: z.number().int().min(1).max(1000),
   }),
+  ranking: z.strictObject({
+    /** Top fused candidates the learning-to-rank model reorders (K). */
+    window: z.number().int().min(1).max(1000),
+  }),
   vector_index: z.strictObject({
     cell_size: z.number().int().min(16).max(100_000),
     probes: z.number().int().min(1).max(10_000),

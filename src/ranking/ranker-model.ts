@@ -1,0 +1,132 @@
+/**
+ * The learning-to-rank model at serving time: a small MLP over the normalized features,
+ * evaluated on typed arrays from weights exported after training with TensorFlow.js (a
+ * forward pass for 100 candidates is ~150k multiply-adds, well under a millisecond).
+ */
+import { FEATURE_COUNT, FEATURES } from './features.ts';
+
+export interface DenseLayer {
+  /** outputs x inputs, row-major (one row per output unit). */
+  weights: Float32Array;
+  bias: Float32Array;
+  inputs: number;
+  outputs: number;
+  activation: 'relu' | 'linear';
+}
+
+export interface RankerMetadata {
+  kind: 'ranker';
+  format: 1;
+  version: string;
+  features: string[];
+  normalization: { mean: number[]; std: number[] };
+  hidden: number[];
+  trained_at: string;
+  tensorflow: { backend: string; provider: string; gpu: boolean };
+  training: {
+    source: 'events' | 'judgments';
+    lists: number;
+    items: number;
+    epochs: number;
+    best_epoch: number;
+    batch_lists: number;
+    learning_rate: number;
+    seconds: number;
+    epoch_seconds: number[];
+    epoch_loss: number[];
+    epoch_heldout_ndcg: number[];
+    /** Event window the lists came from (ISO), for event-trained models. */
+    window?: { from: string; to: string };
+    /** Examination probability by position (position 1 = 1), for event-trained models. */
+    position_propensity?: number[];
+  };
+  metrics: {
+    heldout_lists: number;
+    /** NDCG@10 within the held-out lists, ordered by this model. */
+    ndcg10: number;
+    /** The same lists in the order retrieval (fusion) gave them. */
+    ndcg10_fused: number;
+    /** The model serving when this one was trained, on the same lists (absent if none). */
+    ndcg10_previous?: number;
+  };
+}
+
+export interface Normalization {
+  mean: number[];
+  std: number[];
+}
+
+export class RankerModel {
+  private readonly mean: Float32Array;
+  private readonly inverseStd: Float32Array;
+
+  constructor(
+    private readonly layers: DenseLayer[],
+    normalization: Normalization,
+  ) {
+    this.mean = Float32Array.from(normalization.mean);
+    this.inverseStd = Float32Array.from(normalization.std, (s) => (s > 0 ? 1 / s : 0));
+  }
+
+  /** Scores `count` candidates whose features are rows of `features`. */
+  score(features: Float32Array, count: number): Float32Array {
+    const f = FEATURE_COUNT;
+    let input = new Float32Array(count * f);
+    for (let r = 0; r < count; r++) {
+      for (let j = 0; j < f; j++)
+        input[r * f + j] = (features[r * f + j]! - this.mean[j]!) * this.inverseStd[j]!;
+    }
+    for (const layer of this.layers) {
+      const output = new Float32Array(count * layer.outputs);
+      for (let r = 0; r < count; r++) {
+        const rowIn = r * layer.inputs;
+        for (let o = 0; o < layer.outputs; o++) {
+          let sum = layer.bias[o]!;
+          const w = o * layer.inputs;
+          for (let j = 0; j < layer.inputs; j++) sum += layer.weights[w + j]! * input[rowIn + j]!;
+          output[r * layer.outputs + o] = layer.activation === 'relu' && sum < 0 ? 0 : sum;
+        }
+      }
+      input = output;
+    }
+    for (const value of input)
+      if (!Number.isFinite(value)) throw new Error('the ranker produced a non-finite score');
+    return input;
+  }
+
+  /**
+   * What each feature adds to one candidate's score: the score minus the score with that
+   * feature at its training mean (occlusion). Used by `explain=true`.
+   */
+  contributions(row: Float32Array): Record<string, number> {
+    const f = FEATURE_COUNT;
+    const variants = new Float32Array((f + 1) * f);
+    for (let v = 0; v <= f; v++) {
+      variants.set(row, v * f);
+      if (v < f) variants[v * f + v] = this.mean[v]!;
+    }
+    const scores = this.score(variants, f + 1);
+    const base = scores[f]!;
+    return Object.fromEntries(FEATURES.map((name, j) => [name, base - scores[j]!]));
+  }
+}
+
+/** A saved model, checked to be trained on the features this build extracts. */
+export class SavedRanker extends RankerModel {
+  constructor(
+    readonly metadata: RankerMetadata,
+    layers: DenseLayer[],
+  ) {
+    if (
+      metadata.features.length !== FEATURE_COUNT ||
+      metadata.features.some((name, i) => name !== FEATURES[i])
+    ) {
+      throw new Error(`ranker ${metadata.version} was trained on other features than this build extracts`);
+    }
+    super(layers, metadata.normalization);
+  }
+
+  get version(): string {
+    return this.metadata.version;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The rerank stage: the active model scores the top K fused candidates and they are
+ * reordered by it; the rest keep their fused order below them. The model is reloaded
+ * when the registry's active version changes. When there is no model, or it cannot load
+ * or score, the fused order stands and the outcome says why: search never fails on it.
+ */
+import fs from 'node:fs';
+import type { Logger } from '../logging.ts';
+import type { FusedCandidate } from '../retrieval/fusion.ts';
+import type { RankerRegistry } from './model-registry.ts';
+import type { SavedRanker } from './ranker-model.ts';
+
+export type RerankFallback = 'no_model' | 'model_unavailable' | 'scoring_failed' | 'disabled';
+
+export interface RerankOutcome {
+  candidates: FusedCandidate[];
+  reranked: boolean;
+  model?: string;
+  fallback?: RerankFallback;
+  /** Model score of each reranked candidate. */
+  scores: Map<string, number>;
+}
+
+export class Reranker {
+  private model: SavedRanker | undefined;
+  private loadFailed = false;
+  private watcher: fs.FSWatcher | undefined;
+
+  constructor(
+    private readonly registry: RankerRegistry,
+    private readonly logger?: Logger,
+    private readonly onFallback?: (reason: RerankFallback) => void,
+  ) {}
+
+  get active(): SavedRanker | undefined {
+    return this.model;
+  }
+
+  /** Loads the registry's active model; a broken one is logged and search keeps the fused order. */
+  load(): void {
+    try {
+      const next = this.registry.activeModel();
+      if (next?.version !== this.model?.version) {
+        this.logger?.info({ model: next?.version ?? null }, 'ranking model loaded');
+      }
+      this.model = next;
+      this.loadFailed = false;
+    } catch (error) {
+      this.model = undefined;
+      this.loadFailed = true;
+      this.logger?.error({ err: error }, 'ranking model cannot be loaded; serving the fused order');
+    }
+  }
+
+  /** Follows promotions and rollbacks made by any process (CLI, job). */
+  watch(): void {
+    if (this.watcher) return;
+    fs.mkdirSync(this.registry.dir, { recursive: true });
+    this.watcher = fs.watch(this.registry.dir, (_event, file) => {
+      if (file === 'active.json') this.load();
+    });
+    this.watcher.unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** Reorders the first `count` candidates (whose features are rows of `features`). */
+  rerank(candidates: readonly FusedCandidate[], features: Float32Array, count: number): RerankOutcome {
+    const model = this.model;
+    const keep = (fallback: RerankFallback): RerankOutcome => {
+      this.onFallback?.(fallback);
+      return { candidates: [...candidates], reranked: false, fallback, scores: new Map() };
+    };
+    if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
+    let scores: Float32Array;
+    try {
+      scores = model.score(features, count);
+    } catch (error) {
+      this.logger?.error(
+        { err: error, model: model.version },
+        'ranking model failed to score; serving the fused order',
+      );
+      return keep('scoring_failed');
+    }
+    const top = candidates
+      .slice(0, count)
+      .map((candidate, i) => ({ candidate, score: scores[i]!, i }))
+      .sort((a, b) => b.score - a.score || a.i - b.i);
+    return {
+      candidates: [...top.map((t) => t.candidate), ...candidates.slice(count)],
+      reranked: true,
+      model: model.version,
+      scores: new Map(top.map((t) => [t.candidate.id, t.score])),
+    };
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Shopper ids never reach storage in the clear: they are replaced by an HMAC-SHA256 keyed
+ * with a secret. Without the secret the stored hashes cannot be linked back to ids, and
+ * `DELETE /v1/users/:id` can still find everything of one shopper.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export class UserIdHasher {
+  constructor(private readonly secret: string) {
+    if (secret.length < 16) throw new Error('the user id secret must be at least 16 characters');
+  }
+
+  hash(userId: string): string {
+    return createHmac('sha256', this.secret).update(userId).digest('base64url').slice(0, 32);
+  }
+}
+
+/**
+ * The configured secret (USER_ID_SECRET), or one generated once and kept in the data
+ * directory (mode 600) so a zero-setup install still never stores raw ids.
+ */
+export function loadUserIdSecret(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'user-id.secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('base64url');
+    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return fs.readFileSync(file, 'utf8').trim();
+  }
+}
