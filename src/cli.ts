@@ -3,7 +3,8 @@
 /**
  * One program, several commands, all reading the same configuration (PORT, DATA_DIR, ...
  * from the environment) as the service:
- *   serve | ingest <file> | reindex | encoder train | encoder list
+ *   serve | ingest <file> | reindex | encoder train|list | train | models list|promote|rollback
+ *   | profiles rebuild
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 
@@ -19,7 +20,10 @@ import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/
 import { ConfigError, loadConfig } from './config.ts';
 import { activeEncoderDir, listEncoderVersions } from './embeddings/encoder/encoder-artifact.ts';
 import { trainEncoderOnCatalog } from './embeddings/encoder/train-on-catalog.ts';
+import { loadJudgments } from './eval/judgments.ts';
 import { ConfigFileError } from './merchandising/yaml-config.ts';
+import { type RankerTrainingRun, trainAndGate } from './ranking/ranker-training.ts';
+import { listsFromEvents, listsFromJudgments, splitLists } from './ranking/training-lists.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from './runtime.ts';
 
 /** A mistake in the command line itself (a missing file, say). */
@@ -194,6 +198,98 @@ function encoderList(): void {
   );
 }
 
+interface TrainOptions {
+  judgments?: string;
+  sinceDays: number;
+  epochs?: number;
+  promote: boolean;
+  progress: boolean;
+}
+
+async function train(options: TrainOptions): Promise<void> {
+  if (options.judgments && !fs.existsSync(options.judgments))
+    throw new UsageError(`no such file: ${options.judgments}`);
+  const config = loadConfig();
+  const runtime = await createRuntime(config);
+  const bar = new SingleBar({ format: '{task} [{bar}] {value}/{total} {info}', hideCursor: true });
+  try {
+    let run: RankerTrainingRun;
+    if (options.judgments) {
+      const judgments = loadJudgments(options.judgments);
+      if (options.progress) bar.start(judgments.size, 0, { task: 'judged queries', info: '' });
+      const lists = await listsFromJudgments(
+        runtime.search,
+        judgments,
+        (done) => options.progress && bar.update(done),
+      );
+      if (options.progress) bar.stop();
+      run = { source: 'judgments', ...splitLists(lists) };
+    } else {
+      const since = Date.now() - options.sinceDays * 86_400_000;
+      const logged = await listsFromEvents(runtime.eventStore, since);
+      if (logged.lists.length === 0) {
+        throw new UsageError(
+          `no logged searches with events in the last ${options.sinceDays} days to learn from`,
+        );
+      }
+      run = {
+        source: 'events',
+        ...splitLists(logged.lists),
+        propensities: logged.propensities,
+        ...(logged.window && { window: logged.window }),
+      };
+    }
+    const epochs = options.epochs ?? 30;
+    if (options.progress) bar.start(epochs, 0, { task: 'epochs', info: '' });
+    const outcome = await trainAndGate(run, {
+      registry: runtime.rankers,
+      promote: options.promote ? 'auto' : 'never',
+      logger: runtime.logger,
+      tfjsBackend: config.tfjsBackend,
+      training: {
+        epochs,
+        onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) => {
+          const info = `loss ${loss.toFixed(4)} | held-out NDCG@10 ${heldoutNdcg.toFixed(4)} | ${seconds.toFixed(1)} s`;
+          if (options.progress) bar.update(epoch, { info });
+          else console.error(`epoch ${epoch}: ${info}`);
+        },
+      },
+    });
+    if (options.progress) bar.stop();
+    const { metadata } = outcome;
+    printJson({
+      version: metadata.version,
+      promoted: outcome.promoted,
+      decision: outcome.decision,
+      source: metadata.training.source,
+      lists: { train: run.train.length, held_out: run.heldOut.length },
+      metrics: metadata.metrics,
+      tensorflow: metadata.tensorflow,
+      seconds: Math.round(metadata.training.seconds * 10) / 10,
+      epochs: metadata.training.epoch_loss.map((loss, i) => ({
+        epoch: i + 1,
+        loss: Math.round(loss * 10_000) / 10_000,
+        heldout_ndcg10: Math.round(metadata.training.epoch_heldout_ndcg[i]! * 10_000) / 10_000,
+        seconds: Math.round(metadata.training.epoch_seconds[i]! * 100) / 100,
+      })),
+      dir: outcome.dir,
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function withRegistry<T>(
+  action: (runtime: Awaited<ReturnType<typeof createRuntime>>) => T,
+): Promise<void> {
+  const runtime = await createRuntime(loadConfig());
+  try {
+    printJson(await action(runtime));
+  } finally {
+    await runtime.close();
+  }
+}
+
 const program = new Command()
   .name('hybrid-search')
   .description('Hybrid product search: BM25 + vectors + learning to rank')
@@ -228,6 +324,52 @@ encoder
   .option('--no-progress', 'no progress bar')
   .action(encoderTrain);
 encoder.command('list').description('trained encoder versions').action(encoderList);
+
+program
+  .command('train')
+  .description('train a ranking model from logged events (or a judgment list) and promote it if it is better')
+  .option('--judgments <csv>', 'learn from a judgment list (query,product_uid,relevance) instead of events')
+  .option('--since-days <n>', 'events of the last n days', positiveInteger, 30)
+  .option('--epochs <n>', 'most training epochs (early stopping may end sooner)', positiveInteger)
+  .option('--no-promote', 'save the version without serving it')
+  .option('--no-progress', 'no progress bar')
+  .action(train);
+
+const models = program.command('models').description('ranking model versions');
+models
+  .command('list')
+  .description('saved ranking models and which one serves')
+  .action(() =>
+    withRegistry(({ rankers }) => {
+      const { active, history } = rankers.state();
+      return rankers.list().map((m) => ({
+        version: m.version,
+        serving: m.version === active,
+        previously_serving: history.includes(m.version),
+        source: m.training.source,
+        trained_at: m.trained_at,
+        heldout_ndcg10: m.metrics.ndcg10,
+        fused_ndcg10: m.metrics.ndcg10_fused,
+        backend: m.tensorflow.backend,
+      }));
+    }),
+  );
+models
+  .command('promote')
+  .description('serve a saved version (the current one can be rolled back to)')
+  .argument('<version>')
+  .action((version: string) => withRegistry(({ rankers }) => rankers.promote(version)));
+models
+  .command('rollback')
+  .description('go back to the previously serving version')
+  .action(() => withRegistry(({ rankers }) => rankers.rollback()));
+
+program
+  .command('profiles')
+  .description('shopper profiles')
+  .command('rebuild')
+  .description('recompute every shopper profile from the event log')
+  .action(() => withRegistry(async ({ events }) => ({ profiles: await events.rebuildProfiles() })));
 
 /** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
 const STARTUP_PROBLEMS = [

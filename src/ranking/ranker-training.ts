@@ -1,0 +1,138 @@
+/**
+ * One training run end to end: fit a ranker on the training lists, score it on the
+ * held-out lists next to the order retrieval gave and the model serving now, save it as a
+ * new version, and promote it only if it is at least as good as what serves today.
+ */
+import type { Logger } from '../logging.ts';
+import type { BackendPreference } from '../training/tensorflow-backend.ts';
+import { FEATURES } from './features.ts';
+import type { RankerRegistry } from './model-registry.ts';
+import { type RankerMetadata, RankerModel } from './ranker-model.ts';
+import {
+  inputOrder,
+  meanListNdcg,
+  type RankerTrainingOptions,
+  type RankingList,
+  trainRanker,
+} from './train-ranker.ts';
+
+export interface RankerTrainingRun {
+  source: 'events' | 'judgments';
+  train: readonly RankingList[];
+  heldOut: readonly RankingList[];
+  window?: { from: string; to: string };
+  propensities?: number[];
+}
+
+export interface RankerTrainingOutcome {
+  metadata: RankerMetadata;
+  dir: string;
+  promoted: boolean;
+  /** Why it was or was not promoted, in words. */
+  decision: string;
+}
+
+export interface GateOptions {
+  registry: RankerRegistry;
+  /** `auto`: promote when at least as good as the serving model; `never`: save only. */
+  promote: 'auto' | 'never';
+  logger?: Logger;
+  tfjsBackend?: BackendPreference;
+  training?: Partial<RankerTrainingOptions>;
+}
+
+function newVersion(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+  return `${stamp}-${Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
+}
+
+export async function trainAndGate(
+  run: RankerTrainingRun,
+  options: GateOptions,
+): Promise<RankerTrainingOutcome> {
+  if (run.heldOut.length === 0) throw new Error('no held-out lists: not enough data to evaluate a model');
+  const trained = await trainRanker(run.train, run.heldOut, {
+    ...(options.logger && { logger: options.logger }),
+    ...(options.tfjsBackend && { tfjsBackend: options.tfjsBackend }),
+    ...options.training,
+  });
+  const model = new RankerModel(trained.layers, trained.normalization);
+  const ndcg10 = meanListNdcg(run.heldOut, (list) => model.score(list.features, list.count));
+  const ndcg10Fused = meanListNdcg(run.heldOut, inputOrder);
+  let previous: number | undefined;
+  let serving: string | undefined;
+  try {
+    const current = options.registry.activeModel();
+    if (current) {
+      serving = current.version;
+      previous = meanListNdcg(run.heldOut, (list) => current.score(list.features, list.count));
+    }
+  } catch (error) {
+    options.logger?.warn(
+      { err: error },
+      'the serving model cannot be evaluated; comparing with the fused order',
+    );
+  }
+  const settings = { hidden: trained.layers.slice(0, -1).map((l) => l.outputs), ...options.training };
+  const metadata: RankerMetadata = {
+    kind: 'ranker',
+    format: 1,
+    version: newVersion(),
+    features: [...FEATURES],
+    normalization: trained.normalization,
+    hidden: settings.hidden,
+    trained_at: new Date().toISOString(),
+    tensorflow: trained.tensorflow,
+    training: {
+      source: run.source,
+      lists: run.train.length,
+      items: run.train.reduce((n, l) => n + l.count, 0),
+      epochs: trained.epochSeconds.length,
+      best_epoch: trained.bestEpoch,
+      batch_lists: options.training?.batchLists ?? 32,
+      learning_rate: options.training?.learningRate ?? 0.003,
+      seconds: trained.seconds,
+      epoch_seconds: trained.epochSeconds,
+      epoch_loss: trained.epochLoss,
+      epoch_heldout_ndcg: trained.epochHeldoutNdcg,
+      ...(run.window && { window: run.window }),
+      ...(run.propensities && { position_propensity: run.propensities }),
+    },
+    metrics: {
+      heldout_lists: run.heldOut.length,
+      ndcg10,
+      ndcg10_fused: ndcg10Fused,
+      ...(previous !== undefined && { ndcg10_previous: previous }),
+    },
+  };
+  const dir = options.registry.save(metadata, trained.layers);
+  const baseline = previous ?? ndcg10Fused;
+  const against = serving
+    ? `serving model ${serving} (${previous!.toFixed(4)})`
+    : `fused order (${ndcg10Fused.toFixed(4)})`;
+  if (options.promote === 'never') {
+    return {
+      metadata,
+      dir,
+      promoted: false,
+      decision: `saved without promotion (held-out NDCG@10 ${ndcg10.toFixed(4)} vs ${against})`,
+    };
+  }
+  if (ndcg10 + 1e-9 < baseline) {
+    return {
+      metadata,
+      dir,
+      promoted: false,
+      decision: `not promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} is below the ${against}`,
+    };
+  }
+  options.registry.promote(metadata.version);
+  return {
+    metadata,
+    dir,
+    promoted: true,
+    decision: `promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}`,
+  };
+}
