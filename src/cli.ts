@@ -4,7 +4,7 @@
  * One program, several commands, all reading the same configuration (PORT, DATA_DIR, ...
  * from the environment) as the service:
  *   serve | ingest <file> | reindex | encoder train|list | train | models list|promote|rollback
- *   | profiles rebuild
+ *   | profiles rebuild | jobs run <name> | jobs list
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 
@@ -21,6 +21,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { activeEncoderDir, listEncoderVersions } from './embeddings/encoder/encoder-artifact.ts';
 import { trainEncoderOnCatalog } from './embeddings/encoder/train-on-catalog.ts';
 import { loadJudgments } from './eval/judgments.ts';
+import { JobBusyError } from './jobs/job-runner.ts';
+import { JOB_NAMES, type JobName } from './jobs/job-store.ts';
 import { ConfigFileError } from './merchandising/yaml-config.ts';
 import { type RankerTrainingRun, trainAndGate } from './ranking/ranker-training.ts';
 import { listsFromEvents, listsFromJudgments, splitLists } from './ranking/training-lists.ts';
@@ -66,15 +68,17 @@ async function serve(): Promise<void> {
     );
   }
   runtime.mappings.watch();
+  if (config.jobsScheduler) runtime.jobs.scheduler.start();
   const server: Server = runtime.createApp().listen(config.port, config.host, () => {
     runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
   });
+  // SIGTERM: stop taking requests, let a running job stop at its next safe point, close.
   const shutdown = (signal: string) => {
     runtime.logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      void runtime.close().then(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
+    runtime.jobs.scheduler.stop();
+    server.close();
+    void runtime.close().then(() => process.exit(0));
+    setTimeout(() => process.exit(1), 40_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -279,13 +283,33 @@ async function train(options: TrainOptions): Promise<void> {
   }
 }
 
-async function withRegistry<T>(
+async function withRuntime<T>(
   action: (runtime: Awaited<ReturnType<typeof createRuntime>>) => T,
 ): Promise<void> {
   const runtime = await createRuntime(loadConfig());
   try {
     printJson(await action(runtime));
   } finally {
+    await runtime.close();
+  }
+}
+
+async function jobsRun(name: string): Promise<void> {
+  if (!(JOB_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`no job named "${name}"; jobs are ${JOB_NAMES.join(', ')}`);
+  }
+  const runtime = await createRuntime(loadConfig());
+  const stop = () => runtime.jobs.runner.shutdown(60_000);
+  process.once('SIGTERM', stop);
+  try {
+    const run = await runtime.jobs.runner.run(name as JobName, 'cli');
+    printJson(run);
+    if (run.status !== 'succeeded') process.exitCode = 1;
+  } catch (error) {
+    if (error instanceof JobBusyError) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    process.off('SIGTERM', stop);
     await runtime.close();
   }
 }
@@ -340,7 +364,7 @@ models
   .command('list')
   .description('saved ranking models and which one serves')
   .action(() =>
-    withRegistry(({ rankers }) => {
+    withRuntime(({ rankers }) => {
       const { active, history } = rankers.state();
       return rankers.list().map((m) => ({
         version: m.version,
@@ -358,18 +382,34 @@ models
   .command('promote')
   .description('serve a saved version (the current one can be rolled back to)')
   .argument('<version>')
-  .action((version: string) => withRegistry(({ rankers }) => rankers.promote(version)));
+  .action((version: string) => withRuntime(({ rankers }) => rankers.promote(version)));
 models
   .command('rollback')
   .description('go back to the previously serving version')
-  .action(() => withRegistry(({ rankers }) => rankers.rollback()));
+  .action(() => withRuntime(({ rankers }) => rankers.rollback()));
+
+const jobs = program.command('jobs').description('maintenance jobs (reindex, suggestions, retrain)');
+jobs
+  .command('run')
+  .description('run a job now and wait for it (what Kubernetes CronJobs call)')
+  .argument('<name>', JOB_NAMES.join(' | '))
+  .action(jobsRun);
+jobs
+  .command('list')
+  .description('schedules and recent runs')
+  .action(() =>
+    withRuntime(async ({ jobs: { scheduler, store } }) => ({
+      jobs: scheduler.describe(),
+      runs: await store.runs({ limit: 20 }),
+    })),
+  );
 
 program
   .command('profiles')
   .description('shopper profiles')
   .command('rebuild')
   .description('recompute every shopper profile from the event log')
-  .action(() => withRegistry(async ({ events }) => ({ profiles: await events.rebuildProfiles() })));
+  .action(() => withRuntime(async ({ events }) => ({ profiles: await events.rebuildProfiles() })));
 
 /** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
 const STARTUP_PROBLEMS = [

@@ -62,6 +62,11 @@ const envSchema = z
       z.string().min(16, 'USER_ID_SECRET must be at least 16 characters').optional(),
     ),
     PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(30),
+    ADMIN_API_KEY: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
+    ),
+    JOBS_SCHEDULER: z.enum(['on', 'off']).default('on'),
   })
   .superRefine((env, ctx) => {
     if (env.SEARCH_BACKEND !== 'elasticsearch') return;
@@ -139,6 +144,10 @@ export interface Config {
   /** Key of the HMAC that replaces user ids before storage; generated into DATA_DIR if unset. */
   userIdSecret?: string;
   profileHalfLifeDays: number;
+  /** Key for /v1/admin/*; without it the admin API answers 403. */
+  adminApiKey?: string;
+  /** In-process job scheduling (off when Kubernetes CronJobs run the jobs). */
+  jobsScheduler: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -177,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tfjsBackend: e.TFJS_BACKEND,
     ...(e.USER_ID_SECRET && { userIdSecret: e.USER_ID_SECRET }),
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
+    ...(e.ADMIN_API_KEY && { adminApiKey: e.ADMIN_API_KEY }),
+    jobsScheduler: e.JOBS_SCHEDULER === 'on',
   };
   if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY

@@ -13,6 +13,10 @@ import { generateDemoCatalog } from './catalog/demo-catalog.ts';
 import { type Config, ConfigError } from './config.ts';
 import { createEmbedder } from './embeddings/create-embedder.ts';
 import { type Embedder, EmbedderSlot } from './embeddings/embedder.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+import { type JobStore, SqliteJobStore } from './jobs/job-store.ts';
+import { maintenanceJobs } from './jobs/maintenance-jobs.ts';
+import { JobScheduler } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { MappingsStore } from './merchandising/mappings-store.ts';
 import { Metrics } from './metrics/metrics.ts';
@@ -20,6 +24,8 @@ import { FeatureSource } from './ranking/feature-source.ts';
 import { RankerRegistry } from './ranking/model-registry.ts';
 import { Reranker } from './ranking/reranker.ts';
 import { SearchService } from './retrieval/search-service.ts';
+import { SuggestionService } from './suggest/suggestion-service.ts';
+import { SuggestionStore } from './suggest/suggestion-store.ts';
 import { EventService } from './users/event-service.ts';
 import { type EventStore, SqliteEventStore } from './users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from './users/user-ids.ts';
@@ -37,6 +43,8 @@ export interface Runtime {
   eventStore: EventStore;
   rankers: RankerRegistry;
   reranker: Reranker;
+  suggestions: SuggestionService;
+  jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
   createApp(): ReturnType<typeof createApp>;
   close(): Promise<void>;
@@ -95,16 +103,59 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const metrics = new Metrics();
   const eventStore = new SqliteEventStore(path.join(config.dataDir, 'events.db'));
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
-  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays);
+  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
+    metrics.observeEvents(stored),
+  );
   const rankers = new RankerRegistry(config.modelsDir);
-  const reranker = new Reranker(rankers, logger, (reason) => metrics.rankingFallbacks.inc({ reason }));
+  const reranker = new Reranker(rankers, logger, {
+    onFallback: (reason) => metrics.rankingFallbacks.inc({ reason }),
+    onModel: (model) =>
+      metrics.setRankingModel(
+        model && {
+          version: model.version,
+          backend: model.metadata.tensorflow.backend,
+          source: model.metadata.training.source,
+        },
+      ),
+  });
   reranker.load();
   reranker.watch();
-  const search = new SearchService(backend, slot, () => mappings.current, {
-    reranker,
-    features: new FeatureSource(eventStore, hasher),
-    events: eventStore,
-  });
+  const search = new SearchService(
+    backend,
+    slot,
+    () => mappings.current,
+    { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
+    {
+      search: (observation) => metrics.observeSearch(observation),
+      embedderError: (error) => {
+        metrics.embedderErrors.inc();
+        logger.error({ err: error }, 'embedding the query failed; searching with BM25 alone');
+      },
+    },
+  );
+  const suggestionStore = new SuggestionStore(path.join(config.dataDir, 'suggestions.db'));
+  const suggestions = new SuggestionService(suggestionStore, eventStore, backend);
+  suggestions.load();
+  const jobStore = new SqliteJobStore(path.join(config.dataDir, 'jobs.db'));
+  const runner = new JobRunner(
+    jobStore,
+    maintenanceJobs({
+      config,
+      settings: () => mappings.current.jobs,
+      catalog,
+      eventStore,
+      suggestions,
+      rankers,
+      reranker,
+    }),
+    logger,
+    {
+      lockTtlMs: mappings.current.jobs.lock_ttl_seconds * 1000,
+      observer: { finished: (run) => metrics.observeJob(run) },
+    },
+  );
+  const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
+  mappings.onReload(() => scheduler.restart());
   const runtime: Runtime = {
     config,
     logger,
@@ -117,11 +168,33 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     eventStore,
     rankers,
     reranker,
+    suggestions,
+    jobs: { store: jobStore, runner, scheduler },
     metrics,
-    createApp: () => createApp({ backend, catalog, search, events, metrics, logger }),
+    createApp: () =>
+      createApp({
+        backend,
+        catalog,
+        search,
+        events,
+        suggestions,
+        metrics,
+        logger,
+        admin: {
+          apiKey: config.adminApiKey,
+          runner,
+          store: jobStore,
+          scheduler,
+          schedulerEnabled: config.jobsScheduler,
+        },
+      }),
     close: async () => {
+      scheduler.stop();
+      await runner.shutdown(30_000);
       mappings.close();
       reranker.close();
+      suggestionStore.close();
+      await jobStore.close();
       await eventStore.close();
       await backend.close();
       closeEmbedder();

@@ -5,19 +5,24 @@ import type { CatalogService } from '../catalog/catalog-service.ts';
 import type { Logger } from '../logging.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SearchService } from '../retrieval/search-service.ts';
+import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
 import { searchRoutes } from './routes/search.ts';
+import { suggestRoutes } from './routes/suggest.ts';
 
 export interface AppServices {
   backend: SearchBackend;
   catalog: CatalogService;
   search: SearchService;
   events: EventService;
+  suggestions: SuggestionService;
   metrics: Metrics;
+  admin: Parameters<typeof adminRoutes>[0];
   logger: Logger;
 }
 
@@ -39,7 +44,13 @@ export function createApp(services: AppServices): Express {
   app.use(searchRoutes(services.search));
   app.use(productRoutes(services.catalog));
   app.use(eventRoutes(services.events));
+  app.use(suggestRoutes(services.suggestions));
+  app.use(adminRoutes(services.admin));
   app.use(notFoundHandler);
-  app.use(errorHandler(services.logger));
+  app.use(
+    errorHandler(services.logger, () =>
+      services.metrics.backendErrors.inc({ backend: services.backend.kind }),
+    ),
+  );
   return app;
 }

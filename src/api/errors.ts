@@ -56,12 +56,13 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, onBackendUnavailable?: () => void): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     let apiError: ApiError;
     if (error instanceof ApiError) {
       apiError = error;
     } else if (error instanceof BackendUnavailableError) {
+      onBackendUnavailable?.();
       logger.warn({ err: error, method: req.method, path: req.path }, 'search backend unavailable');
       apiError = new ApiError(
         503,

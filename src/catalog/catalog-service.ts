@@ -41,8 +41,21 @@ export function isUnreadable(record: unknown): record is UnreadableRecord {
 
 export interface CatalogReindexReport extends ReindexReport {
   embedder: string;
+  /** Where the products came from: the stored catalog, or a catalog feed (full replace). */
+  source: 'catalog' | 'feed';
+  /** Feed records that failed validation (not indexed). */
+  rejected: number;
   /** Writes accepted while the new generation was built, replayed into it after the switch. */
   replayed: number;
+}
+
+export interface ReindexOptions {
+  /** The model to embed with (default: the current one); switching models happens here. */
+  embedder?: Embedder;
+  /** Raw product records of a catalog feed; the new generation holds exactly its valid products. */
+  feed?: AsyncIterable<unknown[]>;
+  /** Stops the build at the next batch; the serving generation is untouched. */
+  signal?: AbortSignal;
 }
 
 const EMBED_BATCH = 256;
@@ -110,16 +123,25 @@ export class CatalogService {
    * into a new generation and switches to it. Unchanged product texts come from the
    * embedding cache, so only changed products are embedded again.
    */
-  async reindex(embedder: Embedder = this.embedder.current): Promise<CatalogReindexReport> {
+  async reindex(options: ReindexOptions = {}): Promise<CatalogReindexReport> {
+    const embedder = options.embedder ?? this.embedder.current;
     if (this.recording) throw new Error('a reindex is already running');
     this.recording = new Map();
+    const rejected = { count: 0 };
     try {
-      const pending = await this.backend.buildGeneration(this.embedStored(embedder), {
+      const source = options.feed
+        ? this.validated(options.feed, rejected)
+        : this.backend.scanProducts(SCAN_BATCH);
+      const pending = await this.backend.buildGeneration(this.embedAll(source, embedder, options.signal), {
         id: embedder.id,
         dimensions: embedder.dimensions,
       });
       // Switch generation and embedder, and replay the writes made meanwhile, with writes held.
       return await this.writes.runExclusive(async () => {
+        if (options.signal?.aborted) {
+          await pending.discard();
+          options.signal.throwIfAborted();
+        }
         let report: ReindexReport;
         try {
           report = await pending.commit();
@@ -133,17 +155,43 @@ export class CatalogService {
         const deleted = [...changes].filter(([, product]) => product === null).map(([id]) => id);
         for (const id of deleted) await this.backend.deleteProduct(id);
         await this.upsert([...changes.values()].filter((p): p is Product => p !== null));
-        return { ...report, embedder: embedder.id, replayed: changes.size };
+        return {
+          ...report,
+          embedder: embedder.id,
+          source: options.feed ? 'feed' : 'catalog',
+          rejected: rejected.count,
+          replayed: changes.size,
+        };
       });
     } finally {
       this.recording = undefined;
     }
   }
 
-  private async *embedStored(embedder: Embedder): AsyncIterable<IndexedProduct[]> {
-    for await (const products of this.backend.scanProducts(SCAN_BATCH)) {
+  private async *validated(
+    feed: AsyncIterable<unknown[]>,
+    rejected: { count: number },
+  ): AsyncIterable<Product[]> {
+    for await (const records of feed) {
+      const products: Product[] = [];
+      for (const record of records) {
+        const validation = isUnreadable(record) ? undefined : validateProduct(record);
+        if (validation?.ok) products.push(validation.product);
+        else rejected.count++;
+      }
+      yield products;
+    }
+  }
+
+  private async *embedAll(
+    products: AsyncIterable<Product[]>,
+    embedder: Embedder,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<IndexedProduct[]> {
+    for await (const batch of products) {
+      signal?.throwIfAborted();
       yield this.indexed(
-        products.map((product) => ({ product, contentHash: productContentHash(product) })),
+        batch.map((product) => ({ product, contentHash: productContentHash(product) })),
         embedder,
       );
     }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type JobsSettings, jobsSettingsSchema } from '../jobs/jobs-settings.ts';
 import type { Logger } from '../logging.ts';
 import { type SearchSettings, searchSettingsSchema } from '../retrieval/search-settings.ts';
 import { type Boosts, boostsSchema } from './boosts.ts';
@@ -13,12 +14,14 @@ import { loadYamlConfig } from './yaml-config.ts';
 export interface Mappings {
   boosts: Boosts;
   search: SearchSettings;
+  jobs: JobsSettings;
 }
 
 export function loadMappings(dir: string): Mappings {
   return {
     boosts: loadYamlConfig(path.join(dir, 'boosts.yaml'), boostsSchema),
     search: loadYamlConfig(path.join(dir, 'search.yaml'), searchSettingsSchema),
+    jobs: loadYamlConfig(path.join(dir, 'jobs.yaml'), jobsSettingsSchema),
   };
 }
 
@@ -28,6 +31,7 @@ export class MappingsStore {
   private mappings: Mappings;
   private watcher: fs.FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((mappings: Mappings) => void)[] = [];
 
   constructor(
     private readonly dir: string,
@@ -45,11 +49,17 @@ export class MappingsStore {
     try {
       this.mappings = loadMappings(this.dir);
       this.logger?.info({ dir: this.dir }, 'mappings reloaded');
+      for (const listener of this.listeners) listener(this.mappings);
       return undefined;
     } catch (error) {
       this.logger?.error({ err: error }, 'mappings edit rejected; previous mappings stay in force');
       return error as Error;
     }
+  }
+
+  /** Called after each successful reload (e.g. to reschedule jobs). */
+  onReload(listener: (mappings: Mappings) => void): void {
+    this.listeners.push(listener);
   }
 
   watch(): void {

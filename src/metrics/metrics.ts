@@ -1,17 +1,65 @@
 /**
  * Prometheus metrics (prom-client). One registry per service instance, so tests can run
- * several apps in one process without their metrics colliding.
+ * several apps in one process. Names use base units and `_total` for counters; label
+ * values are bounded (routes are templates; never a query text or a user id).
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobRun } from '../jobs/job-store.ts';
+import type { StoredEvent } from '../users/events.ts';
+import { OnlineQualityTracker, TRACKED_POSITIONS } from './online-quality.ts';
+
+/** What the search path reports about each search (see SearchService's observer). */
+export interface SearchObservation {
+  queryId: string;
+  mode: 'hybrid' | 'browse';
+  total: number;
+  shown: number;
+  stages: Record<string, number>;
+  reranked: boolean;
+  /** |reranked position - fused position| of each shown hit the model moved or kept. */
+  positionShifts: number[];
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class Metrics {
   readonly registry = new Registry();
+  readonly online: OnlineQualityTracker;
 
   readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by method, route template and status code.',
     labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly searchStageDuration = new Histogram({
+    name: 'search_stage_duration_seconds',
+    help: 'Duration of each stage of the search path (embed, bm25, knn, fuse, features, rerank, ...).',
+    labelNames: ['stage'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly searches = new Counter({
+    name: 'search_requests_total',
+    help: 'Searches served, by mode (hybrid: with query text; browse: filters only).',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly zeroResultSearches = new Counter({
+    name: 'search_zero_results_total',
+    help: 'Searches that found nothing.',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
+  readonly searchResults = new Histogram({
+    name: 'search_results',
+    help: 'Candidates (hybrid) or matching products (browse) per search.',
+    buckets: [0, 1, 5, 10, 20, 50, 100, 200, 500, 1000, 10_000],
     registers: [this.registry],
   });
 
@@ -22,7 +70,115 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  readonly rankingPositionShift = new Histogram({
+    name: 'search_rerank_position_shift',
+    help: 'How many places the ranking model moved each shown hit from its fused position.',
+    buckets: [0, 1, 2, 3, 5, 10, 20, 50, 100],
+    registers: [this.registry],
+  });
+
+  readonly rankingModelInfo = new Gauge({
+    name: 'ranking_model_info',
+    help: 'The serving ranking model (value 1), its version and the TensorFlow.js backend it was trained on.',
+    labelNames: ['version', 'tfjs_backend', 'source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobDuration = new Histogram({
+    name: 'job_duration_seconds',
+    help: 'Duration of maintenance job runs.',
+    labelNames: ['job', 'status'] as const,
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
+
+  readonly jobLastSuccess = new Gauge({
+    name: 'job_last_success_timestamp_seconds',
+    help: 'When each maintenance job last succeeded (Unix time).',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jobFailures = new Counter({
+    name: 'job_failures_total',
+    help: 'Maintenance job runs that failed or were aborted.',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
+  readonly embedderErrors = new Counter({
+    name: 'embedder_errors_total',
+    help: 'Failed embedding calls (searches then run on BM25 alone).',
+    registers: [this.registry],
+  });
+
+  readonly backendErrors = new Counter({
+    name: 'search_backend_errors_total',
+    help: 'Requests that failed because the search backend was unreachable or overloaded.',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(windowMinutes = 60) {
     collectDefaultMetrics({ register: this.registry });
+    this.online = new OnlineQualityTracker(windowMinutes);
+    const online = this.online;
+    new Gauge({
+      name: 'search_ctr_by_position',
+      help: `Click-through rate of each result position (1-${TRACKED_POSITIONS}) over the last ${windowMinutes} minutes.`,
+      labelNames: ['position'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [p, ctr] of online.snapshot().ctrByPosition.entries())
+          this.set({ position: String(p + 1) }, ctr);
+      },
+    });
+    new Gauge({
+      name: 'search_first_click_mrr',
+      help: `Mean reciprocal rank of the first click of searches with a click, last ${windowMinutes} minutes.`,
+      registers: [this.registry],
+      collect() {
+        this.set(online.snapshot().meanReciprocalRank);
+      },
+    });
+    new Gauge({
+      name: 'search_purchases_per_search',
+      help: `Purchases joined to a search, per search, last ${windowMinutes} minutes.`,
+      registers: [this.registry],
+      collect() {
+        this.set(online.snapshot().purchasesPerSearch);
+      },
+    });
+  }
+
+  observeSearch(observation: SearchObservation): void {
+    this.searches.inc({ mode: observation.mode });
+    if (observation.total === 0) this.zeroResultSearches.inc({ mode: observation.mode });
+    this.searchResults.observe(observation.total);
+    for (const [stage, ms] of Object.entries(observation.stages))
+      this.searchStageDuration.observe({ stage }, ms / 1000);
+    for (const shift of observation.positionShifts) this.rankingPositionShift.observe(shift);
+    if (observation.mode === 'hybrid') this.online.recordSearch(observation.queryId, observation.shown);
+  }
+
+  observeEvents(events: readonly StoredEvent[]): void {
+    this.online.recordEvents(events);
+  }
+
+  observeJob(run: JobRun): void {
+    this.jobDuration.observe({ job: run.job, status: run.status }, run.durationSeconds ?? 0);
+    if (run.status === 'succeeded')
+      this.jobLastSuccess.set({ job: run.job }, Date.parse(run.finishedAt ?? run.startedAt) / 1000);
+    else this.jobFailures.inc({ job: run.job });
+  }
+
+  /** The info metric: exactly one series, for the model serving now (none without a model). */
+  setRankingModel(model: { version: string; backend: string; source: string } | undefined): void {
+    this.rankingModelInfo.reset();
+    if (model)
+      this.rankingModelInfo.set(
+        { version: model.version, tfjs_backend: model.backend, source: model.source },
+        1,
+      );
   }
 }

@@ -29,7 +29,10 @@ export class Reranker {
   constructor(
     private readonly registry: RankerRegistry,
     private readonly logger?: Logger,
-    private readonly onFallback?: (reason: RerankFallback) => void,
+    private readonly hooks: {
+      onFallback?: (reason: RerankFallback) => void;
+      onModel?: (model: SavedRanker | undefined) => void;
+    } = {},
   ) {}
 
   get active(): SavedRanker | undefined {
@@ -50,6 +53,7 @@ export class Reranker {
       this.loadFailed = true;
       this.logger?.error({ err: error }, 'ranking model cannot be loaded; serving the fused order');
     }
+    this.hooks.onModel?.(this.model);
   }
 
   /** Follows promotions and rollbacks made by any process (CLI, job). */
@@ -71,7 +75,7 @@ export class Reranker {
   rerank(candidates: readonly FusedCandidate[], features: Float32Array, count: number): RerankOutcome {
     const model = this.model;
     const keep = (fallback: RerankFallback): RerankOutcome => {
-      this.onFallback?.(fallback);
+      this.hooks.onFallback?.(fallback);
       return { candidates: [...candidates], reranked: false, fallback, scores: new Map() };
     };
     if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');

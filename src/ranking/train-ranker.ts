@@ -44,6 +44,8 @@ export interface RankerTrainingOptions {
     heldoutNdcg: number;
     seconds: number;
   }) => void;
+  /** Stops between epochs (the service is shutting down). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_RANKER_TRAINING: RankerTrainingOptions = {
@@ -202,6 +204,11 @@ export async function trainRanker(
   const epochHeldoutNdcg: number[] = [];
   let best = { ndcg: Number.NEGATIVE_INFINITY, epoch: 0, layers: exportLayers(model) };
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    if (options.signal?.aborted) {
+      model.dispose();
+      optimizer.dispose();
+      options.signal.throwIfAborted();
+    }
     const epochStarted = performance.now();
     const order = [...usable];
     for (let i = order.length - 1; i > 0; i--) {

@@ -44,6 +44,21 @@ export interface RankingInfo {
   fallback?: RerankFallback;
 }
 
+/** Receives what happened in each search (metrics); absent in tests that do not care. */
+export interface SearchObserver {
+  search(observation: {
+    queryId: string;
+    mode: 'hybrid' | 'browse';
+    total: number;
+    shown: number;
+    stages: Record<string, number>;
+    reranked: boolean;
+    positionShifts: number[];
+  }): void;
+  /** The embedder failed; the search ran on BM25 alone. */
+  embedderError(error: unknown): void;
+}
+
 /** The learning-to-rank stage's collaborators; absent in a retrieval-only service. */
 export interface RankingServices {
   reranker: Reranker;
@@ -107,6 +122,7 @@ export class SearchService {
     private readonly embedder: EmbedderSlot,
     private readonly mappings: () => Mappings,
     private readonly ranking?: RankingServices,
+    private readonly observer?: SearchObserver,
   ) {}
 
   async search(request: SearchRequest, timer = new StageTimer()): Promise<SearchResponse> {
@@ -122,16 +138,24 @@ export class SearchService {
     const mappings = this.mappings();
     const { boosts, search: settings } = mappings;
     const window = Math.max(settings.retrieval.window, request.page * request.size);
-    const [vector] = await timer.time('embed', () => this.embedder.current.embed([request.q], 'query'));
+    // A failing embedder costs the vector leg, not the search: BM25 still answers.
+    const vector = await timer.time('embed', async () => {
+      try {
+        return (await this.embedder.current.embed([request.q], 'query'))[0];
+      } catch (error) {
+        this.observer?.embedderError(error);
+        return undefined;
+      }
+    });
     const method = request.fusion ?? settings.fusion.method;
     const { weights } = settings.fusion;
     // The engine's own RRF gives the same scores in one round trip, but no per-leg ranks
     // (explain and the ranker's features need them) and equal leg weights only.
     const native =
-      method === 'rrf' && !request.explain && !this.ranking && weights.bm25 === weights.knn
+      method === 'rrf' && !request.explain && !this.ranking && weights.bm25 === weights.knn && vector
         ? await this.nativeFusion(timer, {
             text: request.q,
-            vector: vector!,
+            vector,
             filters: request.filters,
             window,
             fieldWeights: boosts.fields,
@@ -141,7 +165,7 @@ export class SearchService {
         : null;
     const fused =
       native?.map((hit): FusedCandidate => ({ id: hit.id, score: hit.score * weights.bm25 })) ??
-      (await this.fuseLegs(request, vector!, window, method, mappings, timer));
+      (await this.fuseLegs(request, vector, window, method, mappings, timer));
     const needSummaries =
       this.ranking !== undefined || request.facets.length > 0 || request.sort !== 'relevance';
     const summaries = needSummaries
@@ -240,13 +264,25 @@ export class SearchService {
         }),
       });
     }
-    return this.respond(request, 'hybrid', fused.length, hits, facets, timer, queryId, rankingInfo);
+    const response = this.respond(request, 'hybrid', fused.length, hits, facets, timer, queryId, rankingInfo);
+    this.observer?.search({
+      queryId,
+      mode: 'hybrid',
+      total: fused.length,
+      shown: hits.length,
+      stages: response.took.stages,
+      reranked: rankingInfo?.reranked ?? false,
+      positionShifts: rankingInfo?.reranked
+        ? hits.map((hit, i) => Math.abs(offset + i + 1 - fusedRank.get(hit.id)!))
+        : [],
+    });
+    return response;
   }
 
   /** Runs the two legs here and fuses them with the shared fusion code. */
   private async fuseLegs(
     request: SearchRequest,
-    vector: Float32Array,
+    vector: Float32Array | undefined,
     window: number,
     method: FusionMethod,
     { boosts, search: settings }: Mappings,
@@ -263,6 +299,7 @@ export class SearchService {
       }),
     );
     const knn = await timer.time('knn', async () => {
+      if (!vector) return [];
       const hits = await this.backend.vectorSearch({ vector, filters: request.filters, limit: window });
       return hits.filter((h: RankedHit) => h.score >= settings.retrieval.knn_min_similarity);
     });
@@ -303,7 +340,17 @@ export class SearchService {
       const product = products.get(id);
       return product ? [{ id, score: 0, product }] : [];
     });
-    return this.respond(request, 'browse', result.total, hits, facets, timer);
+    const response = this.respond(request, 'browse', result.total, hits, facets, timer);
+    this.observer?.search({
+      queryId: response.query_id,
+      mode: 'browse',
+      total: result.total,
+      shown: hits.length,
+      stages: response.took.stages,
+      reranked: false,
+      positionShifts: [],
+    });
+    return response;
   }
 
   private respond(

@@ -24,6 +24,8 @@ export class EventService {
     private readonly hasher: UserIdHasher,
     private readonly backend: SearchBackend,
     private readonly halfLifeDays = DEFAULT_HALF_LIFE_DAYS,
+    /** Receives the newly stored events (online quality metrics). */
+    private readonly onStored?: (events: readonly StoredEvent[]) => void,
   ) {}
 
   hashUser(userId: string): string {
@@ -62,6 +64,7 @@ export class EventService {
     });
     await this.fillPositions(events);
     const { inserted, duplicates } = await this.store.appendEvents(events);
+    this.onStored?.(inserted);
     await this.updateProfiles(inserted);
     return { received: records.length, accepted: events.length, duplicates, rejected: errors.length, errors };
   }

@@ -80,7 +80,7 @@ describe('reindex', () => {
     const slowModel = new CountingEmbedder(128);
     slowModel.delayMs = 20;
     const newModel = new CachedEmbedder(slowModel, path.join(dataDir, 'embedding-cache.db'));
-    const building = catalog.reindex(newModel);
+    const building = catalog.reindex({ embedder: newModel });
     await new Promise((resolve) => setTimeout(resolve, 5));
     await catalog.ingest([
       { id: 'late-1', title: 'Stainless Steel Wire Brush' },
@@ -109,7 +109,7 @@ describe('reindex', () => {
     await catalog.ingest(FIXTURE_PRODUCTS);
     const broken = new CountingEmbedder(64);
     broken.failAfter = 4;
-    await expect(catalog.reindex(broken)).rejects.toThrow('the model crashed');
+    await expect(catalog.reindex({ embedder: broken })).rejects.toThrow('the model crashed');
     expect(generationFiles(dataDir)).toEqual(['search.db']);
     expect(await backend.countProducts()).toBe(10);
     const hits = await backend.lexicalSearch({
@@ -146,7 +146,7 @@ describe('reindex through the runtime', () => {
     const runtime = await createTestRuntime({ DATA_DIR: dataDir });
     await request(runtime.createApp()).post('/v1/products').send(FIXTURE_PRODUCTS).expect(200);
     const hashing = new HashingEmbedder();
-    const report = await runtime.catalog.reindex(hashing);
+    const report = await runtime.catalog.reindex({ embedder: hashing });
     expect(runtime.embedder.current.id).toBe(hashing.id);
     const res = await request(runtime.createApp())
       .get('/v1/search')

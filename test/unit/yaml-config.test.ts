@@ -55,7 +55,7 @@ describe('mappings files', () => {
 
   it('keep the last good version when an edit is invalid', () => {
     const dir = temporaryDirectory();
-    for (const file of ['boosts.yaml', 'search.yaml'])
+    for (const file of ['boosts.yaml', 'search.yaml', 'jobs.yaml'])
       fs.copyFileSync(path.resolve('mappings', file), path.join(dir, file));
     const store = new MappingsStore(dir);
     fs.writeFileSync(path.join(dir, 'boosts.yaml'), valid.replace('title: 3', 'title: 9'));

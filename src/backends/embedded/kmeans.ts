@@ -54,6 +54,44 @@ export function rankCentroids(query: Float32Array, centroids: Float32Array, cell
   return Array.from({ length: cells }, (_, c) => c).sort((a, b) => scores[b]! - scores[a]!);
 }
 
+/**
+ * k-means++ seeding for cosine distance: each next centroid is drawn with probability
+ * proportional to its squared distance (1 - similarity) to the nearest one so far, which
+ * spreads the seeds and gives far more even cells than random seeding.
+ */
+function seedCentroids(
+  vectors: Float32Array,
+  dims: number,
+  cells: number,
+  random: () => number,
+): Float32Array {
+  const n = vectors.length / dims;
+  const centroids = new Float32Array(cells * dims);
+  const nearest = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  let chosen = Math.floor(random() * n);
+  for (let c = 0; c < cells; c++) {
+    centroids.set(vectors.subarray(chosen * dims, (chosen + 1) * dims), c * dims);
+    if (c === cells - 1) break;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const distance = Math.max(0, 1 - rowDot(vectors, i * dims, centroids, c * dims, dims));
+      const squared = distance * distance;
+      if (squared < nearest[i]!) nearest[i] = squared;
+      total += nearest[i]!;
+    }
+    let pick = random() * total;
+    chosen = n - 1;
+    for (let i = 0; i < n; i++) {
+      pick -= nearest[i]!;
+      if (pick <= 0) {
+        chosen = i;
+        break;
+      }
+    }
+  }
+  return centroids;
+}
+
 export function trainSphericalKMeans(
   vectors: Float32Array,
   dims: number,
@@ -63,12 +101,7 @@ export function trainSphericalKMeans(
   const n = vectors.length / dims;
   if (n < cells) throw new Error(`k-means needs at least ${cells} vectors, got ${n}`);
   const random = seededRandom(options.seed);
-  const centroids = new Float32Array(cells * dims);
-  const pickRow = (target: number) => {
-    const row = Math.floor(random() * n);
-    centroids.set(vectors.subarray(row * dims, (row + 1) * dims), target * dims);
-  };
-  for (let c = 0; c < cells; c++) pickRow(c);
+  const centroids = seedCentroids(vectors, dims, cells, random);
   for (let iteration = 0; iteration < options.iterations; iteration++) {
     const assignment = assignToCentroids(vectors, dims, centroids, cells);
     const sums = new Float64Array(cells * dims);
@@ -82,7 +115,9 @@ export function trainSphericalKMeans(
     }
     for (let c = 0; c < cells; c++) {
       if (sizes[c] === 0) {
-        pickRow(c); // an empty cell restarts at a random vector
+        // An empty cell restarts at a random vector.
+        const row = Math.floor(random() * n);
+        centroids.set(vectors.subarray(row * dims, (row + 1) * dims), c * dims);
         continue;
       }
       let norm = 0;

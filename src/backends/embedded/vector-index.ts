@@ -25,7 +25,7 @@ export interface VectorIndexSettings {
 
 export const DEFAULT_VECTOR_INDEX_SETTINGS: VectorIndexSettings = {
   cellSize: 384,
-  probes: 10,
+  probes: 24,
   minVectorsForCells: 8192,
 };
 

@@ -67,6 +67,6 @@ export async function trainEncoderOnCatalog(options: TrainOnCatalogOptions): Pro
     return { metadata: artifact.metadata, dir };
   }
   const encoder = withEmbeddingCache(config, new TrainedEncoder(artifact));
-  const reindex = await catalog.reindex(encoder);
+  const reindex = await catalog.reindex({ embedder: encoder });
   return { metadata: artifact.metadata, dir, reindex };
 }

@@ -1,0 +1,86 @@
+/**
+ * `/v1/admin/*`: operator endpoints, behind the API key of ADMIN_API_KEY
+ * (`Authorization: Bearer <key>` or `X-API-Key: <key>`). Without a configured key the admin
+ * API is off (403).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { JobBusyError, type JobRunner } from '../../jobs/job-runner.ts';
+import { JOB_NAMES, type JobName, type JobStore } from '../../jobs/job-store.ts';
+import type { JobScheduler } from '../../jobs/scheduler.ts';
+import { ApiError, invalidRequest, zodDetails } from '../errors.ts';
+
+function keysMatch(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function requireAdminKey(expected: string | undefined): RequestHandler {
+  return (req, _res, next) => {
+    if (!expected) {
+      throw new ApiError(403, 'admin_disabled', 'the admin API is off: set ADMIN_API_KEY to enable it');
+    }
+    const bearer = req.headers.authorization?.match(/^Bearer (.+)$/i)?.[1];
+    const given = bearer ?? req.header('x-api-key');
+    if (!given || !keysMatch(given, expected)) {
+      throw new ApiError(401, 'unauthorized', 'a valid admin API key is required', undefined, {
+        'WWW-Authenticate': 'Bearer realm="admin"',
+      });
+    }
+    next();
+  };
+}
+
+const runsQuery = z.strictObject({
+  job: z.enum(JOB_NAMES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(20),
+});
+
+export function adminRoutes(options: {
+  apiKey: string | undefined;
+  runner: JobRunner;
+  store: JobStore;
+  scheduler: JobScheduler;
+  schedulerEnabled: boolean;
+}): Router {
+  const router = Router();
+  router.use('/v1/admin', requireAdminKey(options.apiKey));
+  router.get('/v1/admin/jobs', async (req, res) => {
+    const parsed = runsQuery.safeParse(req.query);
+    if (!parsed.success) throw invalidRequest(zodDetails(parsed.error));
+    const runs = await options.store.runs({
+      limit: parsed.data.limit,
+      ...(parsed.data.job && { job: parsed.data.job }),
+    });
+    const lastRuns = await Promise.all(JOB_NAMES.map((job) => options.store.runs({ job, limit: 1 })));
+    res.json({
+      scheduler: options.schedulerEnabled ? 'on' : 'off',
+      jobs: options.scheduler.describe().map((job, i) => ({
+        ...job,
+        running: options.runner.running().some((run) => run.job === job.job),
+        lastRun: lastRuns[i]![0] ?? null,
+      })),
+      runs,
+    });
+  });
+  router.post('/v1/admin/jobs/:name/run', async (req, res) => {
+    const name = req.params.name as JobName;
+    if (!(JOB_NAMES as readonly string[]).includes(name)) {
+      throw new ApiError(
+        404,
+        'not_found',
+        `no job named "${req.params.name}"; jobs are ${JOB_NAMES.join(', ')}`,
+      );
+    }
+    try {
+      const { run } = await options.runner.start(name, 'api');
+      res.status(202).json({ run });
+    } catch (error) {
+      if (error instanceof JobBusyError) throw new ApiError(409, 'job_running', error.message);
+      throw error;
+    }
+  });
+  return router;
+}

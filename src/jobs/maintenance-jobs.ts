@@ -1,0 +1,96 @@
+/**
+ * The three maintenance jobs and what each does:
+ * - reindex: rebuild the index from the stored catalog, or from the configured catalog
+ *   feed, into a new generation and switch atomically (only changed texts are embedded);
+ * - suggestions: regenerate autocomplete suggestions from the query log and the catalog;
+ * - retrain: train a ranker on the recent logged searches and promote it only if better.
+ */
+import type { CatalogService } from '../catalog/catalog-service.ts';
+import { readRecordBatches } from '../catalog/record-files.ts';
+import type { Config } from '../config.ts';
+import type { RankerRegistry } from '../ranking/model-registry.ts';
+import { trainAndGate } from '../ranking/ranker-training.ts';
+import type { Reranker } from '../ranking/reranker.ts';
+import { listsFromEvents, splitLists } from '../ranking/training-lists.ts';
+import type { SuggestionService } from '../suggest/suggestion-service.ts';
+import type { EventStore } from '../users/event-store.ts';
+import type { JobHandler } from './job-runner.ts';
+import type { JobName } from './job-store.ts';
+import type { JobsSettings } from './jobs-settings.ts';
+
+export interface MaintenanceDependencies {
+  config: Config;
+  settings: () => JobsSettings;
+  catalog: CatalogService;
+  eventStore: EventStore;
+  suggestions: SuggestionService;
+  rankers: RankerRegistry;
+  reranker: Reranker;
+}
+
+export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, JobHandler> {
+  return {
+    reindex: async ({ signal }) => {
+      const { feed } = deps.settings().jobs.reindex;
+      const report = await deps.catalog.reindex({
+        signal,
+        ...(feed && {
+          feed: readRecordBatches(feed.path, { rename: new Map(Object.entries(feed.rename ?? {})) }),
+        }),
+      });
+      return {
+        counts: { documents: report.documents, rejected: report.rejected, replayed: report.replayed },
+        summary: `${report.source} -> ${report.generation} (${report.embedder})`,
+      };
+    },
+    suggestions: async ({ signal }) => {
+      const { days, min_shoppers } = deps.settings().jobs.suggestions;
+      const counts = await deps.suggestions.regenerate({ days, minShoppers: min_shoppers, signal });
+      return { counts: { ...counts } };
+    },
+    retrain: async ({ signal, logger }) => {
+      const { since_days, min_lists, epochs, learning_rate } = deps.settings().jobs.retrain;
+      const logged = await listsFromEvents(deps.eventStore, Date.now() - since_days * 86_400_000);
+      const labelled = logged.lists.filter((list) => list.labels.some((label) => label > 0)).length;
+      if (labelled < min_lists) {
+        const counts: Record<string, number> = {
+          impressions: logged.impressions,
+          labelled_lists: labelled,
+          promoted: 0,
+        };
+        return {
+          counts,
+          summary: `not enough to learn from: ${labelled} result lists with a click, ${min_lists} needed`,
+        };
+      }
+      const { train, heldOut } = splitLists(logged.lists);
+      const outcome = await trainAndGate(
+        {
+          source: 'events',
+          train,
+          heldOut,
+          propensities: logged.propensities,
+          ...(logged.window && { window: logged.window }),
+        },
+        {
+          registry: deps.rankers,
+          promote: 'auto',
+          logger,
+          tfjsBackend: deps.config.tfjsBackend,
+          training: { signal, epochs, learningRate: learning_rate },
+        },
+      );
+      deps.reranker.load();
+      return {
+        counts: {
+          impressions: logged.impressions,
+          labelled_lists: labelled,
+          train_lists: train.length,
+          heldout_lists: heldOut.length,
+          promoted: outcome.promoted ? 1 : 0,
+        },
+        summary: `${outcome.metadata.version}: ${outcome.decision}`,
+      };
+    },
+  };
+}

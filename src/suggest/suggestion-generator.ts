@@ -1,0 +1,130 @@
+/**
+ * Autocomplete suggestions, generated from two sources:
+ * - the query log: what shoppers searched, weighted by how often and how often it led to a
+ *   click; a query is only suggested once at least `minShoppers` different shoppers typed
+ *   it, so nobody's private query shows up in someone else's search box;
+ * - the catalog: brands, category names and the title phrases several products share
+ *   (`cordless drill`, `garden hose`), weighted by how many products carry them.
+ */
+import type { Product } from '../catalog/product.ts';
+import type { EventStore } from '../users/event-store.ts';
+import { normalizeSuggestion } from './suggestion-index.ts';
+
+export interface Suggestion {
+  text: string;
+  weight: number;
+  source: 'query' | 'catalog';
+}
+
+export interface GenerationCounts {
+  suggestions: number;
+  from_queries: number;
+  from_catalog: number;
+  queries_seen: number;
+}
+
+const MAX_SUGGESTION_LENGTH = 80;
+const MIN_PHRASE_PRODUCTS = 3;
+const WORD = /[\p{L}\p{N}][\p{L}\p{N}'-]*/gu;
+
+interface QueryStats {
+  text: string;
+  searches: number;
+  shoppers: Set<string>;
+  clicked: number;
+  withResults: number;
+}
+
+export async function suggestionsFromQueryLog(
+  store: EventStore,
+  options: { since: number; minShoppers: number; signal?: AbortSignal },
+): Promise<{ suggestions: Suggestion[]; queriesSeen: number }> {
+  const stats = new Map<string, QueryStats>();
+  for await (const page of store.impressionsSince(options.since)) {
+    options.signal?.throwIfAborted();
+    const clicked = new Set(
+      (await store.eventsForQueries(page.map((i) => i.queryId)))
+        .filter((e) => e.type !== 'impression')
+        .map((e) => e.queryId),
+    );
+    for (const impression of page) {
+      const key = normalizeSuggestion(impression.query);
+      if (!key || key.length > MAX_SUGGESTION_LENGTH) continue;
+      let entry = stats.get(key);
+      if (!entry) {
+        entry = { text: key, searches: 0, shoppers: new Set(), clicked: 0, withResults: 0 };
+        stats.set(key, entry);
+      }
+      entry.searches++;
+      entry.shoppers.add(impression.userHash ?? impression.sessionId ?? impression.queryId);
+      if (clicked.has(impression.queryId)) entry.clicked++;
+      if (impression.items.length > 0) entry.withResults++;
+    }
+  }
+  const suggestions: Suggestion[] = [];
+  for (const entry of stats.values()) {
+    // Queries that found nothing are not worth suggesting.
+    if (entry.shoppers.size < options.minShoppers || entry.withResults === 0) continue;
+    const clickRate = entry.clicked / entry.searches;
+    suggestions.push({
+      text: entry.text,
+      weight: 2 * Math.log1p(entry.searches) * (0.5 + clickRate),
+      source: 'query',
+    });
+  }
+  return { suggestions, queriesSeen: stats.size };
+}
+
+function add(counts: Map<string, number>, text: string | undefined): void {
+  const key = text ? normalizeSuggestion(text) : '';
+  if (key && key.length <= MAX_SUGGESTION_LENGTH) counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+export async function suggestionsFromCatalog(
+  products: AsyncIterable<Product[]>,
+  signal?: AbortSignal,
+): Promise<Suggestion[]> {
+  const names = new Map<string, number>(); // brands and category names: suggested at any count
+  const phrases = new Map<string, number>();
+  for await (const batch of products) {
+    signal?.throwIfAborted();
+    for (const product of batch) {
+      add(names, product.brand);
+      for (const segment of product.category ?? []) add(names, segment);
+      const words = (product.title.toLowerCase().match(WORD) ?? []).filter((w) => !/^\d/.test(w));
+      const seen = new Set<string>();
+      for (let n = 2; n <= 3; n++) {
+        for (let i = 0; i + n <= words.length; i++) seen.add(words.slice(i, i + n).join(' '));
+      }
+      for (const phrase of seen) add(phrases, phrase);
+    }
+  }
+  const out: Suggestion[] = [...names].map(([text, count]) => ({
+    text,
+    weight: 1 + Math.log1p(count),
+    source: 'catalog',
+  }));
+  for (const [text, count] of phrases) {
+    if (count >= MIN_PHRASE_PRODUCTS && !names.has(text))
+      out.push({ text, weight: Math.log1p(count), source: 'catalog' });
+  }
+  return out;
+}
+
+/** One list, one entry per text: a query suggestion wins over the same catalog phrase. */
+export function mergeSuggestions(...lists: readonly Suggestion[][]): Suggestion[] {
+  const merged = new Map<string, Suggestion>();
+  for (const list of lists) {
+    for (const s of list) {
+      const existing = merged.get(s.text);
+      if (!existing) merged.set(s.text, s);
+      else
+        merged.set(s.text, {
+          text: s.text,
+          weight: existing.weight + s.weight,
+          source: existing.source === 'query' ? 'query' : s.source,
+        });
+    }
+  }
+  return [...merged.values()].sort((a, b) => b.weight - a.weight);
+}

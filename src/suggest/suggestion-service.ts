@@ -1,0 +1,59 @@
+/** Generates, stores and serves autocomplete suggestions. */
+import type { SearchBackend } from '../backends/search-backend.ts';
+import type { EventStore } from '../users/event-store.ts';
+import {
+  type GenerationCounts,
+  mergeSuggestions,
+  type Suggestion,
+  suggestionsFromCatalog,
+  suggestionsFromQueryLog,
+} from './suggestion-generator.ts';
+import { SuggestionIndex } from './suggestion-index.ts';
+import type { SuggestionStore } from './suggestion-store.ts';
+
+export class SuggestionService {
+  private index = new SuggestionIndex([]);
+
+  constructor(
+    private readonly store: SuggestionStore,
+    private readonly events: EventStore,
+    private readonly backend: SearchBackend,
+  ) {}
+
+  /** Serves what was generated last (also by another process sharing the data directory). */
+  load(): void {
+    this.index = new SuggestionIndex(this.store.all());
+  }
+
+  suggest(prefix: string, size: number): Suggestion[] {
+    return this.index.suggest(prefix, size);
+  }
+
+  get generatedAt(): string | undefined {
+    return this.store.generatedAt();
+  }
+
+  async regenerate(options: {
+    days: number;
+    minShoppers: number;
+    signal?: AbortSignal;
+  }): Promise<GenerationCounts> {
+    const since = Date.now() - options.days * 86_400_000;
+    const fromQueries = await suggestionsFromQueryLog(this.events, {
+      since,
+      minShoppers: options.minShoppers,
+      ...(options.signal && { signal: options.signal }),
+    });
+    const fromCatalog = await suggestionsFromCatalog(this.backend.scanProducts(1000), options.signal);
+    options.signal?.throwIfAborted();
+    const merged = mergeSuggestions(fromQueries.suggestions, fromCatalog);
+    this.store.replaceAll(merged);
+    this.index = new SuggestionIndex(merged);
+    return {
+      suggestions: merged.length,
+      from_queries: fromQueries.suggestions.length,
+      from_catalog: fromCatalog.length,
+      queries_seen: fromQueries.queriesSeen,
+    };
+  }
+}

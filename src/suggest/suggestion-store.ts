@@ -1,0 +1,48 @@
+/** The generated suggestions, stored (`DATA_DIR/suggestions.db`) and replaced in one transaction. */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Suggestion } from './suggestion-generator.ts';
+
+export class SuggestionStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS suggestions (
+      text TEXT PRIMARY KEY, weight REAL NOT NULL, source TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS suggestion_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+  }
+
+  /** Readers see the old set or the new one, never a mix. */
+  replaceAll(suggestions: readonly Suggestion[]): void {
+    const insert = this.db.prepare('INSERT INTO suggestions(text, weight, source) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM suggestions').run();
+      for (const s of suggestions) insert.run(s.text, s.weight, s.source);
+      this.db
+        .prepare('INSERT OR REPLACE INTO suggestion_meta(key, value) VALUES (?, ?)')
+        .run('generated_at', new Date().toISOString());
+    })();
+  }
+
+  all(): Suggestion[] {
+    return this.db.prepare('SELECT text, weight, source FROM suggestions').all() as Suggestion[];
+  }
+
+  generatedAt(): string | undefined {
+    return (
+      (this.db.prepare("SELECT value FROM suggestion_meta WHERE key = 'generated_at'").pluck().get() as
+        | string
+        | undefined) ?? undefined
+    );
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
