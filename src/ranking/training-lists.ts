@@ -85,7 +85,7 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
   const propensities = estimatePropensities(observations);
   const lists = pending.map(({ key, items }): KeyedList => {
     const features = new Float32Array(items.length * FEATURE_COUNT);
-    items.forEach((item, i) => features.set(item.features, i * FEATURE_COUNT));
+    for (const [i, item] of items.entries()) features.set(item.features, i * FEATURE_COUNT);
     return {
       key,
       count: items.length,

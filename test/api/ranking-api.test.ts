@@ -7,21 +7,34 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseJudgmentsCsv } from '../../src/eval/judgments.ts';
 import { trainAndGate } from '../../src/ranking/ranker-training.ts';
 import { listsFromEvents, listsFromJudgments, splitLists } from '../../src/ranking/training-lists.ts';
 import type { Runtime } from '../../src/runtime.ts';
-import { parseJudgmentsCsv } from '../../src/eval/judgments.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime, temporaryDirectory } from '../helpers/runtime.ts';
 
 /** Cheaper is better, for every query: a signal retrieval ignores and features carry (price). */
 function priceJudgments(): string {
-  const queries = ['garden', 'drill', 'mower', 'tools', 'power', 'steel', 'hose', 'cordless', 'cast iron', 'blower'];
+  const queries = [
+    'garden',
+    'drill',
+    'mower',
+    'tools',
+    'power',
+    'steel',
+    'hose',
+    'cordless',
+    'cast iron',
+    'blower',
+  ];
   const priced = FIXTURE_PRODUCTS.filter((p) => p.price !== undefined).sort((a, b) => a.price! - b.price!);
   const rows = ['query,product_uid,relevance'];
   for (const [qi, q] of queries.entries()) {
     for (let copy = 0; copy < 6; copy++) {
-      priced.forEach((p, i) => rows.push(`${q} ${copy || ''}${qi},${p.id},${(3 - (2 * i) / priced.length).toFixed(2)}`));
+      for (const [i, p] of priced.entries()) {
+        rows.push(`${q} ${copy || ''}${qi},${p.id},${(3 - (2 * i) / priced.length).toFixed(2)}`);
+      }
     }
   }
   return rows.join('\n');
@@ -53,9 +66,14 @@ describe('learning to rank', () => {
     firstVersion = outcome.metadata.version;
     runtime.reranker.load();
 
-    const res = await request(app).get('/v1/search').query({ q: 'garden power tools drill', explain: 'true' }).expect(200);
+    const res = await request(app)
+      .get('/v1/search')
+      .query({ q: 'garden power tools drill', explain: 'true' })
+      .expect(200);
     expect(res.body.ranking).toMatchObject({ model: firstVersion, reranked: true });
-    const prices = res.body.hits.slice(0, 4).map((h: { product: { price?: number } }) => h.product.price ?? 0);
+    const prices = res.body.hits
+      .slice(0, 4)
+      .map((h: { product: { price?: number } }) => h.product.price ?? 0);
     expect(prices[0]).toBeLessThanOrEqual(Math.max(...prices));
     const explained = res.body.hits[0].explain.ranking;
     expect(Object.keys(explained.features)).toHaveLength(32);
@@ -79,7 +97,9 @@ describe('learning to rank', () => {
 
     // It can still be served by hand, and rolled back.
     runtime.rankers.promote(outcome.metadata.version);
-    await vi.waitFor(() => expect(runtime.reranker.active?.version).toBe(outcome.metadata.version), { timeout: 5000 });
+    await vi.waitFor(() => expect(runtime.reranker.active?.version).toBe(outcome.metadata.version), {
+      timeout: 5000,
+    });
     expect(runtime.rankers.rollback()).toMatchObject({ active: firstVersion });
     await vi.waitFor(() => expect(runtime.reranker.active?.version).toBe(firstVersion), { timeout: 5000 });
   });
@@ -111,10 +131,21 @@ describe('learning to rank', () => {
   it('builds position-weighted lists from logged searches and events', async () => {
     const at = (i: number) => new Date(Date.UTC(2026, 10, 2, 10, i)).toISOString();
     for (let i = 0; i < 30; i++) {
-      const search = await request(app).get('/v1/search').query({ q: 'garden outdoor power', user_id: `u${i % 5}`, rerank: 'false' });
+      const search = await request(app)
+        .get('/v1/search')
+        .query({ q: 'garden outdoor power', user_id: `u${i % 5}`, rerank: 'false' });
       const hits = search.body.hits as { id: string }[];
       // Shoppers here always click the third result, and buy it every other time.
-      const events = [{ event_id: `click-${i}`, type: 'click', user_id: `u${i % 5}`, query_id: search.body.query_id, product_id: hits[2]!.id, timestamp: at(i) }];
+      const events = [
+        {
+          event_id: `click-${i}`,
+          type: 'click',
+          user_id: `u${i % 5}`,
+          query_id: search.body.query_id,
+          product_id: hits[2]!.id,
+          timestamp: at(i),
+        },
+      ];
       if (i % 2 === 0) events.push({ ...events[0]!, event_id: `buy-${i}`, type: 'purchase' });
       await request(app).post('/v1/events').send(events).expect(200);
     }
