@@ -3,7 +3,6 @@
  * configuration. The HTTP server and every CLI command start from here, so they share
  * one way of wiring the service.
  */
-import path from 'node:path';
 import { createApp } from './api/app.ts';
 import { createElasticsearchBackend } from './backends/elasticsearch/elasticsearch-backend.ts';
 import { EmbeddedBackend } from './backends/embedded/embedded-backend.ts';
@@ -20,8 +19,9 @@ import { FeatureSource } from './ranking/feature-source.ts';
 import { RankerRegistry } from './ranking/model-registry.ts';
 import { Reranker } from './ranking/reranker.ts';
 import { SearchService } from './retrieval/search-service.ts';
+import { createEventStore } from './users/create-event-store.ts';
 import { EventService } from './users/event-service.ts';
-import { type EventStore, SqliteEventStore } from './users/event-store.ts';
+import type { EventStore } from './users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from './users/user-ids.ts';
 
 export interface Runtime {
@@ -93,7 +93,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const slot = new EmbedderSlot(embedder);
   const catalog = new CatalogService(backend, slot);
   const metrics = new Metrics();
-  const eventStore = new SqliteEventStore(path.join(config.dataDir, 'events.db'));
+  const eventStore = createEventStore(config, undefined, logger);
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays);
   const rankers = new RankerRegistry(config.modelsDir);
