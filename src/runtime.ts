@@ -26,8 +26,9 @@ import { Reranker } from './ranking/reranker.ts';
 import { SearchService } from './retrieval/search-service.ts';
 import { SuggestionService } from './suggest/suggestion-service.ts';
 import { SuggestionStore } from './suggest/suggestion-store.ts';
+import { createEventStore } from './users/create-event-store.ts';
 import { EventService } from './users/event-service.ts';
-import { type EventStore, SqliteEventStore } from './users/event-store.ts';
+import type { EventStore } from './users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from './users/user-ids.ts';
 
 export interface Runtime {
@@ -101,7 +102,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const slot = new EmbedderSlot(embedder);
   const catalog = new CatalogService(backend, slot);
   const metrics = new Metrics();
-  const eventStore = new SqliteEventStore(path.join(config.dataDir, 'events.db'));
+  const eventStore = createEventStore(config, undefined, logger);
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
     metrics.observeEvents(stored),

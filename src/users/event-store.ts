@@ -219,7 +219,7 @@ export class SqliteEventStore implements EventStore {
   /** Impressions from `since` (epoch ms) on, oldest first, in pages. */
   async *impressionsSince(since: number, pageSize = 1000): AsyncIterable<Impression[]> {
     this.flushNow();
-    let afterTs = since - 1;
+    let afterTs = since; // with afterId "" the first page starts at `since` itself
     let afterId = '';
     const page = this.db.prepare(
       'SELECT * FROM impressions WHERE (ts > ? OR (ts = ? AND query_id > ?)) ORDER BY ts, query_id LIMIT ?',

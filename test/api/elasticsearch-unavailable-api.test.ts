@@ -53,7 +53,26 @@ function elasticsearchStandIn(mappings: unknown): http.Server {
           hits: [{ _index: 'shop-000001', _id: 'drill-1', _score: score }],
         },
       });
+      // Shopper data (the event store's indices): set up on first use, no history yet.
+      if (/^PUT \/shop-(events|impressions|profiles|product-stats)$/.test(route)) {
+        return json(200, { acknowledged: true });
+      }
       switch (route) {
+        case 'GET /shop-product-stats/_refresh':
+          return json(200, { _shards: { total: 1, successful: 1, failed: 0 } });
+        case 'POST /shop-product-stats/_mget':
+          return json(200, { docs: [] });
+        case 'POST /shop-product-stats/_search':
+          return json(200, {
+            ...hits(0),
+            hits: { total: { value: 0, relation: 'eq' }, max_score: null, hits: [] },
+            aggregations: {
+              impressions: { value: 0 },
+              clicks: { value: 0 },
+              carts: { value: 0 },
+              purchases: { value: 0 },
+            },
+          });
         case 'HEAD /':
         case `HEAD /_alias/${ALIAS}`:
           return json(200);

@@ -1,14 +1,30 @@
 /**
  * A small in-memory Elasticsearch behind the official transport mock
  * (@elastic/elasticsearch-mock): indices with mappings and documents, aliases, pipelines,
- * bulk, count, mget and atomic alias updates, enough to test the index lifecycle and the
- * backend by their outcomes (which index the alias serves, which indices exist) without a
- * cluster. Searches answer what a test sets in `onSearch`.
+ * bulk (`index`, `create` with its 409 on an existing id, `update` with a script and
+ * upsert), realtime get and mget, count, delete_by_query, additive mapping updates and
+ * atomic alias updates, enough to test the index lifecycle, the backend and the shopper
+ * data store by their outcomes without a cluster.
+ *
+ * Like Elasticsearch, searches and delete_by_query see the documents as of the index's
+ * last refresh (`_refresh`, or `refresh=true|wait_for` on a write) while get and mget are
+ * realtime; unlike it, no refresh ever happens by itself, so a missing refresh fails a test
+ * instead of passing by luck. Structured queries, sorts, search_after and sum aggregations
+ * are evaluated (`fake-elasticsearch-search.ts`); a test answers full-text and kNN
+ * searches by setting `onSearch`. `dynamic: strict` mappings refuse unmapped top-level
+ * fields.
  */
 import { createRequire } from 'node:module';
 import { Client, errors, type estypes } from '@elastic/elasticsearch';
 import type * as MockModule from '@elastic/elasticsearch-mock';
 import type { MockPattern } from '@elastic/elasticsearch-mock';
+import {
+  RefusedByFake,
+  runScript,
+  type Source,
+  searchDocuments,
+  UnsupportedByFake,
+} from './fake-elasticsearch-search.ts';
 
 // The package is CommonJS (`module.exports = Mocker`) while its types declare a default
 // export: loading it with require gives the class under the declared type.
@@ -20,6 +36,8 @@ export interface FakeIndex {
   settings: Record<string, unknown>;
   mappings: estypes.MappingTypeMapping;
   docs: Map<string, Record<string, unknown>>;
+  /** The documents as of the last refresh: what searches see. */
+  searchable: Map<string, Record<string, unknown>>;
 }
 
 export interface RecordedRequest {
@@ -63,8 +81,8 @@ export class FakeElasticsearch {
   outage: Error | undefined;
   /** Status of one bulk item (undefined: accepted); `attempt` counts from 1 per document id. */
   bulkItemStatus: (id: string, attempt: number) => number | undefined = () => undefined;
-  /** Answers searches; the default finds nothing. */
-  onSearch: (index: string, body: Body) => estypes.SearchResponse | Error = () => emptySearchResponse();
+  /** Answers searches instead of the fake's own evaluation (full-text and kNN searches). */
+  onSearch: ((index: string, body: Body) => estypes.SearchResponse | Error) | undefined;
   /** Called before an index is created; return an error to refuse it. */
   beforeCreate: (index: string) => Error | undefined = () => undefined;
   /** Overrides the document count the cluster reports. */
@@ -98,8 +116,21 @@ export class FakeElasticsearch {
   }
 
   addIndex(name: string, mappings: estypes.MappingTypeMapping, aliases: string[] = []): void {
-    this.indices.set(name, { settings: {}, mappings, docs: new Map() });
+    this.indices.set(name, { settings: {}, mappings, docs: new Map(), searchable: new Map() });
     for (const alias of aliases) this.alias(alias).add(name);
+  }
+
+  /** Makes the index's current documents visible to searches, as a refresh does. */
+  refresh(name: string): void {
+    for (const index of this.resolve(name)) {
+      const entry = this.indices.get(index)!;
+      entry.searchable = new Map(entry.docs);
+    }
+  }
+
+  /** Indices named by a comma-separated list of index or alias names. */
+  private resolveList(names: string): string[] {
+    return names.split(',').flatMap((name) => this.resolve(name));
   }
 
   private alias(name: string): Set<string> {
@@ -167,6 +198,7 @@ export class FakeElasticsearch {
         settings: body.settings ?? {},
         mappings: body.mappings ?? {},
         docs: new Map(),
+        searchable: new Map(),
       });
       for (const alias of Object.keys(body.aliases ?? {})) this.alias(alias).add(name);
       return { acknowledged: true, shards_acknowledged: true, index: name };
@@ -195,7 +227,31 @@ export class FakeElasticsearch {
       if (names.length === 0) return responseError(404, 'index_not_found_exception');
       return Object.fromEntries(names.map((name) => [name, { mappings: this.indices.get(name)!.mappings }]));
     });
-    this.on(['GET', 'POST'], '/:index/_refresh', () => ({ _shards: { total: 1, successful: 1, failed: 0 } }));
+    this.on('PUT', '/:index/_mapping', (p) => {
+      const index = this.indices.get(p.path.split('/')[1]!);
+      if (!index) return responseError(404, 'index_not_found_exception');
+      const update = p.body as estypes.MappingTypeMapping;
+      const properties = { ...index.mappings.properties };
+      for (const [field, mapping] of Object.entries(update.properties ?? {})) {
+        const current = properties[field];
+        if (current && current.type !== mapping.type) {
+          return responseError(
+            400,
+            'illegal_argument_exception',
+            `mapper [${field}] cannot be changed from type [${current.type}] to [${mapping.type}]`,
+          );
+        }
+        properties[field] = mapping;
+      }
+      index.mappings = { ...index.mappings, ...update, properties };
+      return { acknowledged: true };
+    });
+    this.on(['GET', 'POST'], '/:index/_refresh', (p) => {
+      const names = this.resolveList(decodeURIComponent(p.path.split('/')[1]!));
+      if (names.length === 0) return responseError(404, 'index_not_found_exception');
+      for (const name of names) this.refresh(name);
+      return { _shards: { total: names.length, successful: names.length, failed: 0 } };
+    });
     this.on(['GET', 'POST'], '/:index/_count', (p) => {
       const names = this.resolve(p.path.split('/')[1]!);
       if (names.length === 0) return responseError(404, 'index_not_found_exception');
@@ -221,33 +277,71 @@ export class FakeElasticsearch {
     this.on(['POST', 'PUT'], '/_bulk', (p) => {
       const lines = p.body as Body[];
       const items: Body[] = [];
-      let errorsSeen = false;
+      const touched = new Set<string>();
       for (let i = 0; i < lines.length; i += 2) {
-        const action = (lines[i] as { index: { _index: string; _id: string } }).index;
-        const document = lines[i + 1] as Body;
+        const [type, action] = Object.entries(lines[i]!)[0] as [string, { _index: string; _id: string }];
         const attempt = (this.attempts.get(action._id) ?? 0) + 1;
         this.attempts.set(action._id, attempt);
         const targets = this.resolve(action._index);
-        const status = targets.length === 1 ? (this.bulkItemStatus(action._id, attempt) ?? 201) : 404;
-        if (status >= 300) {
-          errorsSeen = true;
-          items.push({
-            index: {
-              _index: action._index,
-              _id: action._id,
-              status,
-              error: {
-                type: status === 429 ? 'es_rejected_execution_exception' : 'document_parsing_exception',
-                reason: `status ${status} for ${action._id}`,
-              },
-            },
-          });
-          continue;
-        }
-        this.indices.get(targets[0]!)!.docs.set(action._id, document);
-        items.push({ index: { _index: targets[0], _id: action._id, status, result: 'created' } });
+        const injected = this.bulkItemStatus(action._id, attempt);
+        const outcome =
+          targets.length !== 1
+            ? { status: 404, error: { type: 'index_not_found_exception', reason: action._index } }
+            : injected !== undefined && injected >= 300
+              ? { status: injected, error: injectedError(injected, action._id) }
+              : this.bulkItem(type, targets[0]!, action._id, lines[i + 1] as Body);
+        if (outcome.status < 300) touched.add(targets[0]!);
+        items.push({ [type]: { _index: targets[0] ?? action._index, _id: action._id, ...outcome } });
       }
-      return { took: 1, errors: errorsSeen, items };
+      if (p.querystring.refresh === 'true' || p.querystring.refresh === 'wait_for') {
+        for (const name of touched) this.refresh(name);
+      }
+      return {
+        took: 1,
+        errors: items.some((item) => (Object.values(item)[0] as { status: number }).status >= 300),
+        items,
+      };
+    });
+    this.on('GET', '/:index/_doc/:id', (p) => {
+      const [, index, , id] = p.path.split('/');
+      const name = this.resolve(decodeURIComponent(index!))[0];
+      if (!name) return responseError(404, 'index_not_found_exception');
+      const source = this.indices.get(name)!.docs.get(decodeURIComponent(id!));
+      const body = { _index: name, _id: decodeURIComponent(id!), found: source !== undefined };
+      if (source) return { ...body, _version: 1, _seq_no: 0, _primary_term: 1, _source: source };
+      return new errors.ResponseError({
+        body,
+        statusCode: 404,
+        headers: {},
+        warnings: [],
+        meta: {} as never,
+      });
+    });
+    this.on('POST', '/:index/_delete_by_query', (p) => {
+      const names = this.resolveList(decodeURIComponent(p.path.split('/')[1]!));
+      if (names.length === 0) return responseError(404, 'index_not_found_exception');
+      const { query } = p.body as { query: estypes.QueryDslQueryContainer };
+      const snapshot = names.flatMap((index) =>
+        [...this.indices.get(index)!.searchable].map(([id, source]) => ({ index, id, source })),
+      );
+      const matched = this.evaluate(() => searchDocuments(snapshot, { query, size: 10_000 }));
+      if (matched instanceof Error) return matched;
+      let deleted = 0;
+      let conflicts = 0;
+      for (const hit of matched.hits.hits) {
+        const docs = this.indices.get(hit._index)!.docs;
+        // A document changed since the refresh the query saw is a version conflict.
+        if (docs.get(hit._id!) === hit._source) {
+          docs.delete(hit._id!);
+          deleted++;
+        } else conflicts++;
+      }
+      if (p.querystring.refresh === 'true') for (const name of names) this.refresh(name);
+      const body = { took: 1, timed_out: false, total: matched.hits.hits.length, deleted };
+      const failures = conflicts > 0 && p.querystring.conflicts !== 'proceed';
+      return failures
+        ? responseError(409, 'version_conflict_engine_exception', `${conflicts} version conflict(s)`)
+        : { ...body, batches: 1, version_conflicts: conflicts, noops: 0, failures: [] };
     });
     this.on('POST', '/:index/_mget', (p) => {
       const names = this.resolve(p.path.split('/')[1]!);
@@ -273,8 +367,112 @@ export class FakeElasticsearch {
         ? body
         : new errors.ResponseError({ body, statusCode: 404, headers: {}, warnings: [], meta: {} as never });
     });
-    this.on('POST', '/:index/_search', (p) => this.onSearch(p.path.split('/')[1]!, p.body as Body));
+    this.on(['GET', 'POST'], '/:index/_search', (p) => {
+      const index = decodeURIComponent(p.path.split('/')[1]!);
+      const body = (p.body ?? {}) as Body;
+      if (this.onSearch) return this.onSearch(index, body);
+      const names = this.resolveList(index);
+      if (names.length === 0) return responseError(404, 'index_not_found_exception');
+      const documents = names.flatMap((name) =>
+        [...this.indices.get(name)!.searchable].map(([id, source]) => ({ index: name, id, source })),
+      );
+      return this.evaluate(() => searchDocuments(documents, body as estypes.SearchRequest));
+    });
   }
+
+  /** What the fake evaluates, or the error Elasticsearch would answer (501 for what it lacks). */
+  private evaluate<T>(run: () => T): T | errors.ResponseError {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof RefusedByFake) return responseError(error.status, error.type, error.message);
+      if (error instanceof UnsupportedByFake) return responseError(501, 'unsupported_by_fake', error.message);
+      throw error;
+    }
+  }
+
+  /** One bulk action on an existing index, with the status and result Elasticsearch gives it. */
+  private bulkItem(
+    type: string,
+    indexName: string,
+    id: string,
+    body: Body,
+  ): { status: number; result?: string; error?: Body } {
+    const index = this.indices.get(indexName)!;
+    const existing = index.docs.get(id);
+    let source: Source;
+    switch (type) {
+      case 'index':
+        source = body;
+        break;
+      case 'create':
+        if (existing) {
+          return {
+            status: 409,
+            error: {
+              type: 'version_conflict_engine_exception',
+              reason: `[${id}]: version conflict, document already exists (current version [1])`,
+            },
+          };
+        }
+        source = body;
+        break;
+      case 'update': {
+        const update = body as {
+          script?: estypes.Script;
+          upsert?: Source;
+          doc?: Source;
+          doc_as_upsert?: boolean;
+        };
+        if (!existing) {
+          const upsert = update.upsert ?? (update.doc_as_upsert ? update.doc : undefined);
+          if (!upsert) return { status: 404, error: { type: 'document_missing_exception', reason: id } };
+          source = upsert;
+        } else if (update.script) {
+          const ran = this.evaluate(() => runScript(existing, update.script!));
+          if (ran instanceof errors.ResponseError) {
+            const error = (ran.body as { error: Body }).error;
+            return { status: ran.statusCode ?? 400, error };
+          }
+          source = ran;
+        } else if (update.doc) {
+          source = { ...existing, ...update.doc };
+        } else {
+          return {
+            status: 400,
+            error: { type: 'action_request_validation_exception', reason: 'no script or doc' },
+          };
+        }
+        break;
+      }
+      default:
+        return { status: 501, error: { type: 'unsupported_by_fake', reason: `bulk action ${type}` } };
+    }
+    const unmapped = unmappedField(index.mappings, source);
+    if (unmapped) {
+      return {
+        status: 400,
+        error: {
+          type: 'strict_dynamic_mapping_exception',
+          reason: `[1:1] mapping set to strict, dynamic introduction of [${unmapped}] within [_doc] is not allowed`,
+        },
+      };
+    }
+    index.docs.set(id, source);
+    return existing ? { status: 200, result: 'updated' } : { status: 201, result: 'created' };
+  }
+}
+
+function unmappedField(mappings: estypes.MappingTypeMapping, source: Source): string | undefined {
+  if (mappings.dynamic !== 'strict') return undefined;
+  return Object.keys(source).find((field) => !(field in (mappings.properties ?? {})));
+}
+
+function injectedError(status: number, id: string): Body {
+  return {
+    type: status === 429 ? 'es_rejected_execution_exception' : 'document_parsing_exception',
+    reason: `status ${status} for ${id}`,
+  };
 }
 
 function lastSegment(path: string): string {
