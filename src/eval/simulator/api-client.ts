@@ -137,7 +137,13 @@ export class SearchApiClient {
         });
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS) {
-          throw new SimulatorRequestError(0, `${method} ${this.baseUrl}${path}: ${(error as Error).message}`);
+          // fetch says "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, ...).
+          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+          const why = cause ? ` (${cause.code ?? cause.message})` : '';
+          throw new SimulatorRequestError(
+            0,
+            `${method} ${this.baseUrl}${path}: ${(error as Error).message}${why}`,
+          );
         }
         await wait(100 * 2 ** attempt);
         continue;
