@@ -93,14 +93,13 @@ export function titleHead(title: string): string {
  */
 export function productTypeWords(title: string, brand?: string): string[] {
   const brandWords = new Set((brand ?? '').toLowerCase().split(/\s+/));
-  const words = titleHead(title)
+  return titleHead(title)
     .replace(/&amp;/g, '&')
     .split(/\s+/)
     .map((w) => w.replace(/[.'’]+$/u, ''))
     .filter((w) => WORD.test(w))
     .map((w) => w.toLowerCase())
     .filter((w) => !brandWords.has(w) && !FILLER.has(w) && w.length > 1);
-  return words;
 }
 
 /** A query naming the product's type: its last one, two or three type words. */
