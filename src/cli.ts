@@ -4,7 +4,7 @@
  * One program, several commands, all reading the same configuration (PORT, DATA_DIR, ...
  * from the environment) as the service:
  *   serve | ingest <file> | reindex | encoder train|list | train | models list|promote|rollback
- *   | profiles rebuild | jobs run <name> | jobs list
+ *   | profiles rebuild | jobs run <name> | jobs list | simulate
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 
@@ -21,6 +21,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { activeEncoderDir, listEncoderVersions } from './embeddings/encoder/encoder-artifact.ts';
 import { trainEncoderOnCatalog } from './embeddings/encoder/train-on-catalog.ts';
 import { loadJudgments } from './eval/judgments.ts';
+import { registerSimulateCommand } from './eval/simulator/simulate-command.ts';
 import { JobBusyError } from './jobs/job-runner.ts';
 import { JOB_NAMES, type JobName } from './jobs/job-store.ts';
 import { ConfigFileError } from './merchandising/yaml-config.ts';
@@ -410,6 +411,8 @@ program
   .command('rebuild')
   .description('recompute every shopper profile from the event log')
   .action(() => withRuntime(async ({ events }) => ({ profiles: await events.rebuildProfiles() })));
+
+registerSimulateCommand(program);
 
 /** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
 const STARTUP_PROBLEMS = [
