@@ -40,7 +40,8 @@ export const FEATURES = [
   // shopper-product signals
   'user_has_history',
   'category_affinity',
-  'top_category_affinity',
+  'category_affinity_l1',
+  'category_affinity_l2',
   'brand_affinity',
   'price_band_affinity',
   'price_distance',
@@ -143,8 +144,11 @@ export function extractFeatures(
       Number.isNaN(created) ? Math.log1p(365) : Math.log1p(Math.max(0, (context.now - created) / 86_400_000)),
       summary?.in_stock === false ? 0 : 1,
       history,
+      // The shopper's share at the product's own category and at its first two levels:
+      // tastes live at any level of the tree (all of Garden, or just Lawn Mowers).
       profile ? affinityShare(profile.categories, prefixes.at(-1)) : 0,
       profile ? affinityShare(profile.categories, prefixes[0]) : 0,
+      profile ? affinityShare(profile.categories, prefixes[1]) : 0,
       profile ? affinityShare(profile.brands, summary?.brand) : 0,
       profile && price !== undefined ? affinityShare(profile.priceBands, priceBand(price)) : 0,
       taste && price !== undefined && price > 0

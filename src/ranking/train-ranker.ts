@@ -27,6 +27,12 @@ export interface RankingList {
 }
 
 export interface RankerTrainingOptions {
+  /**
+   * `listnet`: softmax cross-entropy of each list against its (weighted) labels.
+   * `pairwise`: RankNet logistic loss on every pair of items with different labels,
+   * weighted by the label gap and the better item's weight.
+   */
+  loss: 'listnet' | 'pairwise';
   hidden: number[];
   epochs: number;
   batchLists: number;
@@ -49,6 +55,7 @@ export interface RankerTrainingOptions {
 }
 
 export const DEFAULT_RANKER_TRAINING: RankerTrainingOptions = {
+  loss: 'listnet',
   hidden: [32, 16],
   epochs: 30,
   batchLists: 32,
@@ -69,15 +76,23 @@ export interface TrainedRanker {
 }
 
 /** NDCG@k of one list ordered by `scores` (descending), with the list's labels as gains. */
-export function listNdcg(labels: Float32Array, scores: ArrayLike<number>, k = 10): number | undefined {
-  const order = Array.from(labels.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const dcg = (gains: number[]) => gains.slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
-  const ideal = dcg([...labels].sort((a, b) => b - a));
+export function listNdcg(
+  labels: Float32Array,
+  scores: ArrayLike<number>,
+  k = 10,
+  weights?: Float32Array,
+): number | undefined {
+  // Gains are labels times their weights: with inverse-propensity weights this is the
+  // unbiased estimate for click lists (raw clicks favour whatever order was served).
+  const gains = weights ? Float32Array.from(labels, (label, i) => label * weights[i]!) : labels;
+  const order = Array.from(gains.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const dcg = (values: number[]) => values.slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
+  const ideal = dcg([...gains].sort((a, b) => b - a));
   if (ideal <= 0) return undefined;
-  return dcg(order.map((i) => labels[i]!)) / ideal;
+  return dcg(order.map((i) => gains[i]!)) / ideal;
 }
 
-/** Mean NDCG@10 of lists ordered by `score` (lists without a relevant item are skipped). */
+/** Mean (propensity-weighted) NDCG@10 of lists ordered by `score`; lists without a relevant item are skipped. */
 export function meanListNdcg(
   lists: readonly RankingList[],
   score: (list: RankingList) => ArrayLike<number>,
@@ -85,7 +100,7 @@ export function meanListNdcg(
   let sum = 0;
   let n = 0;
   for (const list of lists) {
-    const value = listNdcg(list.labels, score(list));
+    const value = listNdcg(list.labels, score(list), 10, list.weights);
     if (value === undefined) continue;
     sum += value;
     n++;
@@ -180,6 +195,9 @@ export async function trainRanker(
     const x = new Float32Array(lists.length * width * f);
     const target = new Float32Array(lists.length * width);
     const mask = new Float32Array(lists.length * width);
+    // Pairwise: pairs[b][i][j] = weight of "i above j" (i has the higher label), else 0.
+    const pairs = options.loss === 'pairwise' ? new Float32Array(lists.length * width * width) : undefined;
+    let pairTotal = 0;
     lists.forEach((list, b) => {
       let total = 0;
       for (let r = 0; r < list.count; r++) total += list.labels[r]! * (list.weights?.[r] ?? 1);
@@ -188,12 +206,22 @@ export async function trainRanker(
         for (let j = 0; j < f; j++) x[row + j] = (list.features[r * f + j]! - norm.mean[j]!) * inverseStd[j]!;
         target[b * width + r] = total > 0 ? (list.labels[r]! * (list.weights?.[r] ?? 1)) / total : 0;
         mask[b * width + r] = 1;
+        if (!pairs) continue;
+        for (let o = 0; o < list.count; o++) {
+          const gap = list.labels[r]! - list.labels[o]!;
+          if (gap <= 0) continue;
+          const weight = gap * (list.weights?.[r] ?? 1);
+          pairs[(b * width + r) * width + o] = weight;
+          pairTotal += weight;
+        }
       }
     });
     return {
       x: tf.tensor2d(x, [lists.length * width, f]),
       target: tf.tensor2d(target, [lists.length, width]),
       mask: tf.tensor2d(mask, [lists.length, width]),
+      pairs: pairs && tf.tensor3d(pairs, [lists.length, width, width]),
+      pairTotal,
       shape: [lists.length, width] as [number, number],
     };
   };
@@ -221,6 +249,16 @@ export async function trainRanker(
       const batch = batchTensors(order.slice(start, start + options.batchLists));
       const loss = optimizer.minimize(() => {
         const scores = tf.reshape(model.apply(batch.x) as TF.Tensor, batch.shape);
+        if (batch.pairs) {
+          // log(1 + exp(-(s_i - s_j))) for every weighted pair "i above j".
+          const [lists, width] = batch.shape;
+          const differences = tf.sub(
+            tf.reshape(scores, [lists, width, 1]),
+            tf.reshape(scores, [lists, 1, width]),
+          );
+          const pairLoss = tf.softplus(tf.neg(differences));
+          return tf.div(tf.sum(tf.mul(batch.pairs, pairLoss)), Math.max(1e-9, batch.pairTotal)) as TF.Scalar;
+        }
         // Padding gets -1e9: no probability mass in the softmax.
         const masked = tf.add(scores, tf.mul(tf.sub(batch.mask, 1), 1e9));
         const logProbabilities = tf.logSoftmax(masked);
@@ -228,7 +266,7 @@ export async function trainRanker(
       }, true);
       lossSum += loss!.dataSync()[0]!;
       batches++;
-      tf.dispose([loss!, batch.x, batch.target, batch.mask]);
+      tf.dispose([loss!, batch.x, batch.target, batch.mask, ...(batch.pairs ? [batch.pairs] : [])]);
     }
     const layers = exportLayers(model);
     const scorer = new RankerModel(layers, norm);

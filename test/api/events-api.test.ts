@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEATURE_COUNT } from '../../src/ranking/features.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
@@ -94,7 +95,7 @@ describe('/v1/events and shopper profiles', () => {
     const impression = await runtime.eventStore.impression(queryId);
     expect(impression?.userHash).toBe(runtime.events.hashUser('bob'));
     expect(impression?.items[shown]).toMatchObject({ productId: 'drill-2', position: shown + 1 });
-    expect(impression?.items[0]?.features).toHaveLength(32);
+    expect(impression?.items[0]?.features).toHaveLength(FEATURE_COUNT);
     const [click] = await runtime.eventStore.eventsForQueries([queryId]);
     expect(click).toMatchObject({ productId: 'drill-2', position: shown + 1 });
   });

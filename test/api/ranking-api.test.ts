@@ -8,6 +8,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseJudgmentsCsv } from '../../src/eval/judgments.ts';
+import { FEATURE_COUNT } from '../../src/ranking/features.ts';
 import { trainAndGate } from '../../src/ranking/ranker-training.ts';
 import { listsFromEvents, listsFromJudgments, splitLists } from '../../src/ranking/training-lists.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -55,7 +56,7 @@ describe('learning to rank', () => {
   it('trains on judgment lists, is promoted, and reranks searches with explained features', async () => {
     const lists = await listsFromJudgments(runtime.search, parseJudgmentsCsv(priceJudgments()));
     expect(lists.length).toBeGreaterThan(20);
-    expect(lists[0]!.features.length).toBe(lists[0]!.count * 32);
+    expect(lists[0]!.features.length).toBe(lists[0]!.count * FEATURE_COUNT);
     const outcome = await trainAndGate(
       { source: 'judgments', ...splitLists(lists, 0.3) },
       { registry: runtime.rankers, promote: 'auto', training: { epochs: 40, patience: 40 } },
@@ -76,7 +77,7 @@ describe('learning to rank', () => {
       .map((h: { product: { price?: number } }) => h.product.price ?? 0);
     expect(prices[0]).toBeLessThanOrEqual(Math.max(...prices));
     const explained = res.body.hits[0].explain.ranking;
-    expect(Object.keys(explained.features)).toHaveLength(32);
+    expect(Object.keys(explained.features)).toHaveLength(FEATURE_COUNT);
     expect(Object.keys(explained.contributions)).toContain('price_log');
     expect(explained.score).toBe(res.body.hits[0].score);
     expect(res.body.took.stages.rerank).toBeGreaterThanOrEqual(0);
