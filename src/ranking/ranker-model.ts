@@ -31,6 +31,8 @@ export interface RankerMetadata {
     best_epoch: number;
     batch_lists: number;
     learning_rate: number;
+    /** The loss trained with (absent in models from before the option: listnet). */
+    loss?: 'listnet' | 'pairwise';
     seconds: number;
     epoch_seconds: number[];
     epoch_loss: number[];

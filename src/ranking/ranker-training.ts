@@ -9,6 +9,7 @@ import { FEATURES } from './features.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import { type RankerMetadata, RankerModel } from './ranker-model.ts';
 import {
+  DEFAULT_RANKER_TRAINING,
   inputOrder,
   meanListNdcg,
   type RankerTrainingOptions,
@@ -91,8 +92,9 @@ export async function trainAndGate(
       items: run.train.reduce((n, l) => n + l.count, 0),
       epochs: trained.epochSeconds.length,
       best_epoch: trained.bestEpoch,
-      batch_lists: options.training?.batchLists ?? 32,
-      learning_rate: options.training?.learningRate ?? 0.003,
+      batch_lists: options.training?.batchLists ?? DEFAULT_RANKER_TRAINING.batchLists,
+      learning_rate: options.training?.learningRate ?? DEFAULT_RANKER_TRAINING.learningRate,
+      loss: options.training?.loss ?? DEFAULT_RANKER_TRAINING.loss,
       seconds: trained.seconds,
       epoch_seconds: trained.epochSeconds,
       epoch_loss: trained.epochLoss,

@@ -4,6 +4,7 @@
  * inverse-propensity weighted targets) fits the scores of each result list to its labels.
  * Early stopping keeps the epoch with the best held-out NDCG@10.
  */
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type * as TF from '@tensorflow/tfjs';
 import type { Logger } from '../logging.ts';
 import { seededRandom } from '../seeded-random.ts';
@@ -75,37 +76,60 @@ export interface TrainedRanker {
   seconds: number;
 }
 
-/** NDCG@k of one list ordered by `scores` (descending), with the list's labels as gains. */
+/** DCG@k of the list ordered by `scores` (descending) and the ideal DCG@k of its gains. */
+function dcgAndIdeal(gains: Float32Array, scores: ArrayLike<number>, k: number): [number, number] {
+  const order = Array.from(gains.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const dcg = (values: number[]) => values.slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
+  return [dcg(order.map((i) => gains[i]!)), dcg([...gains].sort((a, b) => b - a))];
+}
+
+function weightedGains(list: Pick<RankingList, 'labels' | 'weights'>): Float32Array {
+  const { labels, weights } = list;
+  return weights ? Float32Array.from(labels, (label, i) => label * weights[i]!) : labels;
+}
+
+/** NDCG@k of one list ordered by `scores`, with labels (times their weights, if given) as gains. */
 export function listNdcg(
   labels: Float32Array,
   scores: ArrayLike<number>,
   k = 10,
   weights?: Float32Array,
 ): number | undefined {
-  // Gains are labels times their weights: with inverse-propensity weights this is the
-  // unbiased estimate for click lists (raw clicks favour whatever order was served).
-  const gains = weights ? Float32Array.from(labels, (label, i) => label * weights[i]!) : labels;
-  const order = Array.from(gains.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const dcg = (values: number[]) => values.slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
-  const ideal = dcg([...gains].sort((a, b) => b - a));
-  if (ideal <= 0) return undefined;
-  return dcg(order.map((i) => gains[i]!)) / ideal;
+  const [dcg, ideal] = dcgAndIdeal(weightedGains({ labels, weights }), scores, k);
+  return ideal > 0 ? dcg / ideal : undefined;
 }
 
-/** Mean (propensity-weighted) NDCG@10 of lists ordered by `score`; lists without a relevant item are skipped. */
+/**
+ * NDCG@10 of lists ordered by `score`; lists without a relevant item are skipped.
+ * Judged lists (no weights) give the usual mean of per-list NDCG. Click lists with
+ * inverse-propensity weights give sum(IPS-weighted DCG) / sum(weighted ideal DCG): per-list
+ * normalization would cancel the weight of every single-click list (most of them), and a
+ * click at rank 6 would count no more than one at rank 1, which favours the served order.
+ */
 export function meanListNdcg(
   lists: readonly RankingList[],
   score: (list: RankingList) => ArrayLike<number>,
 ): number {
   let sum = 0;
   let n = 0;
+  let weightedDcg = 0;
+  let weightedIdeal = 0;
+  let weighted = 0;
   for (const list of lists) {
-    const value = listNdcg(list.labels, score(list), 10, list.weights);
-    if (value === undefined) continue;
-    sum += value;
-    n++;
+    const [dcg, ideal] = dcgAndIdeal(weightedGains(list), score(list), 10);
+    if (ideal <= 0) continue;
+    if (list.weights) {
+      weightedDcg += dcg;
+      weightedIdeal += ideal;
+      weighted++;
+    } else {
+      sum += dcg / ideal;
+      n++;
+    }
   }
-  return n > 0 ? sum / n : 0;
+  // Mixed sets: each part counts by its number of lists.
+  const clickPart = weightedIdeal > 0 ? (weighted * weightedDcg) / weightedIdeal : 0;
+  return n + weighted > 0 ? (sum + clickPart) / (n + weighted) : 0;
 }
 
 /** The lists in the order they came: position i scores -i. */
@@ -199,8 +223,10 @@ export async function trainRanker(
     const pairs = options.loss === 'pairwise' ? new Float32Array(lists.length * width * width) : undefined;
     let pairTotal = 0;
     lists.forEach((list, b) => {
+      // Targets are the labels' shares of the list, times their weights: a list whose click
+      // came from a rarely examined rank counts for more (unbiased ListNet, as in IPS-DCG).
       let total = 0;
-      for (let r = 0; r < list.count; r++) total += list.labels[r]! * (list.weights?.[r] ?? 1);
+      for (let r = 0; r < list.count; r++) total += list.labels[r]!;
       for (let r = 0; r < list.count; r++) {
         const row = (b * width + r) * f;
         for (let j = 0; j < f; j++) x[row + j] = (list.features[r * f + j]! - norm.mean[j]!) * inverseStd[j]!;
@@ -246,6 +272,9 @@ export async function trainRanker(
     let lossSum = 0;
     let batches = 0;
     for (let start = 0; start < order.length; start += options.batchLists) {
+      // Training runs inside the service (the retrain job) on a synchronous backend: give
+      // waiting searches the event loop between batches instead of stalling them an epoch.
+      await setImmediatePromise();
       const batch = batchTensors(order.slice(start, start + options.batchLists));
       const loss = optimizer.minimize(() => {
         const scores = tf.reshape(model.apply(batch.x) as TF.Tensor, batch.shape);

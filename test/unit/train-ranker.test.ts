@@ -49,6 +49,28 @@ describe('listNdcg', () => {
   });
 });
 
+describe('meanListNdcg', () => {
+  it('counts a click from a rarely examined rank by its inverse propensity', () => {
+    const list = (clickedAt: number, weight: number): RankingList => {
+      const labels = new Float32Array(10);
+      const weights = new Float32Array(10).fill(1);
+      labels[clickedAt] = 1;
+      weights[clickedAt] = weight;
+      return { count: 10, features: new Float32Array(10 * FEATURE_COUNT), labels, weights };
+    };
+    // One click at rank 6 (seen by 1 shopper in 6) and one at rank 1.
+    const lists = [list(5, 6), list(0, 1)];
+    const served = meanListNdcg(lists, inputOrder);
+    // Promote rank 6 to the top, demote rank 1 to second: better, once weights count.
+    const swapped = meanListNdcg(lists, (l) =>
+      l.labels[5] ? [0, 0, 0, 0, 0, 1, 0, 0, 0, 0] : [1, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
+    expect(served).toBeCloseTo((6 / Math.log2(7) + 1) / 7, 6);
+    expect(swapped).toBeCloseTo((6 + 1 / Math.log2(3)) / 7, 6);
+    expect(swapped).toBeGreaterThan(served);
+  });
+});
+
 describe('trainRanker', () => {
   const training = syntheticLists(120, 1);
   const heldOut = syntheticLists(40, 2);
