@@ -3,9 +3,11 @@
  * - Relevance: train on the judgment lists of 80% of the dev queries, evaluate on the
  *   other 20% (split by a hash of the query text), scored as ../shared/data/README.md
  *   says: hybrid without reranking vs reranked.
+ * - Personalization (bench/personalization.ts): simulated shoppers over the whole catalog,
+ *   a ranker trained from their events, NDCG@10 against each shopper's own preferences.
  * - Cost: rerank and feature stages for K = 100, events ingested per second over HTTP,
  *   training time per epoch and the TensorFlow.js backend that ran.
- *   npm run bench:ranking -- --queries 2000
+ *   npm run bench:ranking -- --queries 2000 --shoppers 200 --skip-personalization
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -27,8 +29,17 @@ import {
   searchRequest,
   writeResult,
 } from './homedepot.ts';
+import { benchPersonalization } from './personalization.ts';
 
-const { values: args } = parseArgs({ options: { queries: { type: 'string' }, epochs: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: {
+    queries: { type: 'string' },
+    epochs: { type: 'string' },
+    shoppers: { type: 'string', default: '400' },
+    sessions: { type: 'string', default: '10' },
+    'skip-personalization': { type: 'boolean', default: false },
+  },
+});
 
 function latency(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -121,11 +132,26 @@ const after = await rankingsOf(runtime, heldOut, true);
 const productIds = [...new Set([...judgments.values()].flatMap((r) => [...r.keys()]))];
 const eventsPerSecond = await eventThroughput(runtime, productIds, 50_000);
 
+// Frees the judgments runtime's memory before the second catalog.
+const encoderId = encoder.id;
+const personalization = args['skip-personalization']
+  ? undefined
+  : await benchPersonalization({
+      embedder: encoder,
+      shoppers: Number(args.shoppers),
+      sessionsPerShopper: Number(args.sessions),
+      queriesPerSession: 3,
+      evalQueriesPerShopper: 5,
+      seed: 11,
+      training: args.epochs ? { epochs: Number(args.epochs) } : {},
+      log: (line) => console.error(line),
+    });
+
 const meta = outcome.metadata;
 const result = {
   date: new Date().toISOString(),
   machine: machineDescription(),
-  embedder: encoder.id,
+  embedder: encoderId,
   queries: { train: train.size, held_out: heldOut.size },
   lists: { train: trainLists.length, validation: validation.length, seconds: listSeconds },
   model: {
@@ -144,6 +170,26 @@ const result = {
   held_out: { hybrid: before.quality, reranked: after.quality },
   latency_ms: { features: latency(after.stages.features), rerank: latency(after.stages.rerank) },
   events_per_second: eventsPerSecond,
+  personalization: personalization && {
+    products: personalization.products,
+    traffic: {
+      shoppers: personalization.traffic.shoppers,
+      searches: personalization.traffic.searches,
+      events: personalization.traffic.events,
+      seconds: personalization.trafficSeconds,
+    },
+    lists: personalization.lists,
+    propensities: personalization.propensities,
+    model: {
+      version: personalization.outcome.metadata.version,
+      promoted_by_gate: personalization.outcome.promoted,
+      decision: personalization.outcome.decision,
+      metrics: personalization.outcome.metadata.metrics,
+      training_seconds: personalization.outcome.metadata.training.seconds,
+      epochs: personalization.outcome.metadata.training.epochs,
+    },
+    evaluation: personalization.evaluation,
+  },
 };
 const file = writeResult('ranking', result);
 await runtime.close();
@@ -171,4 +217,27 @@ console.log(
   `| feature stage, K = 100, p50 / p95 / p99 | ${fmt(result.latency_ms.features.p50, 2)} / ${fmt(result.latency_ms.features.p95, 2)} / ${fmt(result.latency_ms.features.p99, 2)} ms |`,
 );
 console.log(`| events ingested over HTTP, batches of 1,000 | ${fmt(eventsPerSecond, 0)} events/s |`);
+if (personalization) {
+  const p = personalization;
+  const e = p.evaluation;
+  const change = (value: number) => `${value >= 0 ? '+' : ''}${fmt(100 * value, 1)}%`;
+  console.log(
+    `\nPersonalization: ${p.traffic.shoppers.signedIn} simulated shoppers, ${p.traffic.searches} searches over ` +
+      `${p.products} products (${fmt(p.trafficSeconds, 0)} s), ${p.traffic.events.click} clicks, ` +
+      `${p.traffic.events.purchase} purchases; ranker trained on ${p.lists.train} logged lists ` +
+      `(${p.outcome.metadata.training.epochs} epochs, ${fmt(p.outcome.metadata.training.seconds, 0)} s); ` +
+      `gate: ${p.outcome.decision}. Evaluated on ${e.queries} new queries of ${e.shoppers} shoppers (${e.skipped} skipped).\n`,
+  );
+  console.log(
+    "| ranking served (NDCG@10 vs the shopper's own preferences) | NDCG@10 | vs unpersonalized |\n|---|---|---|",
+  );
+  console.log(`| retrieval's fused order (no ranker) | ${fmt(e.ndcg.fused)} | |`);
+  console.log(`| unpersonalized (ranker, no user id) | ${fmt(e.ndcg.anonymous)} | |`);
+  console.log(
+    `| shoppers with history | ${fmt(e.ndcg.history)} | ${change(e.changeOverAnonymous.history)} |`,
+  );
+  console.log(
+    `| new shoppers (same taste, no history) | ${fmt(e.ndcg.newShopper)} | ${change(e.changeOverAnonymous.newShopper)} |`,
+  );
+}
 console.error(`\nfull result: ${file}`);
