@@ -20,7 +20,7 @@ import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/
 import { ConfigError, loadConfig } from './config.ts';
 import { activeEncoderDir, listEncoderVersions } from './embeddings/encoder/encoder-artifact.ts';
 import { trainEncoderOnCatalog } from './embeddings/encoder/train-on-catalog.ts';
-import { loadJudgments } from './eval/judgments.ts';
+import { JudgmentsFileError, loadJudgments } from './eval/judgments.ts';
 import { registerSimulateCommand } from './eval/simulator/simulate-command.ts';
 import { JobBusyError } from './jobs/job-runner.ts';
 import { JOB_NAMES, type JobName } from './jobs/job-store.ts';
@@ -72,6 +72,10 @@ async function serve(): Promise<void> {
   if (config.jobsScheduler) runtime.jobs.scheduler.start();
   const server: Server = runtime.createApp().listen(config.port, config.host, () => {
     runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
+    if (!config.adminApiKey)
+      runtime.logger.warn(
+        'ADMIN_API_KEY is not set: catalog writes and shopper profiles are open to every client, and the admin API is off',
+      );
   });
   // SIGTERM: stop taking requests, let a running job stop at its next safe point, close.
   const shutdown = (signal: string) => {
@@ -135,7 +139,8 @@ async function ingest(file: string, options: IngestOptions): Promise<void> {
 }
 
 async function reindex(): Promise<void> {
-  const runtime = await createRuntime(loadConfig());
+  // The way out of a changed EMBEDDER: the store opens though built with another one.
+  const runtime = await createRuntime(loadConfig(), { acceptEmbedderChange: true });
   try {
     printJson(await runtime.catalog.reindex());
   } finally {
@@ -422,6 +427,7 @@ const STARTUP_PROBLEMS = [
   MappingConflictError,
   IndexSetupError,
   EmbedderMismatchError,
+  JudgmentsFileError,
 ];
 
 try {

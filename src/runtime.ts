@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Use this embedder instead of the configured one (tests, benchmarks). */
   embedder?: Embedder;
+  /** Open an embedded store built with another embedder, to rebuild it (`reindex`). */
+  acceptEmbedderChange?: boolean;
 }
 
 function createBackend(
@@ -62,6 +64,7 @@ function createBackend(
   embedder: Embedder,
   mappings: MappingsStore,
   logger: Logger,
+  acceptEmbedderChange = false,
 ): SearchBackend {
   if (config.searchBackend === 'elasticsearch') {
     if (!config.elasticsearch) throw new ConfigError('SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
@@ -73,6 +76,7 @@ function createBackend(
     embedder,
     vectorIndex: { cellSize: vectorIndex.cell_size, probes: vectorIndex.probes },
     logger,
+    acceptEmbedderChange,
   });
 }
 
@@ -87,7 +91,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     throw error;
   }
   const closeEmbedder = () => (embedder as { close?: () => void }).close?.();
-  const backend = createBackend(config, embedder, mappings, logger);
+  const backend = createBackend(config, embedder, mappings, logger, options.acceptEmbedderChange);
   try {
     await backend.open();
   } catch (error) {

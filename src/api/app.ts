@@ -42,8 +42,8 @@ export function createApp(services: AppServices): Express {
   app.use(express.json({ limit: '64mb', strict: false }));
   app.use(operationRoutes(services.backend, services.metrics));
   app.use(searchRoutes(services.search));
-  app.use(productRoutes(services.catalog));
-  app.use(eventRoutes(services.events));
+  app.use(productRoutes(services.catalog, services.admin.apiKey));
+  app.use(eventRoutes(services.events, services.admin.apiKey));
   app.use(suggestRoutes(services.suggestions));
   app.use(adminRoutes(services.admin));
   app.use(notFoundHandler);

@@ -8,15 +8,25 @@ import { parse } from 'csv-parse/sync';
 /** query -> product id -> graded relevance (1 = not relevant .. 3 = highly relevant). */
 export type Judgments = Map<string, Map<string, number>>;
 
+/** A judgments file a person has to fix: the message names the line. */
+export class JudgmentsFileError extends Error {}
+
 export function parseJudgmentsCsv(text: string): Judgments {
-  const rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  } catch (error) {
+    throw new JudgmentsFileError(`judgments: ${(error as Error).message}`);
+  }
   const judgments: Judgments = new Map();
   for (const [i, row] of rows.entries()) {
     const query = row.query;
     const product = row.product_uid ?? row.product_id;
     const relevance = Number(row.relevance);
     if (!query || !product || !Number.isFinite(relevance)) {
-      throw new Error(`judgments line ${i + 2}: expected query, product_uid and a numeric relevance`);
+      throw new JudgmentsFileError(
+        `judgments line ${i + 2}: expected query, product_uid and a numeric relevance`,
+      );
     }
     let perQuery = judgments.get(query);
     if (!perQuery) {

@@ -14,6 +14,8 @@ export interface SearchObservation {
   mode: 'hybrid' | 'browse';
   total: number;
   shown: number;
+  /** 1-based position of the first hit shown. */
+  firstPosition: number;
   stages: Record<string, number>;
   reranked: boolean;
   /** |reranked position - fused position| of each shown hit the model moved or kept. */
@@ -158,7 +160,8 @@ export class Metrics {
     for (const [stage, ms] of Object.entries(observation.stages))
       this.searchStageDuration.observe({ stage }, ms / 1000);
     for (const shift of observation.positionShifts) this.rankingPositionShift.observe(shift);
-    if (observation.mode === 'hybrid') this.online.recordSearch(observation.queryId, observation.shown);
+    if (observation.mode === 'hybrid')
+      this.online.recordSearch(observation.queryId, observation.shown, Date.now(), observation.firstPosition);
   }
 
   observeEvents(events: readonly StoredEvent[]): void {

@@ -63,11 +63,13 @@ export class OnlineQualityTracker {
     }
   }
 
-  recordSearch(queryId: string, shown: number, at = Date.now()): void {
+  /** A search that showed `shown` hits from position `firstPosition` (1-based) on. */
+  recordSearch(queryId: string, shown: number, at = Date.now(), firstPosition = 1): void {
     const minute = Math.floor(at / BUCKET_MS);
     const bucket = this.bucket(minute);
     bucket.searches++;
-    for (let p = 0; p < Math.min(shown, TRACKED_POSITIONS); p++) bucket.shown[p]!++;
+    const last = Math.min(firstPosition + shown - 1, TRACKED_POSITIONS);
+    for (let position = firstPosition; position <= last; position++) bucket.shown[position - 1]!++;
     this.open.set(queryId, { minute, clicked: false });
   }
 

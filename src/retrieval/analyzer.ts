@@ -18,10 +18,12 @@ const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script
 const CJK_SPLIT = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+)/u;
 const LETTER_DIGIT_BOUNDARY = /(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 const LATIN_WORD = /^[a-z]+$/;
-const DIACRITICS = /\p{M}+/gu;
+// Accents come off Latin, Greek and Cyrillic letters only (café = cafe); elsewhere a mark
+// is part of the letter: Japanese ガ is カ plus a voicing mark, and a different word without it.
+const DIACRITICS = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu;
 
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(DIACRITICS, '').normalize('NFC');
+  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(DIACRITICS, '$1').normalize('NFC');
 }
 
 function stem(token: string): string {

@@ -51,6 +51,8 @@ export interface SearchObserver {
     mode: 'hybrid' | 'browse';
     total: number;
     shown: number;
+    /** 1-based position of the first hit shown (page 2 of size 10 starts at 11). */
+    firstPosition: number;
     stages: Record<string, number>;
     reranked: boolean;
     positionShifts: number[];
@@ -270,6 +272,7 @@ export class SearchService {
       mode: 'hybrid',
       total: fused.length,
       shown: hits.length,
+      firstPosition: offset + 1,
       stages: response.took.stages,
       reranked: rankingInfo?.reranked ?? false,
       positionShifts: rankingInfo?.reranked
@@ -346,6 +349,7 @@ export class SearchService {
       mode: 'browse',
       total: result.total,
       shown: hits.length,
+      firstPosition: (request.page - 1) * request.size + 1,
       stages: response.took.stages,
       reranked: false,
       positionShifts: [],

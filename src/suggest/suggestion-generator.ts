@@ -56,7 +56,10 @@ export async function suggestionsFromQueryLog(
         stats.set(key, entry);
       }
       entry.searches++;
-      entry.shoppers.add(impression.userHash ?? impression.sessionId ?? impression.queryId);
+      // A search with neither user nor session proves no second person typed it: it counts
+      // for popularity, not toward the shoppers a query needs to be suggested.
+      const shopper = impression.userHash ?? impression.sessionId;
+      if (shopper) entry.shoppers.add(shopper);
       if (clicked.has(impression.queryId)) entry.clicked++;
       if (impression.items.length > 0) entry.withResults++;
     }

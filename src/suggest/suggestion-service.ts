@@ -11,8 +11,13 @@ import {
 import { SuggestionIndex } from './suggestion-index.ts';
 import type { SuggestionStore } from './suggestion-store.ts';
 
+/** How often serving checks whether another process (a CronJob, the CLI) wrote new suggestions. */
+const FRESHNESS_CHECK_MS = 10_000;
+
 export class SuggestionService {
   private index = new SuggestionIndex([]);
+  private loadedGeneration: string | undefined;
+  private checkedAt = 0;
 
   constructor(
     private readonly store: SuggestionStore,
@@ -22,10 +27,16 @@ export class SuggestionService {
 
   /** Serves what was generated last (also by another process sharing the data directory). */
   load(): void {
+    this.loadedGeneration = this.store.generatedAt();
     this.index = new SuggestionIndex(this.store.all());
+    this.checkedAt = Date.now();
   }
 
   suggest(prefix: string, size: number): Suggestion[] {
+    if (Date.now() - this.checkedAt > FRESHNESS_CHECK_MS) {
+      this.checkedAt = Date.now();
+      if (this.store.generatedAt() !== this.loadedGeneration) this.load();
+    }
     return this.index.suggest(prefix, size);
   }
 
@@ -48,7 +59,7 @@ export class SuggestionService {
     options.signal?.throwIfAborted();
     const merged = mergeSuggestions(fromQueries.suggestions, fromCatalog);
     this.store.replaceAll(merged);
-    this.index = new SuggestionIndex(merged);
+    this.load();
     return {
       suggestions: merged.length,
       from_queries: fromQueries.suggestions.length,

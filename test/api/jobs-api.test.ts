@@ -79,7 +79,7 @@ describe('maintenance jobs', () => {
       MODELS_DIR: temporaryDirectory('models-'),
     });
     app = runtime.createApp();
-    await request(app).post('/v1/products').send(FIXTURE_PRODUCTS).expect(200);
+    await request(app).post('/v1/products').set(auth).send(FIXTURE_PRODUCTS).expect(200);
   });
   afterAll(() => runtime.close());
 

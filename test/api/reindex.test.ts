@@ -161,4 +161,26 @@ describe('reindex through the runtime', () => {
     await reopened.close();
     await expect(createTestRuntime({ DATA_DIR: dataDir })).rejects.toBeInstanceOf(EmbedderMismatchError);
   });
+
+  it('rebuilds a store after EMBEDDER changed (the reindex command), which then serves again', async () => {
+    const dataDir = temporaryDirectory();
+    const hashingRuntime = await createTestRuntime({ DATA_DIR: dataDir, EMBEDDER: 'hashing' });
+    await hashingRuntime.catalog.ingest(FIXTURE_PRODUCTS);
+    await hashingRuntime.close();
+
+    // EMBEDDER is back to the default (the encoder): what `cli reindex` opens the store with.
+    const rebuilding = await createTestRuntime({ DATA_DIR: dataDir }, { acceptEmbedderChange: true });
+    expect(await rebuilding.backend.countProducts()).toBe(10);
+    const report = await rebuilding.catalog.reindex();
+    expect(report.documents).toBe(10);
+    await rebuilding.close();
+
+    const serving = await createTestRuntime({ DATA_DIR: dataDir });
+    const res = await request(serving.createApp())
+      .get('/v1/search')
+      .query({ q: 'lawn mower', explain: 'true' })
+      .expect(200);
+    expect(res.body.hits[0].explain.knn).not.toBeNull();
+    await serving.close();
+  });
 });

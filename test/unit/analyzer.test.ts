@@ -7,6 +7,11 @@ describe('analyzer', () => {
     expect(analyze('mowers')).toEqual(analyze('mower'));
   });
 
+  it('keeps the voicing marks of Japanese kana: garden is not curtain', () => {
+    expect(analyze('ガーデン')).not.toEqual(analyze('カーテン'));
+    expect(analyze('ガーデン').join('')).toContain('ガ');
+  });
+
   it('keeps mixed letter-digit tokens whole and split', () => {
     expect(analyze('36x66')).toEqual(['36x66', '36', 'x', '66']);
     expect(analyze('DW745')).toEqual(['dw745', 'dw', '745']);

@@ -1,7 +1,7 @@
 /**
  * `/v1/admin/*`: operator endpoints, behind the API key of ADMIN_API_KEY
  * (`Authorization: Bearer <key>` or `X-API-Key: <key>`). Without a configured key the admin
- * API is off (403).
+ * API is off (403). The same key guards catalog writes and shopper data (requireKeyWhenSet).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
@@ -18,10 +18,24 @@ function keysMatch(given: string, expected: string): boolean {
 }
 
 export function requireAdminKey(expected: string | undefined): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (!expected) {
       throw new ApiError(403, 'admin_disabled', 'the admin API is off: set ADMIN_API_KEY to enable it');
     }
+    checkKey(expected)(req, res, next);
+  };
+}
+
+/**
+ * Catalog writes and shopper data (profiles, erasure): behind ADMIN_API_KEY once one is set;
+ * open without one, as on a developer's machine (the service warns about it at start).
+ */
+export function requireKeyWhenSet(expected: string | undefined): RequestHandler {
+  return expected ? checkKey(expected) : (_req, _res, next) => next();
+}
+
+function checkKey(expected: string): RequestHandler {
+  return (req, _res, next) => {
     const bearer = req.headers.authorization?.match(/^Bearer (.+)$/i)?.[1];
     const given = bearer ?? req.header('x-api-key');
     if (!given || !keysMatch(given, expected)) {

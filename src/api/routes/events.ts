@@ -2,19 +2,22 @@ import { Router } from 'express';
 import type { EventService } from '../../users/event-service.ts';
 import { MAX_EVENTS_PER_REQUEST } from '../../users/events.ts';
 import { bulkRecords, bulkStatus, ndjsonBody } from '../bulk-body.ts';
+import { requireKeyWhenSet } from './admin.ts';
 
-export function eventRoutes(events: EventService): Router {
+export function eventRoutes(events: EventService, apiKey: string | undefined): Router {
   const router = Router();
+  // Events come from shoppers' browsers (public); what is stored about a shopper is not.
+  const shopperData = requireKeyWhenSet(apiKey);
   router.post('/v1/events', ndjsonBody, async (req, res) => {
     const records = bulkRecords(req.body, req.headers['content-type'], 'event', MAX_EVENTS_PER_REQUEST);
     const report = await events.ingest(records);
     res.status(bulkStatus(report)).json(report);
   });
-  router.get('/v1/users/:id/profile', async (req, res) => {
-    res.json(await events.profile(req.params.id));
+  router.get('/v1/users/:id/profile', shopperData, async (req, res) => {
+    res.json(await events.profile((req.params as { id: string }).id));
   });
-  router.delete('/v1/users/:id', async (req, res) => {
-    res.json({ forgotten: await events.forgetUser(req.params.id) });
+  router.delete('/v1/users/:id', shopperData, async (req, res) => {
+    res.json({ forgotten: await events.forgetUser((req.params as { id: string }).id) });
   });
   return router;
 }

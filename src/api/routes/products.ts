@@ -2,24 +2,27 @@ import { Router } from 'express';
 import type { CatalogService } from '../../catalog/catalog-service.ts';
 import { bulkRecords, bulkStatus, ndjsonBody } from '../bulk-body.ts';
 import { ApiError } from '../errors.ts';
+import { requireKeyWhenSet } from './admin.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
 
-export function productRoutes(catalog: CatalogService): Router {
+export function productRoutes(catalog: CatalogService, apiKey: string | undefined): Router {
   const router = Router();
-  router.post('/v1/products', ndjsonBody, async (req, res) => {
+  const writer = requireKeyWhenSet(apiKey);
+  router.post('/v1/products', writer, ndjsonBody, async (req, res) => {
     const records = bulkRecords(req.body, req.headers['content-type'], 'product', MAX_RECORDS_PER_REQUEST);
     const report = await catalog.ingest(records);
     res.status(bulkStatus(report)).json(report);
   });
   router.get('/v1/products/:id', async (req, res) => {
-    const product = await catalog.get(req.params.id);
-    if (!product) throw new ApiError(404, 'not_found', `no product with id "${req.params.id}"`);
+    const product = await catalog.get((req.params as { id: string }).id);
+    if (!product)
+      throw new ApiError(404, 'not_found', `no product with id "${(req.params as { id: string }).id}"`);
     res.json(product);
   });
-  router.delete('/v1/products/:id', async (req, res) => {
-    if (!(await catalog.delete(req.params.id))) {
-      throw new ApiError(404, 'not_found', `no product with id "${req.params.id}"`);
+  router.delete('/v1/products/:id', writer, async (req, res) => {
+    if (!(await catalog.delete((req.params as { id: string }).id))) {
+      throw new ApiError(404, 'not_found', `no product with id "${(req.params as { id: string }).id}"`);
     }
     res.status(204).end();
   });

@@ -42,6 +42,11 @@ export interface EmbeddedBackendOptions {
   logger?: Logger;
   /** Open this database file of the data directory instead of the serving one (reindex targets). */
   file?: string;
+  /**
+   * Open a store built with another embedder anyway, for the `reindex` command that rebuilds
+   * it with the configured one: its old vectors serve no kNN until the new generation is in.
+   */
+  acceptEmbedderChange?: boolean;
 }
 
 const POINTER_FILE = 'search.current';
@@ -126,6 +131,8 @@ export class EmbeddedBackend implements SearchBackend {
   private embedder: EmbedderIdentity;
   private fileName: string | undefined;
   private pointerWatcher: fs.FSWatcher | undefined;
+  /** The embedder the serving generation was built with, when it is not the configured one. */
+  private staleEmbedder: string | undefined;
 
   constructor(private readonly options: EmbeddedBackendOptions) {
     this.settings = { ...DEFAULT_VECTOR_INDEX_SETTINGS, ...options.vectorIndex };
@@ -153,10 +160,19 @@ export class EmbeddedBackend implements SearchBackend {
       migrateSchema(db);
       const statements = new StatementCache(db);
       const productCount = statements.get('SELECT count(*) FROM products').pluck().get() as number;
-      const { id, dimensions } = this.embedder;
+      const { id } = this.embedder;
+      let { dimensions } = this.embedder;
       const storedId = readMeta(db, 'embedder_id');
-      if (storedId !== id) {
-        if (storedId !== undefined && productCount > 0) throw new EmbedderMismatchError(storedId, id);
+      let stale: string | undefined;
+      if (storedId !== id && storedId !== undefined && productCount > 0) {
+        if (!this.options.acceptEmbedderChange) throw new EmbedderMismatchError(storedId, id);
+        stale = storedId;
+        dimensions = Number(readMeta(db, 'embedder_dimensions'));
+        this.options.logger?.warn(
+          { stored: storedId, configured: id },
+          'the index was built with another embedder: kNN is off until the reindex switches',
+        );
+      } else if (storedId !== id) {
         db.exec('DROP TABLE IF EXISTS product_vectors; DROP TABLE IF EXISTS vector_centroids;');
         writeMeta(db, 'embedder_id', id);
         writeMeta(db, 'embedder_dimensions', String(dimensions));
@@ -171,6 +187,7 @@ export class EmbeddedBackend implements SearchBackend {
       this.vectors = vectors;
       this.lexical = new LexicalSearcher(db);
       this.fileName = fileName;
+      this.staleEmbedder = stale;
     } catch (error) {
       db.close();
       throw error;
@@ -324,7 +341,8 @@ export class EmbeddedBackend implements SearchBackend {
   async vectorSearch(query: VectorQuery): Promise<RankedHit[]> {
     // No direction (a text without features), or embedded by the previous model while a
     // reindex switched models: no neighbours.
-    if (query.vector.length !== this.embedder.dimensions || !hasMagnitude(query.vector)) return [];
+    if (this.staleEmbedder || query.vector.length !== this.embedder.dimensions || !hasMagnitude(query.vector))
+      return [];
     const filter = vectorFilterSql(query.filters);
     const residual = filter.residualCategories
       ? productFilterSql({ category: filter.residualCategories })

@@ -85,7 +85,11 @@ export class SearchApiClient {
   requests = 0;
   private readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  /** `apiKey`: the service's ADMIN_API_KEY, which catalog writes need once it is set. */
+  constructor(
+    baseUrl: string,
+    private readonly apiKey?: string,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
@@ -131,7 +135,10 @@ export class SearchApiClient {
         response = await fetch(`${this.baseUrl}${path}`, {
           method,
           ...(body !== undefined && {
-            headers: { 'content-type': 'application/json' },
+            headers: {
+              'content-type': 'application/json',
+              ...(this.apiKey && { 'x-api-key': this.apiKey }),
+            },
             body: JSON.stringify(body),
           }),
         });

@@ -162,7 +162,7 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
       });
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     }
-    const client = new SearchApiClient(baseUrl);
+    const client = new SearchApiClient(baseUrl, process.env.ADMIN_API_KEY);
     const output: Record<string, unknown> = { service: options.url ?? `in-process (${baseUrl})` };
 
     let products: Product[];
