@@ -13,8 +13,9 @@ import { generateDemoCatalog } from './catalog/demo-catalog.ts';
 import { type Config, ConfigError } from './config.ts';
 import { createEmbedder } from './embeddings/create-embedder.ts';
 import { type Embedder, EmbedderSlot } from './embeddings/embedder.ts';
+import { createJobStore } from './jobs/create-job-store.ts';
 import { JobRunner } from './jobs/job-runner.ts';
-import { type JobStore, SqliteJobStore } from './jobs/job-store.ts';
+import type { JobStore } from './jobs/job-store.ts';
 import { maintenanceJobs } from './jobs/maintenance-jobs.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './logging.ts';
@@ -141,7 +142,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const suggestionStore = new SuggestionStore(path.join(config.dataDir, 'suggestions.db'));
   const suggestions = new SuggestionService(suggestionStore, eventStore, backend);
   suggestions.load();
-  const jobStore = new SqliteJobStore(path.join(config.dataDir, 'jobs.db'));
+  const jobStore = createJobStore(config);
   const runner = new JobRunner(
     jobStore,
     maintenanceJobs({

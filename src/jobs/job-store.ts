@@ -2,7 +2,7 @@
  * Where job locks and run history live. The lock has an expiry and is renewed while a run
  * is alive, so a job never runs twice at once, also not across replicas, and a crashed
  * run's lock frees itself. SQLite here (`DATA_DIR/jobs.db`); Elasticsearch deployments keep
- * the same records in the cluster.
+ * the same records in the cluster (elasticsearch-job-store.ts).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';

@@ -7,7 +7,13 @@
  * `UnsupportedByFake`, never silently ignored; full-text and kNN searches are answered by a
  * test's `onSearch` instead.
  */
+
 import type { estypes } from '@elastic/elasticsearch';
+import {
+  ACQUIRE_LOCK_SCRIPT,
+  RELEASE_LOCK_SCRIPT,
+  RENEW_LOCK_SCRIPT,
+} from '../../src/jobs/elasticsearch-job-store.ts';
 
 export type Source = Record<string, unknown>;
 
@@ -274,4 +280,31 @@ export function runScript(source: Source, script: estypes.Script | string): Sour
     updated[field!] = current + add;
   }
   return updated;
+}
+
+/**
+ * The job-lock scripts (src/jobs/elasticsearch-job-store.ts), which are conditionals the
+ * statement runner above cannot parse: the fake knows them by their source and does what
+ * Painless would, deciding the operation (`index`, `noop` or `delete`) as `ctx.op` does.
+ */
+export function runUpdateScript(
+  source: Source,
+  script: estypes.Script,
+): { op: 'index' | 'noop' | 'delete'; source: Source } {
+  const params = (script.params ?? {}) as Record<string, unknown>;
+  const ours = source.owner === params.owner;
+  switch (script.source) {
+    case ACQUIRE_LOCK_SCRIPT:
+      return ours || (source.expires_at as number) <= (params.now as number)
+        ? { op: 'index', source: { ...source, owner: params.owner, expires_at: params.expires_at } }
+        : { op: 'noop', source };
+    case RENEW_LOCK_SCRIPT:
+      return ours
+        ? { op: 'index', source: { ...source, expires_at: params.expires_at } }
+        : { op: 'noop', source };
+    case RELEASE_LOCK_SCRIPT:
+      return { op: ours ? 'delete' : 'noop', source };
+    default:
+      return { op: 'index', source: runScript(source, script) };
+  }
 }

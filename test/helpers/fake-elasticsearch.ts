@@ -21,6 +21,7 @@ import type { MockPattern } from '@elastic/elasticsearch-mock';
 import {
   RefusedByFake,
   runScript,
+  runUpdateScript,
   type Source,
   searchDocuments,
   UnsupportedByFake,
@@ -366,6 +367,48 @@ export class FakeElasticsearch {
       return deleted
         ? body
         : new errors.ResponseError({ body, statusCode: 404, headers: {}, warnings: [], meta: {} as never });
+    });
+    this.on(['PUT', 'POST'], '/:index/_doc/:id', (p) => {
+      const [, index, , rawId] = p.path.split('/');
+      const name = this.resolve(decodeURIComponent(index!))[0];
+      if (!name) return responseError(404, 'index_not_found_exception');
+      const outcome = this.bulkItem('index', name, decodeURIComponent(rawId!), p.body as Body);
+      if (outcome.status >= 300) {
+        const error = outcome.error as { type: string; reason: string };
+        return responseError(outcome.status, error.type, error.reason);
+      }
+      if (p.querystring.refresh === 'true' || p.querystring.refresh === 'wait_for') this.refresh(name);
+      return { _index: name, _id: decodeURIComponent(rawId!), _version: 1, result: outcome.result };
+    });
+    this.on('POST', '/:index/_update/:id', (p) => {
+      const [, index, , rawId] = p.path.split('/');
+      const name = this.resolve(decodeURIComponent(index!))[0];
+      if (!name) return responseError(404, 'index_not_found_exception');
+      const id = decodeURIComponent(rawId!);
+      const docs = this.indices.get(name)!.docs;
+      const { script, upsert } = p.body as { script: estypes.Script; upsert?: Source };
+      const reply = (result: string) => ({
+        _index: name,
+        _id: id,
+        _version: 1,
+        result,
+        _shards: { total: 1, successful: 1, failed: 0 },
+      });
+      const existing = docs.get(id);
+      if (!existing) {
+        if (!upsert) return responseError(404, 'document_missing_exception', `[${id}]: document missing`);
+        docs.set(id, upsert);
+        return reply('created');
+      }
+      const ran = this.evaluate(() => runUpdateScript(existing, script));
+      if (ran instanceof errors.ResponseError) return ran;
+      if (ran.op === 'noop') return reply('noop');
+      if (ran.op === 'delete') {
+        docs.delete(id);
+        return reply('deleted');
+      }
+      docs.set(id, ran.source);
+      return reply('updated');
     });
     this.on(['GET', 'POST'], '/:index/_search', (p) => {
       const index = decodeURIComponent(p.path.split('/')[1]!);

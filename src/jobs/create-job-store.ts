@@ -1,0 +1,20 @@
+/**
+ * The job store for the configured backend: a SQLite file beside the embedded index, or
+ * indices in the Elasticsearch cluster, where replicas and CronJob pods share locks and history.
+ */
+import path from 'node:path';
+import { createElasticsearchClient } from '../backends/elasticsearch/client.ts';
+import { type Config, ConfigError } from '../config.ts';
+import { ElasticsearchJobStore } from './elasticsearch-job-store.ts';
+import { type JobStore, SqliteJobStore } from './job-store.ts';
+
+export function createJobStore(config: Config): JobStore {
+  if (config.searchBackend !== 'elasticsearch')
+    return new SqliteJobStore(path.join(config.dataDir, 'jobs.db'));
+  if (!config.elasticsearch) throw new ConfigError('SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
+  return new ElasticsearchJobStore({
+    client: createElasticsearchClient(config.elasticsearch),
+    ownsClient: true,
+    alias: config.elasticsearch.alias,
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * The JobStore conformance suite: SQLite (several connections to one file), Elasticsearch on
+ * the in-memory fake cluster, and a real cluster when ELASTICSEARCH_URL is set (npm run
+ * test:es), each test in its own alias whose indices are deleted afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import { describe } from 'vitest';
+import { createElasticsearchClient } from '../../src/backends/elasticsearch/client.ts';
+import { loadConfig } from '../../src/config.ts';
+import { ElasticsearchJobStore, jobIndexNames } from '../../src/jobs/elasticsearch-job-store.ts';
+import { SqliteJobStore } from '../../src/jobs/job-store.ts';
+import { FakeElasticsearch } from '../helpers/fake-elasticsearch.ts';
+import { temporaryDirectory } from '../helpers/runtime.ts';
+import { describeJobStoreConformance } from './job-store-conformance.ts';
+
+const REPLICAS = 4;
+
+describeJobStoreConformance('SQLite', async () => {
+  const file = path.join(temporaryDirectory(), 'jobs.db');
+  const replicas = Array.from({ length: REPLICAS }, () => new SqliteJobStore(file));
+  return { replicas, dispose: async () => void (await Promise.all(replicas.map((s) => s.close()))) };
+});
+
+function elasticsearchStores(client: Client, alias: string, cleanUp: () => Promise<void>) {
+  const replicas = Array.from({ length: REPLICAS }, () => new ElasticsearchJobStore({ client, alias }));
+  return { replicas, dispose: cleanUp };
+}
+
+describeJobStoreConformance('Elasticsearch (fake cluster)', async () => {
+  const es = new FakeElasticsearch();
+  return elasticsearchStores(es.client, 'shop', async () => {});
+});
+
+const url = process.env.ELASTICSEARCH_URL;
+
+describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
+  describeJobStoreConformance('Elasticsearch (real cluster)', async () => {
+    const alias = `conformance-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const config = loadConfig({
+      ...process.env,
+      SEARCH_BACKEND: 'elasticsearch',
+      ELASTICSEARCH_INDEX: alias,
+    });
+    const client = createElasticsearchClient(config.elasticsearch!);
+    return elasticsearchStores(client, alias, async () => {
+      await client.indices.delete({ index: Object.values(jobIndexNames(alias)) }, { ignore: [404] });
+      await client.close();
+    });
+  });
+});
