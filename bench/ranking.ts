@@ -110,7 +110,7 @@ const before = await rankingsOf(runtime, heldOut, false);
 const listsStarted = performance.now();
 const lists = await listsFromJudgments(runtime.search, train);
 const listSeconds = (performance.now() - listsStarted) / 1000;
-const { train: trainLists, heldOut: validation } = splitLists(lists, 0.1);
+const { train: trainLists, heldOut: validation } = splitLists(lists, 0.1, 'validation');
 const outcome = await trainAndGate(
   { source: 'judgments', train: trainLists, heldOut: validation },
   {

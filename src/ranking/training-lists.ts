@@ -30,19 +30,24 @@ export interface EventLists {
   window?: { from: string; to: string };
 }
 
-/** Deterministic split: about `share` of the keys go to the held-out side. */
-export function isHeldOut(key: string, share = 0.2): boolean {
-  const hash = createHash('sha256').update(key).digest();
+/**
+ * Deterministic split: about `share` of the keys go to the held-out side. A `salt` draws a
+ * split independent of the unsalted one (a validation split inside a training side, which
+ * the unsalted hash would leave empty).
+ */
+export function isHeldOut(key: string, share = 0.2, salt = ''): boolean {
+  const hash = createHash('sha256').update(salt).update(key).digest();
   return hash.readUInt32BE(0) / 0x1_0000_0000 < share;
 }
 
 export function splitLists<T extends { key: string }>(
   lists: readonly T[],
   share = 0.2,
+  salt = '',
 ): { train: T[]; heldOut: T[] } {
   const train: T[] = [];
   const heldOut: T[] = [];
-  for (const list of lists) (isHeldOut(list.key, share) ? heldOut : train).push(list);
+  for (const list of lists) (isHeldOut(list.key, share, salt) ? heldOut : train).push(list);
   return { train, heldOut };
 }
 
