@@ -19,6 +19,7 @@ import { BackendUnavailableError } from './backends/search-backend.ts';
 import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from './catalog/record-files.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { activeEncoderDir, listEncoderVersions } from './embeddings/encoder/encoder-artifact.ts';
+import { eventTrainingPairs, MIN_EVENT_PAIRS } from './embeddings/encoder/event-pairs.ts';
 import { trainEncoderOnCatalog } from './embeddings/encoder/train-on-catalog.ts';
 import { JudgmentsFileError, loadJudgments } from './eval/judgments.ts';
 import { registerSimulateCommand } from './eval/simulator/simulate-command.ts';
@@ -149,6 +150,7 @@ async function reindex(): Promise<void> {
 }
 
 interface EncoderTrainOptions {
+  sinceDays: number;
   epochs?: number;
   dimensions?: number;
   activate: boolean;
@@ -164,10 +166,19 @@ async function encoderTrain(options: EncoderTrainOptions): Promise<void> {
   });
   let barEpoch = 0;
   try {
+    const logged = await eventTrainingPairs(runtime.eventStore, runtime.backend, {
+      since: Date.now() - options.sinceDays * 86_400_000,
+    });
+    const eventPairs = logged.length >= MIN_EVENT_PAIRS ? logged : [];
+    runtime.logger.info(
+      { pairs: logged.length, used: eventPairs.length > 0, minimum: MIN_EVENT_PAIRS },
+      'query-product pairs from logged events',
+    );
     const result = await trainEncoderOnCatalog({
       config,
       backend: runtime.backend,
       catalog: runtime.catalog,
+      eventPairs,
       logger: runtime.logger,
       activate: options.activate,
       training: {
@@ -347,7 +358,10 @@ program
 const encoder = program.command('encoder').description('the in-house text encoder');
 encoder
   .command('train')
-  .description('train a new encoder version on the stored catalog, activate it and reindex')
+  .description(
+    'train a new encoder version on the stored catalog (and logged query-product pairs), activate it and reindex',
+  )
+  .option('--since-days <n>', 'learn from the searches with clicks of the last n days', positiveInteger, 90)
   .option('--epochs <n>', 'training epochs', positiveInteger)
   .option('--dimensions <n>', 'vector dimensions', positiveInteger)
   .option('--no-activate', 'save the version without serving it')
