@@ -4,7 +4,6 @@
  * ELASTICSEARCH_URL is set (npm run test:es); every run works in its own alias and deletes
  * its indices and pipeline afterwards.
  */
-import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearchClient } from '../../src/backends/elasticsearch/client.ts';
@@ -18,19 +17,14 @@ import { ingestPipelineId } from '../../src/backends/elasticsearch/ingest-pipeli
 import { MappingConflictError } from '../../src/backends/elasticsearch/mapping-conflicts.ts';
 import type { IndexedProduct } from '../../src/backends/search-backend.ts';
 import { productContentHash, productEmbeddingText, validateProduct } from '../../src/catalog/product.ts';
-import { type ElasticsearchConfig, loadConfig } from '../../src/config.ts';
+import type { ElasticsearchConfig } from '../../src/config.ts';
 import { HashingEmbedder } from '../../src/embeddings/hashing-embedder.ts';
 import { fuseReciprocalRank } from '../../src/retrieval/fusion.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
+import { uniqueClusterConfig } from '../helpers/real-elasticsearch.ts';
 import { describeBackendConformance } from './backend-conformance.ts';
 
 const url = process.env.ELASTICSEARCH_URL;
-
-function uniqueConfig(): ElasticsearchConfig {
-  const alias = `conformance-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const config = loadConfig({ ...process.env, SEARCH_BACKEND: 'elasticsearch', ELASTICSEARCH_INDEX: alias });
-  return config.elasticsearch!;
-}
 
 /** Deletes the run's indices by name (wildcard deletes are refused by default) and its pipeline. */
 async function cleanUp(client: Client, alias: string): Promise<void> {
@@ -56,7 +50,7 @@ async function indexedFixtures(embedder: HashingEmbedder): Promise<IndexedProduc
 
 describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
   describeBackendConformance('elasticsearch', async () => {
-    const config = uniqueConfig();
+    const config = uniqueClusterConfig();
     const embedder = new HashingEmbedder();
     const backend = createElasticsearchBackend(config, embedder);
     await backend.open();
@@ -82,7 +76,7 @@ describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
     let backend: ElasticsearchBackend;
 
     beforeAll(async () => {
-      config = uniqueConfig();
+      config = uniqueClusterConfig();
       admin = createElasticsearchClient(config);
       backend = createElasticsearchBackend(config, embedder);
       await backend.open();

@@ -3,15 +3,13 @@
  * the in-memory fake cluster, and a real cluster when ELASTICSEARCH_URL is set (npm run
  * test:es), each test in its own alias whose indices are deleted afterwards.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { describe } from 'vitest';
-import { createElasticsearchClient } from '../../src/backends/elasticsearch/client.ts';
-import { loadConfig } from '../../src/config.ts';
 import { ElasticsearchJobStore, jobIndexNames } from '../../src/jobs/elasticsearch-job-store.ts';
 import { SqliteJobStore } from '../../src/jobs/job-store.ts';
 import { FakeElasticsearch } from '../helpers/fake-elasticsearch.ts';
+import { REAL_CLUSTER_URL, uniqueClusterClient } from '../helpers/real-elasticsearch.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 import { describeJobStoreConformance } from './job-store-conformance.ts';
 
@@ -33,20 +31,9 @@ describeJobStoreConformance('Elasticsearch (fake cluster)', async () => {
   return elasticsearchStores(es.client, 'shop', async () => {});
 });
 
-const url = process.env.ELASTICSEARCH_URL;
-
-describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
+describe.skipIf(!REAL_CLUSTER_URL)('Elasticsearch at ELASTICSEARCH_URL', () => {
   describeJobStoreConformance('Elasticsearch (real cluster)', async () => {
-    const alias = `conformance-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const config = loadConfig({
-      ...process.env,
-      SEARCH_BACKEND: 'elasticsearch',
-      ELASTICSEARCH_INDEX: alias,
-    });
-    const client = createElasticsearchClient(config.elasticsearch!);
-    return elasticsearchStores(client, alias, async () => {
-      await client.indices.delete({ index: Object.values(jobIndexNames(alias)) }, { ignore: [404] });
-      await client.close();
-    });
+    const { client, alias, cleanUp } = uniqueClusterClient((a) => Object.values(jobIndexNames(a)));
+    return elasticsearchStores(client, alias, cleanUp);
   });
 });
