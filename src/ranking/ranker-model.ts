@@ -50,7 +50,15 @@ export interface RankerMetadata {
     ndcg10_fused: number;
     /** The model serving when this one was trained, on the same lists (absent if none). */
     ndcg10_previous?: number;
+    /** The held-out lists of searches by shoppers without history: model vs fused order. */
+    without_history?: { lists: number; ndcg10: number; ndcg10_fused: number };
   };
+  /**
+   * Whom the model reorders for. A model trained on shoppers' events can serve those with
+   * history well and yet order worse than fusion when it knows nothing of the shopper; the
+   * gate then keeps the fused order for them. Absent: everyone.
+   */
+  serve?: { shoppers_without_history: boolean };
 }
 
 export interface Normalization {

@@ -62,6 +62,7 @@ export async function trainAndGate(
   const model = new RankerModel(trained.layers, trained.normalization);
   const ndcg10 = meanListNdcg(run.heldOut, (list) => model.score(list.features, list.count));
   const ndcg10Fused = meanListNdcg(run.heldOut, inputOrder);
+  const withoutHistory = gateWithoutHistory(run, model);
   let previous: number | undefined;
   let serving: string | undefined;
   try {
@@ -107,7 +108,9 @@ export async function trainAndGate(
       ndcg10,
       ndcg10_fused: ndcg10Fused,
       ...(previous !== undefined && { ndcg10_previous: previous }),
+      ...(withoutHistory.measured && { without_history: withoutHistory.measured }),
     },
+    ...(!withoutHistory.serve && { serve: { shoppers_without_history: false } }),
   };
   const dir = options.registry.save(metadata, trained.layers);
   const baseline = previous ?? ndcg10Fused;
@@ -135,6 +138,42 @@ export async function trainAndGate(
     metadata,
     dir,
     promoted: true,
-    decision: `promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}`,
+    decision: `promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}${withoutHistory.note}`,
+  };
+}
+
+/** Held-out lists of shoppers without history needed to judge the model for them. */
+const MIN_LISTS_WITHOUT_HISTORY = 30;
+const HISTORY_FEATURE = FEATURES.indexOf('user_has_history');
+
+/**
+ * Event-trained models learn mostly from shoppers with history. On the held-out searches
+ * of shoppers without any, the model must order at least as well as fusion, or it serves
+ * only shoppers with history (new and anonymous shoppers keep the fused order).
+ */
+function gateWithoutHistory(
+  run: RankerTrainingRun,
+  model: RankerModel,
+): { serve: boolean; note: string; measured?: { lists: number; ndcg10: number; ndcg10_fused: number } } {
+  if (run.source !== 'events') return { serve: true, note: '' };
+  const lists = run.heldOut.filter((list) => !(list.features[HISTORY_FEATURE]! > 0));
+  const measured = {
+    lists: lists.length,
+    ndcg10: meanListNdcg(lists, (list) => model.score(list.features, list.count)),
+    ndcg10_fused: meanListNdcg(lists, inputOrder),
+  };
+  if (lists.length < MIN_LISTS_WITHOUT_HISTORY)
+    return {
+      serve: false,
+      measured,
+      note: `; only ${lists.length} held-out searches without history: those shoppers keep the fused order`,
+    };
+  const serve = measured.ndcg10 + 1e-9 >= measured.ndcg10_fused;
+  return {
+    serve,
+    measured,
+    note: serve
+      ? ''
+      : `; shoppers without history keep the fused order (${measured.ndcg10.toFixed(4)} < ${measured.ndcg10_fused.toFixed(4)} on ${lists.length} of their searches)`,
   };
 }

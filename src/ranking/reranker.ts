@@ -7,10 +7,19 @@
 import fs from 'node:fs';
 import type { Logger } from '../logging.ts';
 import type { FusedCandidate } from '../retrieval/fusion.ts';
+import { FEATURES } from './features.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import type { SavedRanker } from './ranker-model.ts';
 
-export type RerankFallback = 'no_model' | 'model_unavailable' | 'scoring_failed' | 'disabled';
+export type RerankFallback =
+  | 'no_model'
+  | 'model_unavailable'
+  | 'scoring_failed'
+  | 'disabled'
+  /** The model is not for shoppers without history (its gate found fusion better for them). */
+  | 'no_history';
+
+const HISTORY_FEATURE = FEATURES.indexOf('user_has_history');
 
 export interface RerankOutcome {
   candidates: FusedCandidate[];
@@ -79,6 +88,8 @@ export class Reranker {
       return { candidates: [...candidates], reranked: false, fallback, scores: new Map() };
     };
     if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
+    if (model.metadata.serve?.shoppers_without_history === false && !(features[HISTORY_FEATURE]! > 0))
+      return keep('no_history');
     let scores: Float32Array;
     try {
       scores = model.score(features, count);

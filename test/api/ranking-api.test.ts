@@ -129,6 +129,43 @@ describe('learning to rank', () => {
     runtime.reranker.load();
   });
 
+  it('keeps shoppers without history on the fused order when the gate says so', async () => {
+    const metadataFile = path.join(runtime.rankers.dir, firstVersion, 'metadata.json');
+    const original = fs.readFileSync(metadataFile, 'utf8');
+    fs.writeFileSync(
+      metadataFile,
+      JSON.stringify({ ...JSON.parse(original), serve: { shoppers_without_history: false } }),
+    );
+    runtime.reranker.load();
+    try {
+      const anonymous = await request(app).get('/v1/search').query({ q: 'mower' }).expect(200);
+      expect(anonymous.body.ranking).toMatchObject({ reranked: false, fallback: 'no_history' });
+      const newcomer = await request(app).get('/v1/search').query({ q: 'mower', user_id: 'ivy' }).expect(200);
+      expect(newcomer.body.ranking).toMatchObject({ reranked: false, fallback: 'no_history' });
+
+      await request(app)
+        .post('/v1/events')
+        .send([
+          {
+            event_id: 'ivy-1',
+            type: 'purchase',
+            user_id: 'ivy',
+            product_id: 'mower-1',
+            timestamp: new Date().toISOString(),
+          },
+        ])
+        .expect(200);
+      const returning = await request(app)
+        .get('/v1/search')
+        .query({ q: 'mower', user_id: 'ivy' })
+        .expect(200);
+      expect(returning.body.ranking).toMatchObject({ reranked: true, model: firstVersion });
+    } finally {
+      fs.writeFileSync(metadataFile, original);
+      runtime.reranker.load();
+    }
+  });
+
   it('builds position-weighted lists from logged searches and events', async () => {
     const at = (i: number) => new Date(Date.UTC(2026, 10, 2, 10, i)).toISOString();
     for (let i = 0; i < 30; i++) {
