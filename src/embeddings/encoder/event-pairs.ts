@@ -24,7 +24,8 @@ export async function eventTrainingPairs(
     for (const event of await events.eventsForQueries([...queries.keys()])) {
       const query = event.queryId ? queries.get(event.queryId) : undefined;
       if (!query || event.type === 'impression') continue;
-      wanted.set(`${query.toLowerCase()}\u0000${event.productId}`, { query, productId: event.productId });
+      const key = `${query.toLowerCase()}\u0000${event.productId}`;
+      if (!wanted.has(key)) wanted.set(key, { query, productId: event.productId });
     }
     if (wanted.size >= limit) break;
   }
