@@ -36,6 +36,8 @@ export interface PersonalizationBenchOptions {
   seed: number;
   training: Partial<RankerTrainingOptions>;
   log: (line: string) => void;
+  /** Extra configuration of the service under test (e.g. another MAPPINGS_DIR). */
+  env?: Record<string, string>;
 }
 
 export interface PersonalizationBenchResult {
@@ -57,7 +59,10 @@ export async function benchPersonalization(
   }[];
   const enriched = enrichTitleOnlyProducts(rows.map((r) => ({ id: r.product_uid, title: r.title })));
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-personalization-'));
-  const runtime = await benchRuntime({ embedder: options.embedder }, { MODELS_DIR: modelsDir });
+  const runtime = await benchRuntime(
+    { embedder: options.embedder },
+    { MODELS_DIR: modelsDir, ...options.env },
+  );
   const server = runtime.createApp().listen(0, '127.0.0.1');
   try {
     for (let i = 0; i < enriched.length; i += 5_000) {
@@ -91,7 +96,7 @@ export async function benchPersonalization(
     const logged = await listsFromEvents(runtime.eventStore, 0);
     const { train, heldOut } = splitLists(logged.lists);
     const outcome = await trainAndGate(
-      { source: 'events', train, heldOut, propensities: logged.propensities },
+      { source: 'events', train, heldOut, propensities: logged.propensities, depth: logged.depth },
       { registry: runtime.rankers, promote: 'auto', logger: runtime.logger, training: options.training },
     );
     options.log(`personalization: ${outcome.decision}`);

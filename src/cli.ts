@@ -257,6 +257,7 @@ async function train(options: TrainOptions): Promise<void> {
         source: 'events',
         ...splitLists(logged.lists),
         propensities: logged.propensities,
+        depth: logged.depth,
         ...(logged.window && { window: logged.window }),
       };
     }

@@ -70,6 +70,7 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           train,
           heldOut,
           propensities: logged.propensities,
+          depth: logged.depth,
           ...(logged.window && { window: logged.window }),
         },
         {

@@ -41,6 +41,8 @@ export interface RankerMetadata {
     window?: { from: string; to: string };
     /** Examination probability by position (position 1 = 1), for event-trained models. */
     position_propensity?: number[];
+    /** Deepest position in the logged lists it learned from: it reranks no deeper (event-trained models). */
+    max_position?: number;
   };
   metrics: {
     heldout_lists: number;

@@ -23,6 +23,8 @@ export interface RankerTrainingRun {
   heldOut: readonly RankingList[];
   window?: { from: string; to: string };
   propensities?: number[];
+  /** How deep the logged lists go (event lists): the model reranks no deeper. */
+  depth?: number;
 }
 
 export interface RankerTrainingOutcome {
@@ -102,6 +104,7 @@ export async function trainAndGate(
       epoch_heldout_ndcg: trained.epochHeldoutNdcg,
       ...(run.window && { window: run.window }),
       ...(run.propensities && { position_propensity: run.propensities }),
+      ...(run.depth && { max_position: run.depth }),
     },
     metrics: {
       heldout_lists: run.heldOut.length,

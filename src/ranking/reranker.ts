@@ -24,6 +24,8 @@ const HISTORY_FEATURE = FEATURES.indexOf('user_has_history');
 export interface RerankOutcome {
   candidates: FusedCandidate[];
   reranked: boolean;
+  /** How many top candidates the model reordered. */
+  window: number;
   model?: string;
   fallback?: RerankFallback;
   /** Model score of each reranked candidate. */
@@ -85,14 +87,17 @@ export class Reranker {
     const model = this.model;
     const keep = (fallback: RerankFallback): RerankOutcome => {
       this.hooks.onFallback?.(fallback);
-      return { candidates: [...candidates], reranked: false, fallback, scores: new Map() };
+      return { candidates: [...candidates], reranked: false, window: 0, fallback, scores: new Map() };
     };
     if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
     if (model.metadata.serve?.shoppers_without_history === false && !(features[HISTORY_FEATURE]! > 0))
       return keep('no_history');
+    // A model learned from logged result lists has seen candidates only as deep as those
+    // lists went (the page shown): it reorders no deeper than that.
+    const window = Math.min(count, model.metadata.training.max_position ?? count);
     let scores: Float32Array;
     try {
-      scores = model.score(features, count);
+      scores = model.score(features, window);
     } catch (error) {
       this.logger?.error(
         { err: error, model: model.version },
@@ -101,12 +106,13 @@ export class Reranker {
       return keep('scoring_failed');
     }
     const top = candidates
-      .slice(0, count)
+      .slice(0, window)
       .map((candidate, i) => ({ candidate, score: scores[i]!, i }))
       .sort((a, b) => b.score - a.score || a.i - b.i);
     return {
-      candidates: [...top.map((t) => t.candidate), ...candidates.slice(count)],
+      candidates: [...top.map((t) => t.candidate), ...candidates.slice(window)],
       reranked: true,
+      window,
       model: model.version,
       scores: new Map(top.map((t) => [t.candidate.id, t.score])),
     };

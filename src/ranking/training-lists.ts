@@ -26,6 +26,8 @@ export interface KeyedList extends RankingList {
 export interface EventLists {
   lists: KeyedList[];
   propensities: number[];
+  /** The position 99% of the logged items are at or above: how deep the lists go. */
+  depth: number;
   impressions: number;
   window?: { from: string; to: string };
 }
@@ -88,6 +90,8 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
     }
   }
   const propensities = estimatePropensities(observations);
+  const positions = pending.flatMap((list) => list.items.map((item) => item.position)).sort((a, b) => a - b);
+  const depth = positions[Math.max(0, Math.ceil(positions.length * 0.99) - 1)] ?? 0;
   const lists = pending.map(({ key, items }): KeyedList => {
     const features = new Float32Array(items.length * FEATURE_COUNT);
     for (const [i, item] of items.entries()) features.set(item.features, i * FEATURE_COUNT);
@@ -104,6 +108,7 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
   return {
     lists,
     propensities,
+    depth,
     impressions,
     ...(impressions > 0 && {
       window: { from: new Date(first).toISOString(), to: new Date(last).toISOString() },

@@ -192,14 +192,14 @@ export class SearchService {
       const { reranker } = this.ranking;
       const outcome =
         request.rerank === false
-          ? { candidates: fused, reranked: false, fallback: 'disabled' as const, scores }
+          ? { candidates: fused, reranked: false, window: 0, fallback: 'disabled' as const, scores }
           : await timer.time('rerank', () => reranker.rerank(fused, ranking.features, ranking.count));
       ranked = outcome.candidates;
       scores = outcome.scores;
       rankingInfo = {
         model: outcome.model ?? null,
         reranked: outcome.reranked,
-        window: ranking.count,
+        window: outcome.reranked ? outcome.window : ranking.count,
         ...(outcome.fallback && { fallback: outcome.fallback }),
       };
     }
