@@ -129,6 +129,32 @@ describe('learning to rank', () => {
     runtime.reranker.load();
   });
 
+  it('reorders no deeper than the logged lists an event-trained model learned from', async () => {
+    const metadataFile = path.join(runtime.rankers.dir, firstVersion, 'metadata.json');
+    const original = fs.readFileSync(metadataFile, 'utf8');
+    const metadata = JSON.parse(original);
+    fs.writeFileSync(
+      metadataFile,
+      JSON.stringify({ ...metadata, training: { ...metadata.training, max_position: 2 } }),
+    );
+    runtime.reranker.load();
+    try {
+      const reranked = await request(app).get('/v1/search').query({ q: 'mower drill', size: 20 }).expect(200);
+      const fused = await request(app)
+        .get('/v1/search')
+        .query({ q: 'mower drill', size: 20, rerank: 'false' })
+        .expect(200);
+      expect(reranked.body.ranking).toMatchObject({ reranked: true, window: 2 });
+      const ids = (res: request.Response) => res.body.hits.map((h: { id: string }) => h.id);
+      expect(ids(reranked).length).toBeGreaterThan(3);
+      expect(new Set(ids(reranked).slice(0, 2))).toEqual(new Set(ids(fused).slice(0, 2)));
+      expect(ids(reranked).slice(2)).toEqual(ids(fused).slice(2));
+    } finally {
+      fs.writeFileSync(metadataFile, original);
+      runtime.reranker.load();
+    }
+  });
+
   it('keeps shoppers without history on the fused order when the gate says so', async () => {
     const metadataFile = path.join(runtime.rankers.dir, firstVersion, 'metadata.json');
     const original = fs.readFileSync(metadataFile, 'utf8');
