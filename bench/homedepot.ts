@@ -17,7 +17,7 @@ import { type EncoderTrainingOptions, trainEncoder } from '../src/embeddings/enc
 import { TrainedEncoder } from '../src/embeddings/encoder/trained-encoder.ts';
 import type { CatalogText } from '../src/embeddings/encoder/training-pairs.ts';
 import { type Judgments, loadJudgments } from '../src/eval/judgments.ts';
-import { type RankingQuality, scoreRankings } from '../src/eval/ranking-metrics.ts';
+import { percentile, type RankingQuality, scoreRankings } from '../src/eval/ranking-metrics.ts';
 import { createLogger } from '../src/logging.ts';
 import type { SearchRequest } from '../src/retrieval/search-request.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.ts';
@@ -165,4 +165,15 @@ export function writeResult(name: string, result: unknown): string {
 
 export function fmt(value: number, digits = 3): string {
   return value.toFixed(digits);
+}
+
+/** p50 / p95 / p99 and mean of latency samples (ms). */
+export function latencySummary(samples: readonly number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
+  };
 }

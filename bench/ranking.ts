@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Judgments } from '../src/eval/judgments.ts';
-import { percentile, scoreRankings } from '../src/eval/ranking-metrics.ts';
+import { scoreRankings } from '../src/eval/ranking-metrics.ts';
 import { trainAndGate } from '../src/ranking/ranker-training.ts';
 import { isHeldOut, listsFromJudgments, splitLists } from '../src/ranking/training-lists.ts';
 import type { Runtime } from '../src/runtime.ts';
@@ -24,6 +24,7 @@ import {
   fmt,
   homeDepotEncoder,
   ingestHomeDepot,
+  latencySummary,
   loadDevJudgments,
   machineDescription,
   searchRequest,
@@ -40,11 +41,6 @@ const { values: args } = parseArgs({
     'skip-personalization': { type: 'boolean', default: false },
   },
 });
-
-function latency(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
-}
 
 async function rankingsOf(runtime: Runtime, judgments: Judgments, rerank: boolean) {
   const rankings = new Map<string, string[]>();
@@ -132,8 +128,8 @@ const after = await rankingsOf(runtime, heldOut, true);
 const productIds = [...new Set([...judgments.values()].flatMap((r) => [...r.keys()]))];
 const eventsPerSecond = await eventThroughput(runtime, productIds, 50_000);
 
-// Frees the judgments runtime's memory before the second catalog.
-const encoderId = encoder.id;
+// The judgments store is done with: closed before the second catalog is built.
+await runtime.close();
 const personalization = args['skip-personalization']
   ? undefined
   : await benchPersonalization({
@@ -151,7 +147,7 @@ const meta = outcome.metadata;
 const result = {
   date: new Date().toISOString(),
   machine: machineDescription(),
-  embedder: encoderId,
+  embedder: encoder.id,
   queries: { train: train.size, held_out: heldOut.size },
   lists: { train: trainLists.length, validation: validation.length, seconds: listSeconds },
   model: {
@@ -168,7 +164,10 @@ const result = {
     seconds_per_epoch: meta.training.seconds / Math.max(1, meta.training.epochs),
   },
   held_out: { hybrid: before.quality, reranked: after.quality },
-  latency_ms: { features: latency(after.stages.features), rerank: latency(after.stages.rerank) },
+  latency_ms: {
+    features: latencySummary(after.stages.features),
+    rerank: latencySummary(after.stages.rerank),
+  },
   events_per_second: eventsPerSecond,
   personalization: personalization && {
     products: personalization.products,
@@ -192,7 +191,6 @@ const result = {
   },
 };
 const file = writeResult('ranking', result);
-await runtime.close();
 
 console.log(`\n### bench:ranking (${result.date.slice(0, 10)}, ${result.machine})\n`);
 console.log(

@@ -6,13 +6,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { percentile } from '../src/eval/ranking-metrics.ts';
 import {
   benchRuntime,
   evaluateRetrieval,
   fmt,
   homeDepotEncoder,
   ingestHomeDepot,
+  latencySummary,
   loadDevJudgments,
   machineDescription,
   searchRequest,
@@ -26,16 +26,6 @@ const { values: args } = parseArgs({
     retrain: { type: 'boolean', default: false },
   },
 });
-
-function latencySummary(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
-  };
-}
 
 const { encoder } = await homeDepotEncoder(Boolean(args.retrain));
 const runtime = await benchRuntime({ embedder: encoder });

@@ -5,7 +5,10 @@
  */
 import path from 'node:path';
 import { createApp } from './api/app.ts';
-import { createElasticsearchBackend } from './backends/elasticsearch/elasticsearch-backend.ts';
+import {
+  createElasticsearchBackend,
+  ElasticsearchBackend,
+} from './backends/elasticsearch/elasticsearch-backend.ts';
 import { EmbeddedBackend } from './backends/embedded/embedded-backend.ts';
 import type { SearchBackend } from './backends/search-backend.ts';
 import { CatalogService } from './catalog/catalog-service.ts';
@@ -107,7 +110,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const slot = new EmbedderSlot(embedder);
   const catalog = new CatalogService(backend, slot);
   const metrics = new Metrics();
-  const eventStore = createEventStore(config, undefined, logger);
+  // On Elasticsearch, shopper data and job records share the backend's client (one pool).
+  const clusterClient = backend instanceof ElasticsearchBackend ? backend.client : undefined;
+  const eventStore = createEventStore(config, clusterClient, logger);
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
     metrics.observeEvents(stored),
@@ -142,7 +147,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const suggestionStore = new SuggestionStore(path.join(config.dataDir, 'suggestions.db'));
   const suggestions = new SuggestionService(suggestionStore, eventStore, backend);
   suggestions.load();
-  const jobStore = createJobStore(config);
+  const jobStore = createJobStore(config, clusterClient);
   const runner = new JobRunner(
     jobStore,
     maintenanceJobs({

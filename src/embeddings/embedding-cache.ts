@@ -6,9 +6,8 @@
  * autocomplete asks again.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../sqlite-file.ts';
 import type { Embedder, EmbedKind } from './embedder.ts';
 
 const QUERY_CACHE_SIZE = 10_000;
@@ -33,11 +32,7 @@ export class CachedEmbedder implements Embedder {
     private readonly inner: Embedder,
     file: string,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteFile(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS embeddings (
       model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash)
     ) WITHOUT ROWID`);

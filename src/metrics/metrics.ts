@@ -5,22 +5,9 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobRun } from '../jobs/job-store.ts';
+import type { SearchObservation } from '../retrieval/search-service.ts';
 import type { StoredEvent } from '../users/events.ts';
 import { OnlineQualityTracker, TRACKED_POSITIONS } from './online-quality.ts';
-
-/** What the search path reports about each search (see SearchService's observer). */
-export interface SearchObservation {
-  queryId: string;
-  mode: 'hybrid' | 'browse';
-  total: number;
-  shown: number;
-  /** 1-based position of the first hit shown. */
-  firstPosition: number;
-  stages: Record<string, number>;
-  reranked: boolean;
-  /** |reranked position - fused position| of each shown hit the model moved or kept. */
-  positionShifts: number[];
-}
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 

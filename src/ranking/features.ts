@@ -163,3 +163,10 @@ export function extractFeatures(
   });
   return out;
 }
+
+const HISTORY_FEATURE = FEATURES.indexOf('user_has_history');
+
+/** Whether the shopper behind a list of feature rows has history (it is the same on every row). */
+export function shopperHasHistory(features: Float32Array): boolean {
+  return features[HISTORY_FEATURE]! > 0;
+}

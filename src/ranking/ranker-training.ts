@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logging.ts';
 import type { BackendPreference } from '../training/tensorflow-backend.ts';
-import { FEATURES } from './features.ts';
+import { FEATURES, shopperHasHistory } from './features.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import { type RankerMetadata, RankerModel } from './ranker-model.ts';
 import {
@@ -147,7 +147,6 @@ export async function trainAndGate(
 
 /** Held-out lists of shoppers without history needed to judge the model for them. */
 const MIN_LISTS_WITHOUT_HISTORY = 30;
-const HISTORY_FEATURE = FEATURES.indexOf('user_has_history');
 
 /**
  * Event-trained models learn mostly from shoppers with history. On the held-out searches
@@ -159,7 +158,7 @@ function gateWithoutHistory(
   model: RankerModel,
 ): { serve: boolean; note: string; measured?: { lists: number; ndcg10: number; ndcg10_fused: number } } {
   if (run.source !== 'events') return { serve: true, note: '' };
-  const lists = run.heldOut.filter((list) => !(list.features[HISTORY_FEATURE]! > 0));
+  const lists = run.heldOut.filter((list) => !shopperHasHistory(list.features));
   const measured = {
     lists: lists.length,
     ndcg10: meanListNdcg(lists, (list) => model.score(list.features, list.count)),

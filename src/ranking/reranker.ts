@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Logger } from '../logging.ts';
 import type { FusedCandidate } from '../retrieval/fusion.ts';
-import { FEATURES } from './features.ts';
+import { shopperHasHistory } from './features.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import type { SavedRanker } from './ranker-model.ts';
 
@@ -18,8 +18,6 @@ export type RerankFallback =
   | 'disabled'
   /** The model is not for shoppers without history (its gate found fusion better for them). */
   | 'no_history';
-
-const HISTORY_FEATURE = FEATURES.indexOf('user_has_history');
 
 export interface RerankOutcome {
   candidates: FusedCandidate[];
@@ -90,7 +88,7 @@ export class Reranker {
       return { candidates: [...candidates], reranked: false, window: 0, fallback, scores: new Map() };
     };
     if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
-    if (model.metadata.serve?.shoppers_without_history === false && !(features[HISTORY_FEATURE]! > 0))
+    if (model.metadata.serve?.shoppers_without_history === false && !shopperHasHistory(features))
       return keep('no_history');
     // A model learned from logged result lists has seen candidates only as deep as those
     // lists went (the page shown): it reorders no deeper than that.

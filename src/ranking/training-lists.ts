@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Judgments } from '../eval/judgments.ts';
 import type { SearchRequest } from '../retrieval/search-request.ts';
 import type { SearchService } from '../retrieval/search-service.ts';
-import type { EventStore } from '../users/event-store.ts';
-import type { EventType } from '../users/events.ts';
+import { type EventStore, impressionsWithActions } from '../users/event-store.ts';
 import { eventLabel } from '../users/profiles.ts';
 import { FEATURE_COUNT } from './features.ts';
 import { estimatePropensities, inversePropensity, type PositionObservation } from './position-bias.ts';
@@ -59,24 +58,15 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
   let impressions = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
-  for await (const page of store.impressionsSince(since)) {
-    const events = await store.eventsForQueries(page.map((i) => i.queryId));
-    const byQuery = new Map<string, Map<string, EventType[]>>();
-    for (const e of events) {
-      if (!e.queryId || e.type === 'impression') continue;
-      const products = byQuery.get(e.queryId) ?? new Map<string, EventType[]>();
-      products.set(e.productId, [...(products.get(e.productId) ?? []), e.type]);
-      byQuery.set(e.queryId, products);
-    }
-    for (const impression of page) {
+  for await (const page of impressionsWithActions(store, since)) {
+    for (const { impression, actions: labels } of page) {
       impressions++;
       first = Math.min(first, impression.timestamp);
       last = Math.max(last, impression.timestamp);
-      const labels = byQuery.get(impression.queryId);
       const key = impression.query.trim().toLowerCase();
       const items: { features: number[]; position: number; label: number }[] = [];
       for (const item of impression.items) {
-        const types = labels?.get(item.productId) ?? [];
+        const types = labels.get(item.productId) ?? [];
         observations.push({
           pair: `${key}\u0000${item.productId}`,
           position: item.position,

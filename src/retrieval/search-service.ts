@@ -44,19 +44,23 @@ export interface RankingInfo {
   fallback?: RerankFallback;
 }
 
+/** What the search path reports about each search. */
+export interface SearchObservation {
+  queryId: string;
+  mode: 'hybrid' | 'browse';
+  total: number;
+  shown: number;
+  /** 1-based position of the first hit shown (page 2 of size 10 starts at 11). */
+  firstPosition: number;
+  stages: Record<string, number>;
+  reranked: boolean;
+  /** |reranked position - fused position| of each shown hit the model moved or kept. */
+  positionShifts: number[];
+}
+
 /** Receives what happened in each search (metrics); absent in tests that do not care. */
 export interface SearchObserver {
-  search(observation: {
-    queryId: string;
-    mode: 'hybrid' | 'browse';
-    total: number;
-    shown: number;
-    /** 1-based position of the first hit shown (page 2 of size 10 starts at 11). */
-    firstPosition: number;
-    stages: Record<string, number>;
-    reranked: boolean;
-    positionShifts: number[];
-  }): void;
+  search(observation: SearchObservation): void;
   /** The embedder failed; the search ran on BM25 alone. */
   embedderError(error: unknown): void;
 }

@@ -7,7 +7,7 @@
  *   (`cordless drill`, `garden hose`), weighted by how many products carry them.
  */
 import type { Product } from '../catalog/product.ts';
-import type { EventStore } from '../users/event-store.ts';
+import { type EventStore, impressionsWithActions } from '../users/event-store.ts';
 import { normalizeSuggestion } from './suggestion-index.ts';
 
 export interface Suggestion {
@@ -40,14 +40,9 @@ export async function suggestionsFromQueryLog(
   options: { since: number; minShoppers: number; signal?: AbortSignal },
 ): Promise<{ suggestions: Suggestion[]; queriesSeen: number }> {
   const stats = new Map<string, QueryStats>();
-  for await (const page of store.impressionsSince(options.since)) {
+  for await (const page of impressionsWithActions(store, options.since)) {
     options.signal?.throwIfAborted();
-    const clicked = new Set(
-      (await store.eventsForQueries(page.map((i) => i.queryId)))
-        .filter((e) => e.type !== 'impression')
-        .map((e) => e.queryId),
-    );
-    for (const impression of page) {
+    for (const { impression, actions } of page) {
       const key = normalizeSuggestion(impression.query);
       if (!key || key.length > MAX_SUGGESTION_LENGTH) continue;
       let entry = stats.get(key);
@@ -60,7 +55,7 @@ export async function suggestionsFromQueryLog(
       // for popularity, not toward the shoppers a query needs to be suggested.
       const shopper = impression.userHash ?? impression.sessionId;
       if (shopper) entry.shoppers.add(shopper);
-      if (clicked.has(impression.queryId)) entry.clicked++;
+      if (actions.size > 0) entry.clicked++;
       if (impression.items.length > 0) entry.withResults++;
     }
   }

@@ -1,17 +1,13 @@
 /** The generated suggestions, stored (`DATA_DIR/suggestions.db`) and replaced in one transaction. */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../sqlite-file.ts';
 import type { Suggestion } from './suggestion-generator.ts';
 
 export class SuggestionStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteFile(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS suggestions (
       text TEXT PRIMARY KEY, weight REAL NOT NULL, source TEXT NOT NULL
     ) WITHOUT ROWID;

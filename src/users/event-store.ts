@@ -4,9 +4,8 @@
  * The SQLite store is a separate file from the search index (`DATA_DIR/events.db`):
  * reindexing swaps the index file, and shopper history must outlive that.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqliteFile } from '../sqlite-file.ts';
 import type { EventType, Impression, StoredEvent } from './events.ts';
 import type { UserProfile } from './profiles.ts';
 
@@ -94,17 +93,42 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/** A logged search and what shoppers did with its results: product id -> action types. */
+export interface ActedImpression {
+  impression: Impression;
+  actions: ReadonlyMap<string, EventType[]>;
+}
+
+/**
+ * The searches logged since `since`, a page at a time, each joined to the clicks, carts and
+ * purchases made on its results (training lists, encoder pairs and suggestions read them so).
+ */
+export async function* impressionsWithActions(
+  store: EventStore,
+  since: number,
+): AsyncIterable<ActedImpression[]> {
+  for await (const page of store.impressionsSince(since)) {
+    const byQuery = new Map<string, Map<string, EventType[]>>();
+    for (const e of await store.eventsForQueries(page.map((i) => i.queryId))) {
+      if (!e.queryId || e.type === 'impression') continue;
+      const products = byQuery.get(e.queryId) ?? new Map<string, EventType[]>();
+      products.set(e.productId, [...(products.get(e.productId) ?? []), e.type]);
+      byQuery.set(e.queryId, products);
+    }
+    yield page.map((impression) => ({
+      impression,
+      actions: byQuery.get(impression.queryId) ?? new Map<string, EventType[]>(),
+    }));
+  }
+}
+
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private pending: Impression[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteFile(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         event_id TEXT PRIMARY KEY, type TEXT NOT NULL, user_hash TEXT, session_id TEXT, query_id TEXT,

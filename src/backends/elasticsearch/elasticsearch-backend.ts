@@ -114,6 +114,11 @@ export class ElasticsearchBackend implements SearchBackend {
     }
   }
 
+  /** The backend's client, which the service's other cluster stores share (the backend closes it). */
+  get client(): Client {
+    return this.options.client;
+  }
+
   async close(): Promise<void> {
     await this.options.client.close();
   }

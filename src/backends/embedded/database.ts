@@ -2,21 +2,16 @@
  * Opens the embedded store: one SQLite file in WAL mode with sqlite-vec loaded, and the
  * schema migrated. WAL lets searches read while an ingest writes.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { openSqliteFile } from '../../sqlite-file.ts';
 
 export type SqliteDatabase = Database.Database;
 
 export const SCHEMA_VERSION = 1;
 
 export function openDatabase(file: string): SqliteDatabase {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const db = openSqliteFile(file);
   db.pragma('foreign_keys = ON');
   sqliteVec.load(db);
   return db;

@@ -5,7 +5,7 @@
  */
 import type { SearchBackend } from '../../backends/search-backend.ts';
 import { productEmbeddingText } from '../../catalog/product.ts';
-import type { EventStore } from '../../users/event-store.ts';
+import { type EventStore, impressionsWithActions } from '../../users/event-store.ts';
 import type { TrainingPair } from './training-pairs.ts';
 
 /** Below this many pairs the logs say too little, and the catalog supervises itself alone. */
@@ -19,13 +19,14 @@ export async function eventTrainingPairs(
 ): Promise<TrainingPair[]> {
   const limit = options.limit ?? 200_000;
   const wanted = new Map<string, { query: string; productId: string }>();
-  for await (const page of events.impressionsSince(options.since)) {
-    const queries = new Map(page.map((impression) => [impression.queryId, impression.query.trim()]));
-    for (const event of await events.eventsForQueries([...queries.keys()])) {
-      const query = event.queryId ? queries.get(event.queryId) : undefined;
-      if (!query || event.type === 'impression') continue;
-      const key = `${query.toLowerCase()}\u0000${event.productId}`;
-      if (!wanted.has(key)) wanted.set(key, { query, productId: event.productId });
+  for await (const page of impressionsWithActions(events, options.since)) {
+    for (const { impression, actions } of page) {
+      const query = impression.query.trim();
+      if (!query) continue;
+      for (const productId of actions.keys()) {
+        const key = `${query.toLowerCase()}\u0000${productId}`;
+        if (!wanted.has(key)) wanted.set(key, { query, productId });
+      }
     }
     if (wanted.size >= limit) break;
   }
