@@ -22,7 +22,7 @@ export type RerankFallback =
 export interface RerankOutcome {
   candidates: FusedCandidate[];
   reranked: boolean;
-  /** How many top candidates the model reordered. */
+  /** How many top candidates the model reordered (or would have: the fused order was kept). */
   window: number;
   model?: string;
   fallback?: RerankFallback;
@@ -85,7 +85,7 @@ export class Reranker {
     const model = this.model;
     const keep = (fallback: RerankFallback): RerankOutcome => {
       this.hooks.onFallback?.(fallback);
-      return { candidates: [...candidates], reranked: false, window: 0, fallback, scores: new Map() };
+      return { candidates: [...candidates], reranked: false, window: count, fallback, scores: new Map() };
     };
     if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
     if (model.metadata.serve?.shoppers_without_history === false && !shopperHasHistory(features))

@@ -196,14 +196,20 @@ export class SearchService {
       const { reranker } = this.ranking;
       const outcome =
         request.rerank === false
-          ? { candidates: fused, reranked: false, window: 0, fallback: 'disabled' as const, scores }
+          ? {
+              candidates: fused,
+              reranked: false,
+              window: ranking.count,
+              fallback: 'disabled' as const,
+              scores,
+            }
           : await timer.time('rerank', () => reranker.rerank(fused, ranking.features, ranking.count));
       ranked = outcome.candidates;
       scores = outcome.scores;
       rankingInfo = {
         model: outcome.model ?? null,
         reranked: outcome.reranked,
-        window: outcome.reranked ? outcome.window : ranking.count,
+        window: outcome.window,
         ...(outcome.fallback && { fallback: outcome.fallback }),
       };
     }

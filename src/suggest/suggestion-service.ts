@@ -27,8 +27,12 @@ export class SuggestionService {
 
   /** Serves what was generated last (also by another process sharing the data directory). */
   load(): void {
+    this.serve(this.store.all());
+  }
+
+  private serve(suggestions: readonly Suggestion[]): void {
     this.loadedGeneration = this.store.generatedAt();
-    this.index = new SuggestionIndex(this.store.all());
+    this.index = new SuggestionIndex(suggestions);
     this.checkedAt = Date.now();
   }
 
@@ -59,7 +63,7 @@ export class SuggestionService {
     options.signal?.throwIfAborted();
     const merged = mergeSuggestions(fromQueries.suggestions, fromCatalog);
     this.store.replaceAll(merged);
-    this.load();
+    this.serve(merged);
     return {
       suggestions: merged.length,
       from_queries: fromQueries.suggestions.length,

@@ -13,11 +13,11 @@ export function eventRoutes(events: EventService, apiKey: string | undefined): R
     const report = await events.ingest(records);
     res.status(bulkStatus(report)).json(report);
   });
-  router.get('/v1/users/:id/profile', shopperData, async (req, res) => {
-    res.json(await events.profile((req.params as { id: string }).id));
+  router.get<{ id: string }>('/v1/users/:id/profile', shopperData, async (req, res) => {
+    res.json(await events.profile(req.params.id));
   });
-  router.delete('/v1/users/:id', shopperData, async (req, res) => {
-    res.json({ forgotten: await events.forgetUser((req.params as { id: string }).id) });
+  router.delete<{ id: string }>('/v1/users/:id', shopperData, async (req, res) => {
+    res.json({ forgotten: await events.forgetUser(req.params.id) });
   });
   return router;
 }

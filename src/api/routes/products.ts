@@ -15,14 +15,13 @@ export function productRoutes(catalog: CatalogService, apiKey: string | undefine
     res.status(bulkStatus(report)).json(report);
   });
   router.get('/v1/products/:id', async (req, res) => {
-    const product = await catalog.get((req.params as { id: string }).id);
-    if (!product)
-      throw new ApiError(404, 'not_found', `no product with id "${(req.params as { id: string }).id}"`);
+    const product = await catalog.get(req.params.id);
+    if (!product) throw new ApiError(404, 'not_found', `no product with id "${req.params.id}"`);
     res.json(product);
   });
-  router.delete('/v1/products/:id', writer, async (req, res) => {
-    if (!(await catalog.delete((req.params as { id: string }).id))) {
-      throw new ApiError(404, 'not_found', `no product with id "${(req.params as { id: string }).id}"`);
+  router.delete<{ id: string }>('/v1/products/:id', writer, async (req, res) => {
+    if (!(await catalog.delete(req.params.id))) {
+      throw new ApiError(404, 'not_found', `no product with id "${req.params.id}"`);
     }
     res.status(204).end();
   });
