@@ -27,5 +27,6 @@ describe('first start', () => {
     } finally {
       await runtime.close();
     }
-  });
+    // It trains the encoder it needs: 25-31 s on a 2-core machine, over the 30 s default.
+  }, 90_000);
 });
