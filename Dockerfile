@@ -40,7 +40,7 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
 
-# `hybrid-search` on the PATH (bin/hybrid-search.js loads tsx, then src/cli.ts). DATA_DIR
+# `hybrid-search` on the PATH (bin/hybrid-search.js loads tsx, then src/cli/index.ts). DATA_DIR
 # (the SQLite files, the generated user-id secret, and MODELS_DIR below it) belongs to the
 # unprivileged `node` user (uid 1000) of the base image.
 RUN ln -s /app/bin/hybrid-search.js /usr/local/bin/hybrid-search \

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readRecordBatches } from '../src/catalog/record-files.ts';
-import { loadConfig } from '../src/config.ts';
 import {
   activateEncoder,
   activeEncoderDir,
@@ -18,9 +17,10 @@ import { TrainedEncoder } from '../src/embeddings/encoder/trained-encoder.ts';
 import type { CatalogText } from '../src/embeddings/encoder/training-pairs.ts';
 import { type Judgments, loadJudgments } from '../src/eval/judgments.ts';
 import { percentile, type RankingQuality, scoreRankings } from '../src/eval/ranking-metrics.ts';
-import { createLogger } from '../src/logging.ts';
+import { loadConfig } from '../src/main/config.ts';
+import { createLogger } from '../src/main/logger.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../src/main/runtime.ts';
 import type { SearchRequest } from '../src/retrieval/search-request.ts';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.ts';
 
 export const HOMEDEPOT_DIR = path.resolve(process.env.HOMEDEPOT_DIR ?? '../shared/data/homedepot');
 export const PRODUCTS_CSV = path.join(HOMEDEPOT_DIR, 'products.csv');

@@ -22,9 +22,9 @@ import {
 import { SimulationCatalog } from '../src/eval/simulator/simulation-catalog.ts';
 import { enrichTitleOnlyProducts } from '../src/eval/simulator/title-enrichment.ts';
 import { DEFAULT_TRAFFIC, simulateTraffic, type TrafficReport } from '../src/eval/simulator/traffic.ts';
-import { type RankerTrainingOutcome, trainAndGate } from '../src/ranking/ranker-training.ts';
-import type { RankerTrainingOptions } from '../src/ranking/train-ranker.ts';
-import { listsFromEvents, splitLists } from '../src/ranking/training-lists.ts';
+import { type RankerTrainingOutcome, trainAndGate } from '../src/ranking/training/ranker-training.ts';
+import type { RankerTrainingOptions } from '../src/ranking/training/train-ranker.ts';
+import { listsFromEvents, splitLists } from '../src/ranking/training/training-lists.ts';
 import { benchRuntime, PRODUCTS_CSV } from './homedepot.ts';
 
 export interface PersonalizationBenchOptions {

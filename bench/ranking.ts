@@ -16,9 +16,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Judgments } from '../src/eval/judgments.ts';
 import { scoreRankings } from '../src/eval/ranking-metrics.ts';
-import { trainAndGate } from '../src/ranking/ranker-training.ts';
-import { isHeldOut, listsFromJudgments, splitLists } from '../src/ranking/training-lists.ts';
-import type { Runtime } from '../src/runtime.ts';
+import type { Runtime } from '../src/main/runtime.ts';
+import { trainAndGate } from '../src/ranking/training/ranker-training.ts';
+import { isHeldOut, listsFromJudgments, splitLists } from '../src/ranking/training/training-lists.ts';
 import {
   benchRuntime,
   fmt,

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { generateDemoCatalog } from '../src/catalog/demo-catalog.ts';
-import { seededRandom } from '../src/seeded-random.ts';
+import { seededRandom } from '../src/ml/seeded-random.ts';
 
 const { onnx } = onnxProto;
 

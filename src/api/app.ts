@@ -1,8 +1,8 @@
 /** The express application: routes, JSON parsing, request metrics and error mapping. */
 import express, { type Express } from 'express';
-import type { SearchBackend } from '../backends/search-backend.ts';
 import type { CatalogService } from '../catalog/catalog-service.ts';
-import type { Logger } from '../logging.ts';
+import type { SearchBackend } from '../catalog/search-backend.ts';
+import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SearchService } from '../retrieval/search-service.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';

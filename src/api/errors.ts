@@ -5,8 +5,8 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { BackendUnavailableError } from '../backends/search-backend.ts';
-import type { Logger } from '../logging.ts';
+import { BackendUnavailableError } from '../catalog/search-backend.ts';
+import type { Logger } from '../main/logger.ts';
 
 export interface ErrorDetail {
   field: string;

@@ -4,7 +4,6 @@
  * same batch are stored. A full reindex rebuilds the index from the stored catalog.
  */
 import { Mutex } from 'async-mutex';
-import type { IndexedProduct, ReindexReport, SearchBackend } from '../backends/search-backend.ts';
 import type { Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
 import {
   type FieldError,
@@ -13,6 +12,7 @@ import {
   productEmbeddingText,
   validateProduct,
 } from './product.ts';
+import type { IndexedProduct, ReindexReport, SearchBackend } from './search-backend.ts';
 
 export interface RejectedRecord {
   index: number;

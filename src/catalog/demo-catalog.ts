@@ -4,7 +4,7 @@
  * prices, descriptions, attributes and some Chinese-language products. Generated from a
  * fixed seed, so every install gets the same catalog.
  */
-import { seededRandom } from '../seeded-random.ts';
+import { seededRandom } from '../ml/seeded-random.ts';
 import type { ProductInput } from './product.ts';
 
 interface ProductLine {

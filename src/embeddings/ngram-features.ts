@@ -3,7 +3,7 @@
  * of each word. Character n-grams give typo tolerance (`mowe` shares most grams with
  * `mower`); hashing keeps the vocabulary open, so new catalog words need no refit.
  */
-import { analyze, normalizeText } from '../retrieval/analyzer.ts';
+import { analyze, normalizeText } from '../text/analyzer.ts';
 
 export interface NgramSettings {
   /** Number of hash buckets (a power of two). */

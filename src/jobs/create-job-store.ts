@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../backends/elasticsearch/client.ts';
-import { type Config, ConfigError } from '../config.ts';
-import { ElasticsearchJobStore } from './elasticsearch-job-store.ts';
+import { ElasticsearchJobStore } from '../backends/elasticsearch/job-store.ts';
+import { type Config, ConfigError } from '../main/config.ts';
 import { type JobStore, SqliteJobStore } from './job-store.ts';
 
 /** `client`: use this one (the caller closes it) instead of building one from the configuration. */

@@ -5,7 +5,7 @@
  * is lost.
  */
 import os from 'node:os';
-import type { Logger } from '../logging.ts';
+import type { Logger } from '../main/logger.ts';
 import { type JobName, type JobRun, type JobStore, type JobTrigger, newRunId } from './job-store.ts';
 
 export interface JobContext {

@@ -2,11 +2,11 @@
  * Where job locks and run history live. The lock has an expiry and is renewed while a run
  * is alive, so a job never runs twice at once, also not across replicas, and a crashed
  * run's lock frees itself. SQLite here (`DATA_DIR/jobs.db`); Elasticsearch deployments keep
- * the same records in the cluster (elasticsearch-job-store.ts).
+ * the same records in the cluster (backends/elasticsearch/job-store.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { openSqliteFile } from '../sqlite-file.ts';
+import { openSqliteFile } from '../backends/embedded/sqlite-file.ts';
 
 export const JOB_NAMES = ['reindex', 'suggestions', 'retrain'] as const;
 export type JobName = (typeof JOB_NAMES)[number];

@@ -7,11 +7,11 @@
  */
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../main/config.ts';
 import type { RankerRegistry } from '../ranking/model-registry.ts';
-import { trainAndGate } from '../ranking/ranker-training.ts';
 import type { Reranker } from '../ranking/reranker.ts';
-import { listsFromEvents, splitLists } from '../ranking/training-lists.ts';
+import { trainAndGate } from '../ranking/training/ranker-training.ts';
+import { listsFromEvents, splitLists } from '../ranking/training/training-lists.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventStore } from '../users/event-store.ts';
 import type { JobHandler } from './job-runner.ts';

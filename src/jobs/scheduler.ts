@@ -4,7 +4,7 @@
  * Every replica may schedule: the job lock lets one of them run each time.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Logger } from '../logging.ts';
+import type { Logger } from '../main/logger.ts';
 import { JobBusyError, type JobRunner } from './job-runner.ts';
 import { JOB_NAMES, type JobName } from './job-store.ts';
 import type { JobsSettings } from './jobs-settings.ts';

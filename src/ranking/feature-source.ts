@@ -3,7 +3,7 @@
  * products' counters from the event store, and the catalog-wide totals (cached briefly:
  * they sum a whole table and move slowly).
  */
-import type { ProductSummary } from '../backends/search-backend.ts';
+import type { ProductSummary } from '../catalog/search-backend.ts';
 import type { FusedCandidate } from '../retrieval/fusion.ts';
 import type { EventStore, ProductStats } from '../users/event-store.ts';
 import type { UserProfile } from '../users/profiles.ts';

@@ -4,10 +4,11 @@
  * impression (feature logging, as the Elasticsearch LTR plugin does), so the ranker trains
  * on exactly what it saw.
  */
-import type { ProductSummary } from '../backends/search-backend.ts';
+
 import { categoryPrefixes } from '../catalog/product.ts';
-import { analyze, normalizeText } from '../retrieval/analyzer.ts';
+import type { ProductSummary } from '../catalog/search-backend.ts';
 import type { FusedCandidate } from '../retrieval/fusion.ts';
+import { analyze, normalizeText } from '../text/analyzer.ts';
 import type { ProductStats } from '../users/event-store.ts';
 import { affinityShare, hasHistory, priceBand, priceTaste, type UserProfile } from '../users/profiles.ts';
 

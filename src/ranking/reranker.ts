@@ -5,7 +5,7 @@
  * or score, the fused order stands and the outcome says why: search never fails on it.
  */
 import fs from 'node:fs';
-import type { Logger } from '../logging.ts';
+import type { Logger } from '../main/logger.ts';
 import type { FusedCandidate } from '../retrieval/fusion.ts';
 import { shopperHasHistory } from './features.ts';
 import type { RankerRegistry } from './model-registry.ts';

@@ -2,7 +2,7 @@
  * Fusion of the BM25 and kNN legs into one ranking. Reciprocal rank fusion needs no score
  * calibration; the normalized weighted sum keeps score gaps (min-max per leg).
  */
-import type { RankedHit } from '../backends/search-backend.ts';
+import type { RankedHit } from '../catalog/search-backend.ts';
 import type { FusionMethod } from './search-request.ts';
 
 export interface LegPosition {

@@ -9,10 +9,10 @@
  * facets over the whole filtered catalog.
  */
 import { randomUUID } from 'node:crypto';
-import type { HybridQuery, ProductSummary, RankedHit, SearchBackend } from '../backends/search-backend.ts';
 import type { Product } from '../catalog/product.ts';
+import type { HybridQuery, ProductSummary, RankedHit, SearchBackend } from '../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../embeddings/embedder.ts';
-import type { Mappings } from '../merchandising/mappings-store.ts';
+import type { Mappings } from '../main/mappings.ts';
 import type { CandidateFeatures, FeatureSource } from '../ranking/feature-source.ts';
 import { FEATURE_COUNT, FEATURES } from '../ranking/features.ts';
 import type { Reranker, RerankFallback } from '../ranking/reranker.ts';

@@ -4,7 +4,7 @@
  * that sorted list, and the best few by weight win. The one- and two-letter prefixes,
  * whose ranges are largest, are answered from a precomputed table.
  */
-import { normalizeText } from '../retrieval/analyzer.ts';
+import { normalizeText } from '../text/analyzer.ts';
 import type { Suggestion } from './suggestion-generator.ts';
 
 export function normalizeSuggestion(text: string): string {

@@ -1,5 +1,5 @@
 /** Generates, stores and serves autocomplete suggestions. */
-import type { SearchBackend } from '../backends/search-backend.ts';
+import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { EventStore } from '../users/event-store.ts';
 import {
   type GenerationCounts,

@@ -1,6 +1,6 @@
 /** The generated suggestions, stored (`DATA_DIR/suggestions.db`) and replaced in one transaction. */
 import type Database from 'better-sqlite3';
-import { openSqliteFile } from '../sqlite-file.ts';
+import { openSqliteFile } from '../backends/embedded/sqlite-file.ts';
 import type { Suggestion } from './suggestion-generator.ts';
 
 export class SuggestionStore {

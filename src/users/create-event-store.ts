@@ -5,9 +5,9 @@
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../backends/elasticsearch/client.ts';
-import { type Config, ConfigError } from '../config.ts';
-import type { Logger } from '../logging.ts';
-import { ElasticsearchEventStore } from './elasticsearch-event-store.ts';
+import { ElasticsearchEventStore } from '../backends/elasticsearch/event-store.ts';
+import { type Config, ConfigError } from '../main/config.ts';
+import type { Logger } from '../main/logger.ts';
 import { type EventStore, SqliteEventStore } from './event-store.ts';
 
 /** `client`: use this one (the caller closes it) instead of building one from the configuration. */

@@ -3,8 +3,9 @@
  * events into the shoppers' profiles. A click without a position gets the one its search
  * served, so the position-bias model sees it.
  */
-import type { SearchBackend } from '../backends/search-backend.ts';
+
 import type { FieldError } from '../catalog/product.ts';
+import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { EventStore, ForgetReport } from './event-store.ts';
 import { eventSchema, type StoredEvent } from './events.ts';
 import { applyEvent, DEFAULT_HALF_LIFE_DAYS, emptyProfile, type UserProfile } from './profiles.ts';

@@ -5,7 +5,7 @@
  * reindexing swaps the index file, and shopper history must outlive that.
  */
 import type Database from 'better-sqlite3';
-import { openSqliteFile } from '../sqlite-file.ts';
+import { openSqliteFile } from '../backends/embedded/sqlite-file.ts';
 import type { EventType, Impression, StoredEvent } from './events.ts';
 import type { UserProfile } from './profiles.ts';
 

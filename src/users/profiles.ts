@@ -6,8 +6,8 @@
  * an empty profile, never an error.
  */
 
-import type { ProductSummary } from '../backends/search-backend.ts';
 import { categoryPrefixes } from '../catalog/product.ts';
+import type { ProductSummary } from '../catalog/search-backend.ts';
 import { EVENT_GAIN, type StoredEvent } from './events.ts';
 
 export interface UserProfile {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendUnavailableError } from '../../src/backends/search-backend.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { BackendUnavailableError } from '../../src/catalog/search-backend.ts';
+import type { Runtime } from '../../src/main/runtime.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 
 describe('a backend that cannot answer', () => {

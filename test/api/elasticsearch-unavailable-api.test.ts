@@ -9,7 +9,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIndexDefinition } from '../../src/backends/elasticsearch/index-settings.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import type { Runtime } from '../../src/main/runtime.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 
 async function closedPort(): Promise<number> {

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logging.ts';
-import { createRuntime, loadDemoCatalogIfEmpty } from '../../src/runtime.ts';
+import { loadConfig } from '../../src/main/config.ts';
+import { createLogger } from '../../src/main/logger.ts';
+import { createRuntime, loadDemoCatalogIfEmpty } from '../../src/main/runtime.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 
 describe('first start', () => {

@@ -9,9 +9,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { JobBusyError, JobRunner } from '../../src/jobs/job-runner.ts';
 import { SqliteJobStore } from '../../src/jobs/job-store.ts';
-import { createLogger } from '../../src/logging.ts';
-import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/runtime.ts';
-import { seededRandom } from '../../src/seeded-random.ts';
+import { createLogger } from '../../src/main/logger.ts';
+import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/main/runtime.ts';
+import { seededRandom } from '../../src/ml/seeded-random.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime, temporaryDirectory } from '../helpers/runtime.ts';
 

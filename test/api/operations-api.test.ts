@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/runtime.ts';
+import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/main/runtime.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 
 describe('operations endpoints', () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/runtime.ts';
+import type { Runtime } from '../../src/main/runtime.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime, temporaryDirectory } from '../helpers/runtime.ts';
 

@@ -8,10 +8,14 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseJudgmentsCsv } from '../../src/eval/judgments.ts';
+import type { Runtime } from '../../src/main/runtime.ts';
 import { FEATURE_COUNT } from '../../src/ranking/features.ts';
-import { trainAndGate } from '../../src/ranking/ranker-training.ts';
-import { listsFromEvents, listsFromJudgments, splitLists } from '../../src/ranking/training-lists.ts';
-import type { Runtime } from '../../src/runtime.ts';
+import { trainAndGate } from '../../src/ranking/training/ranker-training.ts';
+import {
+  listsFromEvents,
+  listsFromJudgments,
+  splitLists,
+} from '../../src/ranking/training/training-lists.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime, temporaryDirectory } from '../helpers/runtime.ts';
 

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Product } from '../../src/catalog/product.ts';
+import { registerSimulateCommand } from '../../src/cli/commands/simulate.ts';
 import { SearchApiClient } from '../../src/eval/simulator/api-client.ts';
 import { evaluatePersonalization } from '../../src/eval/simulator/personalization-eval.ts';
-import { registerSimulateCommand } from '../../src/eval/simulator/simulate-command.ts';
 import { SimulationCatalog } from '../../src/eval/simulator/simulation-catalog.ts';
 import { simulateTraffic, type TrafficOptions } from '../../src/eval/simulator/traffic.ts';
-import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/runtime.ts';
+import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/main/runtime.ts';
 import type { Impression } from '../../src/users/events.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Runtime } from '../../src/runtime.ts';
+import type { Runtime } from '../../src/main/runtime.ts';
 import { SuggestionStore } from '../../src/suggest/suggestion-store.ts';
 import { createTestRuntime, temporaryDirectory } from '../helpers/runtime.ts';
 

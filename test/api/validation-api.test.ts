@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../../src/runtime.ts';
+import type { Runtime } from '../../src/main/runtime.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 
 describe('bad input gets a 4xx JSON error naming the field and the rule', () => {

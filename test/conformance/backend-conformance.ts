@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchBackend } from '../../src/backends/search-backend.ts';
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
+import type { SearchBackend } from '../../src/catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../../src/embeddings/embedder.ts';
-import { loadMappings } from '../../src/merchandising/mappings-store.ts';
+import { loadMappings } from '../../src/main/mappings.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
 import { SearchService } from '../../src/retrieval/search-service.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';

@@ -5,8 +5,8 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { describe } from 'vitest';
-import { ElasticsearchEventStore } from '../../src/users/elasticsearch-event-store.ts';
-import { shopperIndexNames } from '../../src/users/elasticsearch-shopper-indices.ts';
+import { ElasticsearchEventStore } from '../../src/backends/elasticsearch/event-store.ts';
+import { shopperIndexNames } from '../../src/backends/elasticsearch/shopper-indices.ts';
 import type { EventStore } from '../../src/users/event-store.ts';
 import { FakeElasticsearch } from '../helpers/fake-elasticsearch.ts';
 import { REAL_CLUSTER_URL, uniqueClusterClient } from '../helpers/real-elasticsearch.ts';

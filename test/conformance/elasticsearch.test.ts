@@ -15,10 +15,10 @@ import { listVersionedIndices, reindex } from '../../src/backends/elasticsearch/
 import { loadIndexDefinition } from '../../src/backends/elasticsearch/index-settings.ts';
 import { ingestPipelineId } from '../../src/backends/elasticsearch/ingest-pipeline.ts';
 import { MappingConflictError } from '../../src/backends/elasticsearch/mapping-conflicts.ts';
-import type { IndexedProduct } from '../../src/backends/search-backend.ts';
 import { productContentHash, productEmbeddingText, validateProduct } from '../../src/catalog/product.ts';
-import type { ElasticsearchConfig } from '../../src/config.ts';
+import type { IndexedProduct } from '../../src/catalog/search-backend.ts';
 import { HashingEmbedder } from '../../src/embeddings/hashing-embedder.ts';
+import type { ElasticsearchConfig } from '../../src/main/config.ts';
 import { fuseReciprocalRank } from '../../src/retrieval/fusion.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { uniqueClusterConfig } from '../helpers/real-elasticsearch.ts';

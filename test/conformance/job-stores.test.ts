@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { describe } from 'vitest';
-import { ElasticsearchJobStore, jobIndexNames } from '../../src/jobs/elasticsearch-job-store.ts';
+import { ElasticsearchJobStore, jobIndexNames } from '../../src/backends/elasticsearch/job-store.ts';
 import { SqliteJobStore } from '../../src/jobs/job-store.ts';
 import { FakeElasticsearch } from '../helpers/fake-elasticsearch.ts';
 import { REAL_CLUSTER_URL, uniqueClusterClient } from '../helpers/real-elasticsearch.ts';

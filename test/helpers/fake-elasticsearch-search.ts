@@ -13,7 +13,7 @@ import {
   ACQUIRE_LOCK_SCRIPT,
   RELEASE_LOCK_SCRIPT,
   RENEW_LOCK_SCRIPT,
-} from '../../src/jobs/elasticsearch-job-store.ts';
+} from '../../src/backends/elasticsearch/job-store.ts';
 
 export type Source = Record<string, unknown>;
 
@@ -283,7 +283,7 @@ export function runScript(source: Source, script: estypes.Script | string): Sour
 }
 
 /**
- * The job-lock scripts (src/jobs/elasticsearch-job-store.ts), which are conditionals the
+ * The job-lock scripts (src/backends/elasticsearch/job-store.ts), which are conditionals the
  * statement runner above cannot parse: the fake knows them by their source and does what
  * Painless would, deciding the operation (`index`, `noop` or `delete`) as `ctx.op` does.
  */

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { createElasticsearchClient } from '../../src/backends/elasticsearch/client.ts';
-import { type ElasticsearchConfig, loadConfig } from '../../src/config.ts';
+import { type ElasticsearchConfig, loadConfig } from '../../src/main/config.ts';
 
 export const REAL_CLUSTER_URL = process.env.ELASTICSEARCH_URL;
 

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logging.ts';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
+import { loadConfig } from '../../src/main/config.ts';
+import { createLogger } from '../../src/main/logger.ts';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/main/runtime.ts';
 
 export function temporaryDirectory(prefix = 'hybrid-search-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { SearchBackend } from '../../backends/search-backend.ts';
+import type { SearchBackend } from '../../catalog/search-backend.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 
 export function operationRoutes(backend: SearchBackend, metrics: Metrics): Router {

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import { Client, errors, SniffingTransport } from '@elastic/elasticsearch';
-import { ConfigError, type ElasticsearchConfig } from '../../config.ts';
-import { BackendUnavailableError } from '../search-backend.ts';
+import { BackendUnavailableError } from '../../catalog/search-backend.ts';
+import { ConfigError, type ElasticsearchConfig } from '../../main/config.ts';
 
 /** Retries per request on connection errors and 502/503/504, spread over the node(s). */
 export const MAX_RETRIES = 2;

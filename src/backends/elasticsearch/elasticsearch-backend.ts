@@ -10,9 +10,6 @@
  */
 import { type Client, errors } from '@elastic/elasticsearch';
 import type { Product } from '../../catalog/product.ts';
-import type { ElasticsearchConfig } from '../../config.ts';
-import { hasMagnitude } from '../../embeddings/embedder.ts';
-import type { Logger } from '../../logging.ts';
 import {
   BackendUnavailableError,
   type BrowseQuery,
@@ -26,7 +23,10 @@ import {
   type RankedHit,
   type SearchBackend,
   type VectorQuery,
-} from '../search-backend.ts';
+} from '../../catalog/search-backend.ts';
+import { hasMagnitude } from '../../embeddings/embedder.ts';
+import type { ElasticsearchConfig } from '../../main/config.ts';
+import type { Logger } from '../../main/logger.ts';
 import { BulkIndexError, bulkIndex } from './bulk-indexing.ts';
 import { createElasticsearchClient, toBackendError } from './client.ts';
 import { detectNativeRrf } from './cluster-features.ts';

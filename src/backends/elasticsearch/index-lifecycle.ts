@@ -5,7 +5,7 @@
  * atomically only once the new index is complete.
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexedProduct } from '../search-backend.ts';
+import type { IndexedProduct } from '../../catalog/search-backend.ts';
 import { BulkIndexError, type BulkIndexOptions, bulkIndex } from './bulk-indexing.ts';
 import { errorType } from './client.ts';
 import type { IndexDefinition } from './index-settings.ts';

@@ -1,7 +1,7 @@
 /** Reads the JSON data files of the Elasticsearch backend; errors name the file. */
 import fs from 'node:fs';
 import type { z } from 'zod';
-import { ConfigFileError } from '../../merchandising/yaml-config.ts';
+import { ConfigFileError } from '../../main/config-file.ts';
 
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
   let text: string;

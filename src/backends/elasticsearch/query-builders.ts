@@ -4,9 +4,15 @@
  * both legs (the BM25 query's `filter` and the kNN `filter`), as the embedded backend does.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import type {
+  BrowseQuery,
+  FieldWeights,
+  HybridQuery,
+  LexicalQuery,
+  VectorQuery,
+} from '../../catalog/search-backend.ts';
 import { categoryFacetDepth } from '../../retrieval/facets.ts';
 import type { SearchFilters, SortOrder } from '../../retrieval/search-request.ts';
-import type { BrowseQuery, FieldWeights, HybridQuery, LexicalQuery, VectorQuery } from '../search-backend.ts';
 import { CATEGORY_LEVELS, categoryLevelField } from './search-document.ts';
 
 /** The mapped fields each boosts.yaml weight applies to: the analyzed field and its `cjk` sub-field. */

@@ -6,8 +6,8 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import { type Product, productSchema } from '../../catalog/product.ts';
+import type { BrowseResult, ProductSummary, RankedHit } from '../../catalog/search-backend.ts';
 import type { FacetRow } from '../../retrieval/facets.ts';
-import type { BrowseResult, ProductSummary, RankedHit } from '../search-backend.ts';
 
 export interface BrowseAggregations {
   brand?: estypes.AggregationsStringTermsAggregate;

@@ -11,8 +11,8 @@ import {
   type Product,
   productSchema,
 } from '../../catalog/product.ts';
+import type { IndexedProduct, ProductSummary } from '../../catalog/search-backend.ts';
 import { hasMagnitude } from '../../embeddings/embedder.ts';
-import type { IndexedProduct, ProductSummary } from '../search-backend.ts';
 
 /** Category levels with their own facet field (`category_levels.l1` .. `l10`); the schema's limit. */
 export const CATEGORY_LEVELS = 10;

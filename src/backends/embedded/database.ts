@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { openSqliteFile } from '../../sqlite-file.ts';
+import { openSqliteFile } from './sqlite-file.ts';
 
 export type SqliteDatabase = Database.Database;
 
@@ -53,7 +53,7 @@ export function migrateSchema(db: SqliteDatabase): void {
     CREATE INDEX IF NOT EXISTS products_created_at ON products(created_at);
     CREATE INDEX IF NOT EXISTS products_popularity ON products(popularity);
     -- Contentless: the text lives in products.doc; FTS5 keeps only the inverted index.
-    -- Tokens arrive pre-analyzed (src/retrieval/analyzer.ts), so FTS5 only splits on spaces.
+    -- Tokens arrive pre-analyzed (src/text/analyzer.ts), so FTS5 only splits on spaces.
     CREATE VIRTUAL TABLE IF NOT EXISTS products_fts USING fts5(
       title, brand, category, description, attributes,
       content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0'

@@ -10,11 +10,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { attributesText, categoryPathText, type Product } from '../../catalog/product.ts';
-import { hasMagnitude } from '../../embeddings/embedder.ts';
-import type { Logger } from '../../logging.ts';
-import { analyze, analyzeQuery } from '../../retrieval/analyzer.ts';
-import type { FacetRow } from '../../retrieval/facets.ts';
-import type { SortOrder } from '../../retrieval/search-request.ts';
 import type {
   BrowseQuery,
   BrowseResult,
@@ -27,7 +22,12 @@ import type {
   RankedHit,
   SearchBackend,
   VectorQuery,
-} from '../search-backend.ts';
+} from '../../catalog/search-backend.ts';
+import { hasMagnitude } from '../../embeddings/embedder.ts';
+import type { Logger } from '../../main/logger.ts';
+import type { FacetRow } from '../../retrieval/facets.ts';
+import type { SortOrder } from '../../retrieval/search-request.ts';
+import { analyze, analyzeQuery } from '../../text/analyzer.ts';
 import { migrateSchema, openDatabase, readMeta, type SqliteDatabase, writeMeta } from './database.ts';
 import { productFilterSql, vectorFilterSql } from './filter-sql.ts';
 import { LexicalSearcher } from './lexical-search.ts';

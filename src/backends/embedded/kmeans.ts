@@ -2,7 +2,7 @@
  * Spherical k-means over unit vectors (cosine similarity), for the vector index's cells.
  * Vectors are rows of one flat Float32Array so the inner loops stay on typed arrays.
  */
-import { seededRandom } from '../../seeded-random.ts';
+import { seededRandom } from '../../ml/seeded-random.ts';
 
 export interface KMeansOptions {
   iterations: number;

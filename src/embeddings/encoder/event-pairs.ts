@@ -3,8 +3,9 @@
  * whose result list got a click, add-to-cart or purchase gives its query and the text of
  * the product acted on (as the index embeds it). Repeats count once.
  */
-import type { SearchBackend } from '../../backends/search-backend.ts';
+
 import { productEmbeddingText } from '../../catalog/product.ts';
+import type { SearchBackend } from '../../catalog/search-backend.ts';
 import { type EventStore, impressionsWithActions } from '../../users/event-store.ts';
 import type { TrainingPair } from './training-pairs.ts';
 

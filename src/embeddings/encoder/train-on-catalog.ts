@@ -3,12 +3,13 @@
  * pairs when there are some), saves it under MODELS_DIR and, if asked, activates it and
  * reindexes the catalog with it.
  */
-import type { SearchBackend } from '../../backends/search-backend.ts';
+
 import type { CatalogReindexReport, CatalogService } from '../../catalog/catalog-service.ts';
 import { productEmbeddingText } from '../../catalog/product.ts';
-import type { Config } from '../../config.ts';
-import type { Logger } from '../../logging.ts';
-import { withEmbeddingCache } from '../create-embedder.ts';
+import type { SearchBackend } from '../../catalog/search-backend.ts';
+import type { Config } from '../../main/config.ts';
+import { withEmbeddingCache } from '../../main/create-embedder.ts';
+import type { Logger } from '../../main/logger.ts';
 import { activateEncoder, type EncoderMetadata, saveEncoderArtifact } from './encoder-artifact.ts';
 import { type EncoderTrainingOptions, trainEncoder } from './train-encoder.ts';
 import { TrainedEncoder } from './trained-encoder.ts';

@@ -8,7 +8,7 @@
  * Every decision draws from the random stream it is given, so it is reproducible.
  */
 
-import { analyze } from '../../retrieval/analyzer.ts';
+import { analyze } from '../../text/analyzer.ts';
 import type { EventType } from '../../users/events.ts';
 import { type Random, uniformBetween } from './sampling.ts';
 import { type PreferenceGrade, preference, type Shopper } from './shoppers.ts';

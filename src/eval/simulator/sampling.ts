@@ -3,7 +3,7 @@
  * derived from the run's seed and a stable key (a shopper's index, say), so a run is
  * reproducible however its requests interleave.
  */
-import { seededRandom } from '../../seeded-random.ts';
+import { seededRandom } from '../../ml/seeded-random.ts';
 
 export type Random = () => number;
 

@@ -3,8 +3,9 @@
  * (brand, category, price) and the title their queries come from, indexed by every level
  * of the category tree so shoppers and queries can be drawn from a category quickly.
  */
-import type { ProductSummary } from '../../backends/search-backend.ts';
+
 import { categoryPrefixes } from '../../catalog/product.ts';
+import type { ProductSummary } from '../../catalog/search-backend.ts';
 
 export type ShopperProduct = Pick<ProductSummary, 'id' | 'title' | 'brand' | 'category' | 'price'>;
 

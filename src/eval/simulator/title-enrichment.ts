@@ -21,7 +21,7 @@
  */
 
 import type { ProductInput } from '../../catalog/product.ts';
-import { seededRandom } from '../../seeded-random.ts';
+import { seededRandom } from '../../ml/seeded-random.ts';
 import { titleHead } from './queries.ts';
 import { deriveSeed, gaussian } from './sampling.ts';
 import { UNCATEGORIZED } from './shoppers.ts';

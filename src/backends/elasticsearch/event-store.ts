@@ -1,0 +1,554 @@
+/**
+ * Shopper data in the Elasticsearch cluster, so every replica of a stateless deployment
+ * sees the same events, impressions, profiles and counters (indices and mappings:
+ * `shopper-indices.ts`, created on first use).
+ *
+ * Visibility: nothing waits for a refresh on write, so event intake and searches never
+ * wait on one. Lookups by id (`impression`, `profiles`, `productStats`) use the realtime
+ * get/mget APIs and see every acknowledged write. Reads that search (`impressionsSince`,
+ * `eventsForQueries`, `userEvents`, `totalStats`, `forgetUser`) refresh their indices
+ * first: they are batch work (training, profile rebuilds, erasure) or cached
+ * (`totalStats`, 10 s per replica), so the refresh costs little and they see everything
+ * written before they started.
+ *
+ * Counters are scripted upserts, so replicas add to them concurrently without losing
+ * increments. They are updated after the events they count are stored and are best
+ * effort: a failure is logged and does not fail the intake, which has stored the events
+ * (a retry would find them duplicates and never count them).
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { BackendUnavailableError } from '../../catalog/search-backend.ts';
+import type { Logger } from '../../main/logger.ts';
+import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
+import type { Impression, StoredEvent } from '../../users/events.ts';
+import type { UserProfile } from '../../users/profiles.ts';
+import { BulkIndexError } from './bulk-indexing.ts';
+import { errorType, toBackendError } from './client.ts';
+import {
+  type CounterIncrements,
+  counterUpdate,
+  documentId,
+  type EventDocument,
+  eventIncrements,
+  fromEventDocument,
+  fromImpressionDocument,
+  type ImpressionDocument,
+  type ProductStatsDocument,
+  type ProfileDocument,
+  SHOPPER_MAPPINGS,
+  type ShopperIndices,
+  shopperIndexNames,
+  toEventDocument,
+  toImpressionDocument,
+} from './shopper-indices.ts';
+
+export interface ElasticsearchEventStoreOptions {
+  client: Client;
+  /** The product alias (ELASTICSEARCH_INDEX); the shopper indices are named after it. */
+  alias: string;
+  logger?: Logger;
+  /** Close the client with the store: it was built for the store alone. */
+  ownsClient?: boolean;
+  /** Impressions are written at the latest this long after they are recorded (default 200 ms). */
+  impressionFlushMs?: number;
+  /** ... or as soon as this many are waiting (default 500). */
+  impressionFlushSize?: number;
+  /** Wait before resending bulk items the cluster refused with 429 (default 200 ms, 2 resends). */
+  rejectedRetryWaitMs?: number;
+}
+
+interface BulkOperation {
+  action: estypes.BulkOperationContainer;
+  body: unknown;
+}
+
+const BULK_OPERATIONS_PER_REQUEST = 1000;
+const REJECTED_RESENDS = 2;
+/** Concurrent increments of one product's counters conflict; the cluster retries them. */
+const RETRY_ON_CONFLICT = 5;
+const QUERY_IDS_PER_SEARCH = 10_000;
+const EVENT_PAGE = 5000;
+const REPORTED_FAILURES = 20;
+const EVENT_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { event_id: 'asc' }];
+const IMPRESSION_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { query_id: 'asc' }];
+
+type StatsAggregations = Record<keyof ProductStats, estypes.AggregationsSumAggregate>;
+
+function resultOf(item: Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>>) {
+  return (item.create ?? item.index ?? item.update ?? item.delete)!;
+}
+
+function isWritten(item: estypes.BulkResponseItem): boolean {
+  return item.status >= 200 && item.status < 300;
+}
+
+function addIncrements(into: Map<string, CounterIncrements>, productId: string, add: CounterIncrements) {
+  const current = into.get(productId) ?? { impressions: 0, clicks: 0, carts: 0, purchases: 0 };
+  into.set(productId, {
+    impressions: current.impressions + add.impressions,
+    clicks: current.clicks + add.clicks,
+    carts: current.carts + add.carts,
+    purchases: current.purchases + add.purchases,
+  });
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+export class ElasticsearchEventStore implements EventStore {
+  readonly indices: ShopperIndices;
+  private setUp: Promise<void> | undefined;
+  private ready = false;
+  private closed = false;
+  private pending: Impression[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Impression writes under way; `flush()` waits for them too. */
+  private readonly writing = new Set<Promise<void>>();
+
+  constructor(private readonly options: ElasticsearchEventStoreOptions) {
+    this.indices = shopperIndexNames(options.alias);
+  }
+
+  /** Stores new events (`create` with `_id` = event_id: an id seen before is a 409, a duplicate). */
+  async appendEvents(
+    events: readonly StoredEvent[],
+  ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
+    if (events.length === 0) return { inserted: [], duplicates: 0 };
+    const index = this.indices.events;
+    const results = await this.call(() =>
+      this.bulkWrite(
+        events.map((e) => ({
+          action: { create: { _index: index, _id: documentId(e.eventId) } },
+          body: toEventDocument(e),
+        })),
+      ),
+    );
+    const inserted: StoredEvent[] = [];
+    const refused: { id: string; item: estypes.BulkResponseItem }[] = [];
+    let duplicates = 0;
+    results.forEach((item, i) => {
+      const event = events[i]!;
+      if (isWritten(item)) inserted.push(event);
+      else if (item.status === 409) duplicates++;
+      else refused.push({ id: event.eventId, item });
+    });
+    const increments = new Map<string, CounterIncrements>();
+    for (const e of inserted) {
+      if (e.type !== 'impression') addIncrements(increments, e.productId, eventIncrements(e.type));
+    }
+    await this.incrementCounters(increments);
+    this.throwIfRefused(index, refused, inserted.length);
+    return { inserted, duplicates };
+  }
+
+  recordImpression(impression: Impression): void {
+    if (this.closed) return;
+    this.pending.push(impression);
+    if (this.pending.length >= (this.options.impressionFlushSize ?? 500)) this.flushInBackground();
+    else {
+      this.flushTimer ??= setTimeout(
+        () => this.flushInBackground(),
+        this.options.impressionFlushMs ?? 200,
+      ).unref();
+    }
+  }
+
+  /** Writes the impressions waiting here and waits for writes already under way. */
+  async flush(): Promise<void> {
+    const own = this.startFlush();
+    await Promise.all([own, ...this.writing]);
+  }
+
+  private flushInBackground(): void {
+    const count = this.pending.length;
+    this.startFlush().catch((error: unknown) => {
+      this.options.logger?.warn({ err: error, impressions: count }, 'impressions could not be stored');
+    });
+  }
+
+  private startFlush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return Promise.resolve();
+    const batch = this.pending;
+    this.pending = [];
+    const write = this.writeImpressions(batch);
+    const settled: Promise<void> = write
+      .catch(() => undefined)
+      .finally(() => {
+        this.writing.delete(settled);
+      });
+    this.writing.add(settled);
+    return write;
+  }
+
+  /** The impression documents and the products' impression counts, in one bulk request. */
+  private async writeImpressions(batch: readonly Impression[]): Promise<void> {
+    const index = this.indices.impressions;
+    const shown = new Map<string, CounterIncrements>();
+    for (const impression of batch) {
+      for (const item of impression.items) {
+        addIncrements(shown, item.productId, { impressions: 1, clicks: 0, carts: 0, purchases: 0 });
+      }
+    }
+    const operations: BulkOperation[] = [
+      ...batch.map((i) => ({
+        action: { index: { _index: index, _id: documentId(i.queryId) } },
+        body: toImpressionDocument(i),
+      })),
+      ...this.counterOperations(shown),
+    ];
+    const results = await this.call(() => this.bulkWrite(operations));
+    const refused = results.flatMap((item, i) =>
+      isWritten(item) ? [] : [{ id: item._id ?? String(i), item }],
+    );
+    this.throwIfRefused(index, refused, results.length - refused.length);
+  }
+
+  async impression(queryId: string): Promise<Impression | undefined> {
+    await this.flush();
+    const response = await this.call((client) =>
+      client.get<ImpressionDocument>(
+        { index: this.indices.impressions, id: documentId(queryId) },
+        { ignore: [404] },
+      ),
+    );
+    return response.found && response._source ? fromImpressionDocument(response._source) : undefined;
+  }
+
+  /** Impressions from `since` (epoch ms) on, oldest first, in pages. */
+  async *impressionsSince(since: number, pageSize = 1000): AsyncIterable<Impression[]> {
+    await this.flush();
+    await this.refresh(this.indices.impressions);
+    for await (const page of this.pages<ImpressionDocument>(
+      this.indices.impressions,
+      { range: { timestamp: { gte: since } } },
+      IMPRESSION_ORDER,
+      pageSize,
+    )) {
+      yield page.map(fromImpressionDocument);
+    }
+  }
+
+  async eventsForQueries(queryIds: readonly string[]): Promise<StoredEvent[]> {
+    if (queryIds.length === 0) return [];
+    await this.refresh(this.indices.events);
+    const events: StoredEvent[] = [];
+    for (const ids of chunks([...new Set(queryIds)], QUERY_IDS_PER_SEARCH)) {
+      for await (const page of this.pages<EventDocument>(
+        this.indices.events,
+        { terms: { query_id: ids } },
+        EVENT_ORDER,
+        EVENT_PAGE,
+      )) {
+        events.push(...page.map(fromEventDocument));
+      }
+    }
+    return events;
+  }
+
+  /** Every event with a user, oldest first, in pages (for rebuilding profiles). */
+  async *userEvents(pageSize = EVENT_PAGE): AsyncIterable<StoredEvent[]> {
+    await this.refresh(this.indices.events);
+    for await (const page of this.pages<EventDocument>(
+      this.indices.events,
+      { exists: { field: 'user_hash' } },
+      EVENT_ORDER,
+      pageSize,
+    )) {
+      yield page.map(fromEventDocument);
+    }
+  }
+
+  async profiles(userHashes: readonly string[]): Promise<Map<string, UserProfile>> {
+    const documents = await this.getMany<ProfileDocument>(this.indices.profiles, userHashes);
+    return new Map(documents.map((d) => [d.user_hash, d.profile]));
+  }
+
+  async saveProfiles(profiles: readonly UserProfile[]): Promise<void> {
+    await this.indexProfiles(profiles, { updated_at: Date.now() });
+  }
+
+  /**
+   * Writes the new profiles first, then deletes the ones this run did not write, so
+   * searches never see an empty profile index mid-rebuild. Profiles saved by event intake
+   * after the run started are kept.
+   */
+  async replaceAllProfiles(profiles: readonly UserProfile[]): Promise<number> {
+    const generation = randomUUID();
+    const startedAt = Date.now();
+    await this.indexProfiles(profiles, { updated_at: startedAt, generation });
+    await this.refresh(this.indices.profiles);
+    await this.call((client) =>
+      client.deleteByQuery({
+        index: this.indices.profiles,
+        query: {
+          bool: {
+            must_not: [{ term: { generation } }],
+            filter: [{ range: { updated_at: { lte: startedAt } } }],
+          },
+        },
+        conflicts: 'proceed',
+        refresh: true,
+      }),
+    );
+    return profiles.length;
+  }
+
+  async productStats(productIds: readonly string[]): Promise<Map<string, ProductStats>> {
+    const documents = await this.getMany<ProductStatsDocument>(this.indices.productStats, productIds);
+    return new Map(documents.map(({ product_id, ...stats }) => [product_id, stats]));
+  }
+
+  /** Totals over all products: the prior that smooths each product's click-through rate. */
+  async totalStats(): Promise<ProductStats> {
+    await this.refresh(this.indices.productStats);
+    const sum = (field: keyof ProductStats): estypes.AggregationsAggregationContainer => ({ sum: { field } });
+    const response = await this.call((client) =>
+      client.search<unknown, StatsAggregations>({
+        index: this.indices.productStats,
+        size: 0,
+        track_total_hits: false,
+        aggs: {
+          impressions: sum('impressions'),
+          clicks: sum('clicks'),
+          carts: sum('carts'),
+          purchases: sum('purchases'),
+        },
+      }),
+    );
+    const total = (field: keyof ProductStats) => Math.round(response.aggregations?.[field]?.value ?? 0);
+    return {
+      impressions: total('impressions'),
+      clicks: total('clicks'),
+      carts: total('carts'),
+      purchases: total('purchases'),
+    };
+  }
+
+  /** Deletes the shopper's events, impressions (those still buffered too) and profile. */
+  async forgetUser(userHash: string): Promise<ForgetReport> {
+    await this.flush();
+    const { events, impressions, profiles } = this.indices;
+    await this.refresh(events, impressions);
+    const deleteByUser = (index: string) =>
+      this.call((client) =>
+        client.deleteByQuery({
+          index,
+          query: { term: { user_hash: userHash } },
+          conflicts: 'proceed',
+          refresh: true,
+        }),
+      );
+    const [deletedEvents, deletedImpressions, deletedProfile] = await Promise.all([
+      deleteByUser(events),
+      deleteByUser(impressions),
+      this.call((client) => client.delete({ index: profiles, id: documentId(userHash) }, { ignore: [404] })),
+    ]);
+    return {
+      events: deletedEvents.deleted ?? 0,
+      impressions: deletedImpressions.deleted ?? 0,
+      profile: deletedProfile.result === 'deleted',
+    };
+  }
+
+  /** Writes what is buffered; a failure is logged, the client is closed either way. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.flush();
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'impressions buffered at shutdown could not be stored');
+    } finally {
+      if (this.options.ownsClient) await this.options.client.close();
+    }
+  }
+
+  /** Creates the indices on first use; a failure is not remembered, the next call tries again. */
+  private ensureIndices(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    this.setUp ??= Promise.all(
+      (Object.keys(this.indices) as (keyof ShopperIndices)[]).map((key) =>
+        this.ensureIndex(this.indices[key], SHOPPER_MAPPINGS[key]),
+      ),
+    ).then(
+      () => {
+        this.ready = true;
+      },
+      (error: unknown) => {
+        this.setUp = undefined;
+        throw toBackendError(error);
+      },
+    );
+    return this.setUp;
+  }
+
+  /** Replicas starting together race to create; the losers (and later versions) add missing fields. */
+  private async ensureIndex(index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
+    const { client, logger } = this.options;
+    try {
+      await client.indices.create({ index, mappings });
+      logger?.info({ index }, 'shopper data index created');
+    } catch (error) {
+      if (errorType(error) !== 'resource_already_exists_exception') throw error;
+      await client.indices.putMapping({ index, ...mappings });
+    }
+  }
+
+  /** Set up if needed, run, and turn connection failures into BackendUnavailableError. */
+  private async call<T>(operation: (client: Client) => Promise<T>): Promise<T> {
+    await this.ensureIndices();
+    try {
+      return await operation(this.options.client);
+    } catch (error) {
+      if (errorType(error) === 'index_not_found_exception') {
+        this.ready = false; // deleted behind the service's back: create it again next time
+        this.setUp = undefined;
+      }
+      throw toBackendError(error);
+    }
+  }
+
+  private refresh(...indices: string[]): Promise<unknown> {
+    return this.call((client) => client.indices.refresh({ index: indices }));
+  }
+
+  /** Sends the operations in bulk requests; items refused with 429 are resent after a wait. */
+  private async bulkWrite(operations: readonly BulkOperation[]): Promise<estypes.BulkResponseItem[]> {
+    const results: estypes.BulkResponseItem[] = new Array(operations.length);
+    for (let start = 0; start < operations.length; start += BULK_OPERATIONS_PER_REQUEST) {
+      let todo = Array.from(
+        { length: Math.min(BULK_OPERATIONS_PER_REQUEST, operations.length - start) },
+        (_, i) => start + i,
+      );
+      for (let resend = 0; todo.length > 0; resend++) {
+        const response = await this.options.client.bulk({
+          operations: todo.flatMap((i) => [operations[i]!.action, operations[i]!.body]),
+        });
+        const rejected: number[] = [];
+        response.items.forEach((item, k) => {
+          const i = todo[k]!;
+          results[i] = resultOf(item);
+          if (results[i].status === 429) rejected.push(i);
+        });
+        if (resend >= REJECTED_RESENDS) break;
+        if (rejected.length > 0) await sleep(this.options.rejectedRetryWaitMs ?? 200);
+        todo = rejected;
+      }
+    }
+    return results;
+  }
+
+  /** 429s only: the cluster is overloaded (503 and Retry-After); anything else names the documents. */
+  private throwIfRefused(
+    index: string,
+    refused: readonly { id: string; item: estypes.BulkResponseItem }[],
+    written: number,
+  ): void {
+    if (refused.length === 0) return;
+    if (refused.every(({ item }) => item.status === 429)) {
+      throw new BackendUnavailableError(
+        `Elasticsearch refused ${refused.length} write(s) to ${index}: too many requests`,
+      );
+    }
+    throw new BulkIndexError(index, {
+      indexed: written,
+      failed: refused.length,
+      failures: refused.slice(0, REPORTED_FAILURES).map(({ id, item }) => ({
+        id,
+        status: item.status,
+        reason: item.error?.reason ?? item.error?.type ?? `refused with status ${item.status}`,
+      })),
+    });
+  }
+
+  private counterOperations(increments: ReadonlyMap<string, CounterIncrements>): BulkOperation[] {
+    return [...increments].map(([productId, add]) => {
+      const [action, body] = counterUpdate(this.indices.productStats, productId, add, RETRY_ON_CONFLICT);
+      return { action, body };
+    });
+  }
+
+  private async incrementCounters(increments: ReadonlyMap<string, CounterIncrements>): Promise<void> {
+    if (increments.size === 0) return;
+    try {
+      const results = await this.call(() => this.bulkWrite(this.counterOperations(increments)));
+      const failed = results.filter((item) => !isWritten(item));
+      if (failed.length > 0) {
+        this.options.logger?.error(
+          { failed: failed.length, reason: failed[0]!.error?.reason, index: this.indices.productStats },
+          'product counters not updated; the events are stored',
+        );
+      }
+    } catch (error) {
+      this.options.logger?.error(
+        { err: error, index: this.indices.productStats },
+        'product counters not updated; the events are stored',
+      );
+    }
+  }
+
+  private async indexProfiles(
+    profiles: readonly UserProfile[],
+    stamp: Pick<ProfileDocument, 'updated_at' | 'generation'>,
+  ): Promise<void> {
+    if (profiles.length === 0) return;
+    const index = this.indices.profiles;
+    const results = await this.call(() =>
+      this.bulkWrite(
+        profiles.map((profile) => ({
+          action: { index: { _index: index, _id: documentId(profile.userHash) } },
+          body: { user_hash: profile.userHash, ...stamp, profile } satisfies ProfileDocument,
+        })),
+      ),
+    );
+    const refused = results.flatMap((item, i) =>
+      isWritten(item) ? [] : [{ id: profiles[i]!.userHash, item }],
+    );
+    this.throwIfRefused(index, refused, results.length - refused.length);
+  }
+
+  /** Realtime multi-get: sees every acknowledged write, refreshed or not. */
+  private async getMany<TDocument>(index: string, keys: readonly string[]): Promise<TDocument[]> {
+    if (keys.length === 0) return [];
+    const response = await this.call((client) =>
+      client.mget<TDocument>({ index, ids: [...new Set(keys)].map(documentId) }),
+    );
+    return response.docs.flatMap((doc) => {
+      if ('error' in doc) throw new Error(`${index}/${doc._id}: ${doc.error.reason ?? doc.error.type}`);
+      return doc.found && doc._source ? [doc._source] : [];
+    });
+  }
+
+  /** Pages of a sorted search, each after the last hit of the one before (`search_after`). */
+  private async *pages<TDocument>(
+    index: string,
+    query: estypes.QueryDslQueryContainer,
+    sort: estypes.SortCombinations[],
+    size: number,
+  ): AsyncIterable<TDocument[]> {
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const response = await this.call((client) =>
+        client.search<TDocument>({
+          index,
+          query,
+          sort,
+          size,
+          track_total_hits: false,
+          ...(after && { search_after: after }),
+        }),
+      );
+      const hits = response.hits.hits;
+      if (hits.length > 0) yield hits.map((hit) => hit._source!);
+      if (hits.length < size) return;
+      after = hits.at(-1)!.sort;
+    }
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The SearchBackend port: everything the service needs from a search engine. The
+ * embedded SQLite engine and Elasticsearch both implement it and both pass the shared
+ * conformance suite in test/conformance.
+ */
+
+import type { FacetRows } from '../retrieval/facets.ts';
+import type { SearchFilters, SortOrder } from '../retrieval/search-request.ts';
+import type { Product } from './product.ts';
+
+export interface EmbedderIdentity {
+  id: string;
+  dimensions: number;
+}
+
+/** What a full reindex did: the new generation now serves. */
+export interface ReindexReport {
+  /** The new generation (embedded: database file; Elasticsearch: index). */
+  generation: string;
+  /** The generations that served before. */
+  previous: string[];
+  documents: number;
+  tookMs: number;
+}
+
+export interface IndexedProduct {
+  product: Product;
+  contentHash: string;
+  vector: Float32Array;
+}
+
+/** One retrieval leg's result, best first. */
+export interface RankedHit {
+  id: string;
+  /** Leg-specific score: BM25 (higher is better) or cosine similarity. */
+  score: number;
+}
+
+/** The fields that facets, sorting and ranking features need, without the heavy text. */
+export interface ProductSummary {
+  id: string;
+  title: string;
+  brand?: string;
+  category?: string[];
+  price?: number;
+  in_stock?: boolean;
+  rating?: number;
+  review_count?: number;
+  popularity?: number;
+  created_at?: string;
+}
+
+export interface FieldWeights {
+  title: number;
+  brand: number;
+  category: number;
+  description: number;
+  attributes: number;
+}
+
+export interface LexicalQuery {
+  text: string;
+  filters: SearchFilters;
+  limit: number;
+  fieldWeights: FieldWeights;
+}
+
+export interface VectorQuery {
+  vector: Float32Array;
+  filters: SearchFilters;
+  limit: number;
+}
+
+/** Both legs in one request, fused by reciprocal rank inside the engine. */
+export interface HybridQuery {
+  text: string;
+  vector: Float32Array;
+  filters: SearchFilters;
+  /** Candidates per leg, and the most fused hits returned. */
+  window: number;
+  fieldWeights: FieldWeights;
+  /** RRF rank constant k. */
+  rrfK: number;
+  /** kNN candidates below this cosine similarity take no part. */
+  minSimilarity: number;
+}
+
+export interface BrowseQuery {
+  filters: SearchFilters;
+  sort: SortOrder;
+  offset: number;
+  limit: number;
+  /** Price facet bucket edges, ascending. */
+  priceEdges: readonly number[];
+}
+
+export interface BrowseResult {
+  ids: string[];
+  total: number;
+  /** Facet counts over every product that passes the filters. */
+  facetRows: FacetRows;
+}
+
+/**
+ * The engine cannot be reached or is overloaded (connection refused, timeout, 429/502/503/504).
+ * The API answers 503 with `Retry-After`; nothing is cached, so the next request tries again.
+ */
+export class BackendUnavailableError extends Error {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'BackendUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5;
+  }
+}
+
+export interface SearchBackend {
+  readonly kind: 'embedded' | 'elasticsearch';
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** True when the backend can answer searches right now. */
+  isReady(): Promise<boolean>;
+  upsertProducts(items: readonly IndexedProduct[]): Promise<void>;
+  /** Content hashes of the stored products among `ids`, to skip unchanged upserts. */
+  contentHashes(ids: readonly string[]): Promise<Map<string, string>>;
+  deleteProduct(id: string): Promise<boolean>;
+  getProducts(ids: readonly string[]): Promise<Map<string, Product>>;
+  getSummaries(ids: readonly string[]): Promise<Map<string, ProductSummary>>;
+  countProducts(): Promise<number>;
+  lexicalSearch(query: LexicalQuery): Promise<RankedHit[]>;
+  vectorSearch(query: VectorQuery): Promise<RankedHit[]>;
+  /**
+   * Reciprocal rank fusion of the BM25 and kNN legs done by the engine in one round trip,
+   * with equal leg weights and no per-leg ranks. `null` when the engine cannot do it right
+   * now: the service then runs `lexicalSearch` and `vectorSearch` and fuses them itself.
+   */
+  hybridSearch(query: HybridQuery): Promise<RankedHit[] | null>;
+  browse(query: BrowseQuery): Promise<BrowseResult>;
+  /** Bring derived index structures up to date (e.g. vector cells after the catalog grew). */
+  optimize(): Promise<{ rebuilt: boolean }>;
+  /** Every stored product, in batches of at most `batchSize`. */
+  scanProducts(batchSize: number): AsyncIterable<Product[]>;
+  /**
+   * Builds a new generation of the index from `batches` (vectors from `embedder`) beside the
+   * serving one. Nothing changes for searches and writes until `commit()` switches to it
+   * atomically; a failed build leaves no trace and the old generation serving.
+   */
+  buildGeneration(
+    batches: AsyncIterable<readonly IndexedProduct[]>,
+    embedder: EmbedderIdentity,
+  ): Promise<PendingGeneration>;
+}
+
+/** A fully built index generation waiting to serve. */
+export interface PendingGeneration {
+  readonly name: string;
+  readonly documents: number;
+  /** Switches searches and writes to this generation in one step and drops old ones. */
+  commit(): Promise<ReindexReport>;
+  /** Throws the generation away; the serving one is untouched. */
+  discard(): Promise<void>;
+}

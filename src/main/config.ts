@@ -1,0 +1,211 @@
+/**
+ * Service configuration from the environment. The service and the CLI read the same
+ * variables, so `DATA_DIR=/x npm start` and `DATA_DIR=/x npm run cli -- ingest f.csv`
+ * talk to the same store.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { TRANSFORMERS_DTYPES, type TransformersDtype } from '../embeddings/transformers-embedder.ts';
+import type { BackendPreference } from '../ml/tensorflow-backend.ts';
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** Kubernetes renders an absent optional secret as an empty variable: treat it as unset. */
+const optionalText = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z.string().min(1).optional(),
+);
+
+/** Elasticsearch index names: lower case, no path or wildcard characters; room left for `-000001`. */
+const aliasName = z
+  .string()
+  .max(200)
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    'must be lower case letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
+
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    MAPPINGS_DIR: z.string().min(1).default('./mappings'),
+    MODELS_DIR: z.string().min(1).default('./models'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SEARCH_BACKEND: z.enum(['embedded', 'elasticsearch']).default('embedded'),
+    DEMO_CATALOG: z.enum(['auto', 'off']).default('auto'),
+    ELASTICSEARCH_URL: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    ),
+    ELASTICSEARCH_API_KEY: optionalText,
+    ELASTICSEARCH_USERNAME: optionalText,
+    ELASTICSEARCH_PASSWORD: optionalText,
+    ELASTICSEARCH_CA_CERT: optionalText,
+    ELASTICSEARCH_INDEX: aliasName.default('products'),
+    ELASTICSEARCH_KEEP_INDICES: z.coerce.number().int().min(1).max(20).default(2),
+    ELASTICSEARCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    ELASTICSEARCH_FUSION: z.enum(['auto', 'service']).default('auto'),
+    ELASTICSEARCH_MAPPINGS_DIR: optionalText,
+    ELASTICSEARCH_PIPELINES_DIR: z.string().min(1).default('./pipelines'),
+    EMBEDDER: z.enum(['encoder', 'hashing', 'transformers']).default('encoder'),
+    TRANSFORMERS_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
+    TRANSFORMERS_DTYPE: z.enum(TRANSFORMERS_DTYPES).default('q8'),
+    TRANSFORMERS_POOLING: z.enum(['mean', 'cls']).default('mean'),
+    TRANSFORMERS_ALLOW_REMOTE: flag.default(false),
+    TRANSFORMERS_QUERY_PREFIX: z.string().optional(),
+    TRANSFORMERS_PASSAGE_PREFIX: z.string().optional(),
+    TFJS_BACKEND: z.enum(['auto', 'gpu', 'node', 'wasm']).default('auto'),
+    USER_ID_SECRET: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().min(16, 'USER_ID_SECRET must be at least 16 characters').optional(),
+    ),
+    PROFILE_HALF_LIFE_DAYS: z.coerce.number().positive().max(3650).default(30),
+    ADMIN_API_KEY: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
+    ),
+    JOBS_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SEARCH_BACKEND !== 'elasticsearch') return;
+    if (!env.ELASTICSEARCH_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ELASTICSEARCH_URL'],
+        message: 'SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL, e.g. http://localhost:9200',
+      });
+    }
+    if (env.ELASTICSEARCH_API_KEY && (env.ELASTICSEARCH_USERNAME || env.ELASTICSEARCH_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ELASTICSEARCH_API_KEY'],
+        message:
+          'set either ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both',
+      });
+    }
+    if (Boolean(env.ELASTICSEARCH_USERNAME) !== Boolean(env.ELASTICSEARCH_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.ELASTICSEARCH_USERNAME ? 'ELASTICSEARCH_PASSWORD' : 'ELASTICSEARCH_USERNAME'],
+        message: 'ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD go together',
+      });
+    }
+  });
+
+export type ElasticsearchAuth = { apiKey: string } | { username: string; password: string };
+
+export interface ElasticsearchConfig {
+  url: string;
+  auth?: ElasticsearchAuth;
+  /** PEM file of the CA that signed the cluster's HTTP certificate. */
+  caCertFile?: string;
+  /** The alias the service reads and writes; physical indices are `<alias>-<version>`. */
+  alias: string;
+  /** Versioned indices kept after a reindex (the serving one included). */
+  keepIndices: number;
+  requestTimeoutMs: number;
+  /** `auto`: the cluster's rrf retriever where it has one; `service`: always fuse in the service. */
+  fusion: 'auto' | 'service';
+  /** Index settings and mappings (JSON). */
+  mappingsDir: string;
+  /** Ingest pipeline definitions (JSON). */
+  pipelinesDir: string;
+}
+
+export type EmbedderConfig =
+  | { kind: 'encoder' }
+  | { kind: 'hashing' }
+  | {
+      kind: 'transformers';
+      model: string;
+      dtype: TransformersDtype;
+      pooling: 'mean' | 'cls';
+      allowRemoteModels: boolean;
+      queryPrefix?: string;
+      passagePrefix?: string;
+    };
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mappingsDir: string;
+  modelsDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  searchBackend: z.infer<typeof envSchema>['SEARCH_BACKEND'];
+  demoCatalog: z.infer<typeof envSchema>['DEMO_CATALOG'];
+  /** Set when SEARCH_BACKEND=elasticsearch. */
+  elasticsearch?: ElasticsearchConfig;
+  embedder: EmbedderConfig;
+  /** Which TensorFlow.js backend training uses (`auto`: GPU, then native CPU, then wasm). */
+  tfjsBackend: BackendPreference;
+  /** Key of the HMAC that replaces user ids before storage; generated into DATA_DIR if unset. */
+  userIdSecret?: string;
+  profileHalfLifeDays: number;
+  /** Key for /v1/admin/*; without it the admin API answers 403. */
+  adminApiKey?: string;
+  /** In-process job scheduling (off when Kubernetes CronJobs run the jobs). */
+  jobsScheduler: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const mappingsDir = path.resolve(e.MAPPINGS_DIR);
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    mappingsDir,
+    modelsDir: path.resolve(e.MODELS_DIR),
+    logLevel: e.LOG_LEVEL,
+    searchBackend: e.SEARCH_BACKEND,
+    demoCatalog: e.DEMO_CATALOG,
+    embedder:
+      e.EMBEDDER === 'transformers'
+        ? {
+            kind: 'transformers',
+            model: e.TRANSFORMERS_MODEL,
+            dtype: e.TRANSFORMERS_DTYPE,
+            pooling: e.TRANSFORMERS_POOLING,
+            allowRemoteModels: e.TRANSFORMERS_ALLOW_REMOTE,
+            ...(e.TRANSFORMERS_QUERY_PREFIX !== undefined && { queryPrefix: e.TRANSFORMERS_QUERY_PREFIX }),
+            ...(e.TRANSFORMERS_PASSAGE_PREFIX !== undefined && {
+              passagePrefix: e.TRANSFORMERS_PASSAGE_PREFIX,
+            }),
+          }
+        : { kind: e.EMBEDDER },
+    tfjsBackend: e.TFJS_BACKEND,
+    ...(e.USER_ID_SECRET && { userIdSecret: e.USER_ID_SECRET }),
+    profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
+    ...(e.ADMIN_API_KEY && { adminApiKey: e.ADMIN_API_KEY }),
+    jobsScheduler: e.JOBS_SCHEDULER === 'on',
+  };
+  if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
+    const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY
+      ? { apiKey: e.ELASTICSEARCH_API_KEY }
+      : e.ELASTICSEARCH_USERNAME && e.ELASTICSEARCH_PASSWORD
+        ? { username: e.ELASTICSEARCH_USERNAME, password: e.ELASTICSEARCH_PASSWORD }
+        : undefined;
+    config.elasticsearch = {
+      url: e.ELASTICSEARCH_URL,
+      ...(auth && { auth }),
+      ...(e.ELASTICSEARCH_CA_CERT && { caCertFile: path.resolve(e.ELASTICSEARCH_CA_CERT) }),
+      alias: e.ELASTICSEARCH_INDEX,
+      keepIndices: e.ELASTICSEARCH_KEEP_INDICES,
+      requestTimeoutMs: e.ELASTICSEARCH_REQUEST_TIMEOUT_MS,
+      fusion: e.ELASTICSEARCH_FUSION,
+      mappingsDir: path.resolve(e.ELASTICSEARCH_MAPPINGS_DIR ?? path.join(mappingsDir, 'elasticsearch')),
+      pipelinesDir: path.resolve(e.ELASTICSEARCH_PIPELINES_DIR),
+    };
+  }
+  return config;
+}

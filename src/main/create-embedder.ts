@@ -1,0 +1,89 @@
+/**
+ * The configured embedder, wrapped in the embedding cache. The default, the in-house
+ * encoder, needs no download: without a trained version in MODELS_DIR one is trained on
+ * the demo catalog at start-up (seconds), and `cli encoder train` trains on the shop's own
+ * catalog later.
+ */
+import path from 'node:path';
+import { CachedEmbedder } from '../backends/embedded/embedding-cache.ts';
+import { generateDemoCatalog } from '../catalog/demo-catalog.ts';
+import { productEmbeddingText, validateProduct } from '../catalog/product.ts';
+import type { Embedder } from '../embeddings/embedder.ts';
+import {
+  activateEncoder,
+  activeEncoderDir,
+  saveEncoderArtifact,
+} from '../embeddings/encoder/encoder-artifact.ts';
+import { trainEncoder } from '../embeddings/encoder/train-encoder.ts';
+import { TrainedEncoder } from '../embeddings/encoder/trained-encoder.ts';
+import type { CatalogText } from '../embeddings/encoder/training-pairs.ts';
+import { HashingEmbedder } from '../embeddings/hashing-embedder.ts';
+import { defaultPrefixes, TransformersEmbedder } from '../embeddings/transformers-embedder.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './logger.ts';
+
+export function demoCatalogTexts(): CatalogText[] {
+  return generateDemoCatalog().flatMap((record) => {
+    const validation = validateProduct(record);
+    if (!validation.ok) return [];
+    const { product } = validation;
+    return [
+      {
+        title: product.title,
+        ...(product.brand && { brand: product.brand }),
+        text: productEmbeddingText(product),
+      },
+    ];
+  });
+}
+
+/** First-start training: a few hundred demo products need far fewer steps than a real catalog. */
+export const BOOTSTRAP_TRAINING = { epochs: 2, minPairsPerEpoch: 8000 } as const;
+
+/** The active in-house encoder, trained on the demo catalog first if there is none. */
+export async function loadOrTrainEncoder(config: Config, logger: Logger): Promise<TrainedEncoder> {
+  const dir = activeEncoderDir(config.modelsDir);
+  if (dir) return TrainedEncoder.load(dir);
+  logger.info({ modelsDir: config.modelsDir }, 'no trained encoder yet: training one on the demo catalog');
+  const artifact = await trainEncoder(demoCatalogTexts(), [], {
+    ...BOOTSTRAP_TRAINING,
+    logger,
+    tfjsBackend: config.tfjsBackend,
+  });
+  const saved = saveEncoderArtifact(config.modelsDir, artifact);
+  activateEncoder(config.modelsDir, artifact.metadata.version);
+  logger.info({ dir: saved, metrics: artifact.metadata.metrics }, 'encoder trained and activated');
+  return new TrainedEncoder(artifact);
+}
+
+async function createInnerEmbedder(config: Config, logger: Logger): Promise<Embedder> {
+  const settings = config.embedder;
+  switch (settings.kind) {
+    case 'hashing':
+      return new HashingEmbedder();
+    case 'encoder':
+      return loadOrTrainEncoder(config, logger);
+    case 'transformers': {
+      const prefixes = defaultPrefixes(settings.model);
+      return TransformersEmbedder.load({
+        model: settings.model,
+        localModelPath: path.join(config.modelsDir, 'transformers'),
+        allowRemoteModels: settings.allowRemoteModels,
+        dtype: settings.dtype,
+        pooling: settings.pooling,
+        queryPrefix: settings.queryPrefix ?? prefixes.queryPrefix,
+        passagePrefix: settings.passagePrefix ?? prefixes.passagePrefix,
+        batchSize: 32,
+      });
+    }
+  }
+}
+
+/** Wraps an embedder in the embedding cache of the data directory. */
+export function withEmbeddingCache(config: Config, embedder: Embedder): CachedEmbedder {
+  return new CachedEmbedder(embedder, path.join(config.dataDir, 'embedding-cache.db'));
+}
+
+export async function createEmbedder(config: Config, logger: Logger): Promise<CachedEmbedder> {
+  return withEmbeddingCache(config, await createInnerEmbedder(config, logger));
+}

@@ -1,0 +1,223 @@
+/**
+ * The composition root: builds the backend, embedder, mappings and services from the
+ * configuration. The HTTP server and every CLI command start from here, so they share
+ * one way of wiring the service.
+ */
+import path from 'node:path';
+import { createApp } from '../api/app.ts';
+import {
+  createElasticsearchBackend,
+  ElasticsearchBackend,
+} from '../backends/elasticsearch/elasticsearch-backend.ts';
+import { EmbeddedBackend } from '../backends/embedded/embedded-backend.ts';
+import { CatalogService } from '../catalog/catalog-service.ts';
+import { generateDemoCatalog } from '../catalog/demo-catalog.ts';
+import type { SearchBackend } from '../catalog/search-backend.ts';
+import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
+import { createJobStore } from '../jobs/create-job-store.ts';
+import { JobRunner } from '../jobs/job-runner.ts';
+import type { JobStore } from '../jobs/job-store.ts';
+import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
+import { JobScheduler } from '../jobs/scheduler.ts';
+import { Metrics } from '../metrics/metrics.ts';
+import { FeatureSource } from '../ranking/feature-source.ts';
+import { RankerRegistry } from '../ranking/model-registry.ts';
+import { Reranker } from '../ranking/reranker.ts';
+import { SearchService } from '../retrieval/search-service.ts';
+import { SuggestionService } from '../suggest/suggestion-service.ts';
+import { SuggestionStore } from '../suggest/suggestion-store.ts';
+import { createEventStore } from '../users/create-event-store.ts';
+import { EventService } from '../users/event-service.ts';
+import type { EventStore } from '../users/event-store.ts';
+import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
+import { type Config, ConfigError } from './config.ts';
+import { createEmbedder } from './create-embedder.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { MappingsStore } from './mappings.ts';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  mappings: MappingsStore;
+  /** The embedder in use; a reindex with another model swaps it. */
+  embedder: EmbedderSlot;
+  backend: SearchBackend;
+  catalog: CatalogService;
+  search: SearchService;
+  events: EventService;
+  eventStore: EventStore;
+  rankers: RankerRegistry;
+  reranker: Reranker;
+  suggestions: SuggestionService;
+  jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
+  metrics: Metrics;
+  createApp(): ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: Logger;
+  /** Use this embedder instead of the configured one (tests, benchmarks). */
+  embedder?: Embedder;
+  /** Open an embedded store built with another embedder, to rebuild it (`reindex`). */
+  acceptEmbedderChange?: boolean;
+}
+
+function createBackend(
+  config: Config,
+  embedder: Embedder,
+  mappings: MappingsStore,
+  logger: Logger,
+  acceptEmbedderChange = false,
+): SearchBackend {
+  if (config.searchBackend === 'elasticsearch') {
+    if (!config.elasticsearch) throw new ConfigError('SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
+    return createElasticsearchBackend(config.elasticsearch, embedder, logger);
+  }
+  const vectorIndex = mappings.current.search.vector_index;
+  return new EmbeddedBackend({
+    dataDir: config.dataDir,
+    embedder,
+    vectorIndex: { cellSize: vectorIndex.cell_size, probes: vectorIndex.probes },
+    logger,
+    acceptEmbedderChange,
+  });
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const mappings = new MappingsStore(config.mappingsDir, logger);
+  let embedder: Embedder;
+  try {
+    embedder = options.embedder ?? (await createEmbedder(config, logger));
+  } catch (error) {
+    mappings.close();
+    throw error;
+  }
+  const closeEmbedder = () => (embedder as { close?: () => void }).close?.();
+  const backend = createBackend(config, embedder, mappings, logger, options.acceptEmbedderChange);
+  try {
+    await backend.open();
+  } catch (error) {
+    mappings.close();
+    closeEmbedder();
+    await backend.close().catch(() => undefined);
+    throw error;
+  }
+  const where =
+    backend.kind === 'elasticsearch' ? { alias: config.elasticsearch?.alias } : { dataDir: config.dataDir };
+  logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
+  const slot = new EmbedderSlot(embedder);
+  const catalog = new CatalogService(backend, slot);
+  const metrics = new Metrics();
+  // On Elasticsearch, shopper data and job records share the backend's client (one pool).
+  const clusterClient = backend instanceof ElasticsearchBackend ? backend.client : undefined;
+  const eventStore = createEventStore(config, clusterClient, logger);
+  const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
+  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
+    metrics.observeEvents(stored),
+  );
+  const rankers = new RankerRegistry(config.modelsDir);
+  const reranker = new Reranker(rankers, logger, {
+    onFallback: (reason) => metrics.rankingFallbacks.inc({ reason }),
+    onModel: (model) =>
+      metrics.setRankingModel(
+        model && {
+          version: model.version,
+          backend: model.metadata.tensorflow.backend,
+          source: model.metadata.training.source,
+        },
+      ),
+  });
+  reranker.load();
+  reranker.watch();
+  const search = new SearchService(
+    backend,
+    slot,
+    () => mappings.current,
+    { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
+    {
+      search: (observation) => metrics.observeSearch(observation),
+      embedderError: (error) => {
+        metrics.embedderErrors.inc();
+        logger.error({ err: error }, 'embedding the query failed; searching with BM25 alone');
+      },
+    },
+  );
+  const suggestionStore = new SuggestionStore(path.join(config.dataDir, 'suggestions.db'));
+  const suggestions = new SuggestionService(suggestionStore, eventStore, backend);
+  suggestions.load();
+  const jobStore = createJobStore(config, clusterClient);
+  const runner = new JobRunner(
+    jobStore,
+    maintenanceJobs({
+      config,
+      settings: () => mappings.current.jobs,
+      catalog,
+      eventStore,
+      suggestions,
+      rankers,
+      reranker,
+    }),
+    logger,
+    {
+      lockTtlMs: mappings.current.jobs.lock_ttl_seconds * 1000,
+      observer: { finished: (run) => metrics.observeJob(run) },
+    },
+  );
+  const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
+  mappings.onReload(() => scheduler.restart());
+  const runtime: Runtime = {
+    config,
+    logger,
+    mappings,
+    embedder: slot,
+    backend,
+    catalog,
+    search,
+    events,
+    eventStore,
+    rankers,
+    reranker,
+    suggestions,
+    jobs: { store: jobStore, runner, scheduler },
+    metrics,
+    createApp: () =>
+      createApp({
+        backend,
+        catalog,
+        search,
+        events,
+        suggestions,
+        metrics,
+        logger,
+        admin: {
+          apiKey: config.adminApiKey,
+          runner,
+          store: jobStore,
+          scheduler,
+          schedulerEnabled: config.jobsScheduler,
+        },
+      }),
+    close: async () => {
+      scheduler.stop();
+      await runner.shutdown(30_000);
+      mappings.close();
+      reranker.close();
+      suggestionStore.close();
+      await jobStore.close();
+      await eventStore.close();
+      await backend.close();
+      closeEmbedder();
+    },
+  };
+  return runtime;
+}
+
+/** First start: an empty store gets the demo catalog so the first search shows results. */
+export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> {
+  if (runtime.config.demoCatalog === 'off' || (await runtime.backend.countProducts()) > 0) return 0;
+  const report = await runtime.catalog.ingest(generateDemoCatalog());
+  runtime.logger.info({ products: report.accepted }, 'demo catalog loaded');
+  return report.accepted;
+}

@@ -1,0 +1,324 @@
+/**
+ * Trains the ranker with TensorFlow.js: an MLP scores each candidate from its normalized
+ * features, and a listwise softmax cross-entropy (ListNet with graded, optionally
+ * inverse-propensity weighted targets) fits the scores of each result list to its labels.
+ * Early stopping keeps the epoch with the best held-out NDCG@10.
+ */
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
+import type * as TF from '@tensorflow/tfjs';
+import type { Logger } from '../../main/logger.ts';
+import { seededRandom } from '../../ml/seeded-random.ts';
+import {
+  type BackendPreference,
+  type LoadedTensorflow,
+  loadTensorflow,
+} from '../../ml/tensorflow-backend.ts';
+import { FEATURE_COUNT } from '../features.ts';
+import { type DenseLayer, type Normalization, RankerModel } from '../ranker-model.ts';
+
+/** One result list: candidates in the order retrieval (or serving) gave them. */
+export interface RankingList {
+  count: number;
+  /** count x FEATURE_COUNT, row-major. */
+  features: Float32Array;
+  /** Graded relevance per candidate (0 = not relevant). */
+  labels: Float32Array;
+  /** Per-candidate weight of the label (inverse propensity for clicks); 1 when absent. */
+  weights?: Float32Array;
+}
+
+export interface RankerTrainingOptions {
+  /**
+   * `listnet`: softmax cross-entropy of each list against its (weighted) labels.
+   * `pairwise`: RankNet logistic loss on every pair of items with different labels,
+   * weighted by the label gap and the better item's weight.
+   */
+  loss: 'listnet' | 'pairwise';
+  hidden: number[];
+  epochs: number;
+  batchLists: number;
+  learningRate: number;
+  /** Epochs without a held-out improvement before stopping. */
+  patience: number;
+  seed: number;
+  logger?: Logger;
+  tensorflow?: LoadedTensorflow;
+  tfjsBackend?: BackendPreference;
+  onEpoch?: (progress: {
+    epoch: number;
+    epochs: number;
+    loss: number;
+    heldoutNdcg: number;
+    seconds: number;
+  }) => void;
+  /** Stops between epochs (the service is shutting down). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_RANKER_TRAINING: RankerTrainingOptions = {
+  loss: 'listnet',
+  hidden: [32, 16],
+  epochs: 30,
+  batchLists: 32,
+  learningRate: 0.003,
+  patience: 5,
+  seed: 7,
+};
+
+export interface TrainedRanker {
+  layers: DenseLayer[];
+  normalization: Normalization;
+  tensorflow: { backend: string; provider: string; gpu: boolean };
+  bestEpoch: number;
+  epochSeconds: number[];
+  epochLoss: number[];
+  epochHeldoutNdcg: number[];
+  seconds: number;
+}
+
+/** DCG@k of the list ordered by `scores` (descending) and the ideal DCG@k of its gains. */
+function dcgAndIdeal(gains: Float32Array, scores: ArrayLike<number>, k: number): [number, number] {
+  const order = Array.from(gains.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const dcg = (values: number[]) => values.slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
+  return [dcg(order.map((i) => gains[i]!)), dcg([...gains].sort((a, b) => b - a))];
+}
+
+function weightedGains(list: Pick<RankingList, 'labels' | 'weights'>): Float32Array {
+  const { labels, weights } = list;
+  return weights ? Float32Array.from(labels, (label, i) => label * weights[i]!) : labels;
+}
+
+/** NDCG@k of one list ordered by `scores`, with labels (times their weights, if given) as gains. */
+export function listNdcg(
+  labels: Float32Array,
+  scores: ArrayLike<number>,
+  k = 10,
+  weights?: Float32Array,
+): number | undefined {
+  const [dcg, ideal] = dcgAndIdeal(weightedGains({ labels, weights }), scores, k);
+  return ideal > 0 ? dcg / ideal : undefined;
+}
+
+/**
+ * NDCG@10 of lists ordered by `score`; lists without a relevant item are skipped.
+ * Judged lists (no weights) give the usual mean of per-list NDCG. Click lists with
+ * inverse-propensity weights give sum(IPS-weighted DCG) / sum(weighted ideal DCG): per-list
+ * normalization would cancel the weight of every single-click list (most of them), and a
+ * click at rank 6 would count no more than one at rank 1, which favours the served order.
+ */
+export function meanListNdcg(
+  lists: readonly RankingList[],
+  score: (list: RankingList) => ArrayLike<number>,
+): number {
+  let sum = 0;
+  let n = 0;
+  let weightedDcg = 0;
+  let weightedIdeal = 0;
+  let weighted = 0;
+  for (const list of lists) {
+    const [dcg, ideal] = dcgAndIdeal(weightedGains(list), score(list), 10);
+    if (ideal <= 0) continue;
+    if (list.weights) {
+      weightedDcg += dcg;
+      weightedIdeal += ideal;
+      weighted++;
+    } else {
+      sum += dcg / ideal;
+      n++;
+    }
+  }
+  // Mixed sets: each part counts by its number of lists.
+  const clickPart = weightedIdeal > 0 ? (weighted * weightedDcg) / weightedIdeal : 0;
+  return n + weighted > 0 ? (sum + clickPart) / (n + weighted) : 0;
+}
+
+/** The lists in the order they came: position i scores -i. */
+export function inputOrder(list: RankingList): Float32Array {
+  return Float32Array.from({ length: list.count }, (_, i) => -i);
+}
+
+function normalization(lists: readonly RankingList[]): Normalization {
+  const f = FEATURE_COUNT;
+  const sum = new Float64Array(f);
+  const squares = new Float64Array(f);
+  let n = 0;
+  for (const list of lists) {
+    for (let r = 0; r < list.count; r++) {
+      for (let j = 0; j < f; j++) {
+        const v = list.features[r * f + j]!;
+        sum[j]! += v;
+        squares[j]! += v * v;
+      }
+      n++;
+    }
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(1, n));
+  const std = Array.from(squares, (s, j) => {
+    const variance = s / Math.max(1, n) - mean[j]! ** 2;
+    return variance > 1e-12 ? Math.sqrt(variance) : 0;
+  });
+  return { mean, std };
+}
+
+function exportLayers(model: TF.Sequential): DenseLayer[] {
+  return model.layers.map((layer, i) => {
+    const [kernel, bias] = layer.getWeights();
+    const [inputs, outputs] = kernel!.shape as [number, number];
+    const k = kernel!.dataSync();
+    const weights = new Float32Array(inputs * outputs);
+    for (let j = 0; j < inputs; j++)
+      for (let o = 0; o < outputs; o++) weights[o * inputs + j] = k[j * outputs + o]!;
+    return {
+      weights,
+      bias: Float32Array.from(bias!.dataSync()),
+      inputs,
+      outputs,
+      activation: i < model.layers.length - 1 ? 'relu' : 'linear',
+    };
+  });
+}
+
+export async function trainRanker(
+  training: readonly RankingList[],
+  heldOut: readonly RankingList[],
+  overrides: Partial<RankerTrainingOptions> = {},
+): Promise<TrainedRanker> {
+  const options = { ...DEFAULT_RANKER_TRAINING, ...overrides };
+  const loaded = options.tensorflow ?? (await loadTensorflow(options.logger, options.tfjsBackend));
+  const { tf } = loaded;
+  const f = FEATURE_COUNT;
+  const norm = normalization(training);
+  const inverseStd = norm.std.map((s) => (s > 0 ? 1 / s : 0));
+  const random = seededRandom(options.seed);
+
+  // Lists that teach something: at least one positive label.
+  const usable = training.filter((list) => list.labels.some((l) => l > 0));
+  if (usable.length === 0) throw new Error('no training list has a positive label');
+
+  const model = tf.sequential();
+  options.hidden.forEach((units, i) => {
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + i }),
+        ...(i === 0 && { inputShape: [f] }),
+      }),
+    );
+  });
+  model.add(
+    tf.layers.dense({
+      units: 1,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + 99 }),
+    }),
+  );
+  const optimizer = tf.train.adam(options.learningRate);
+
+  const batchTensors = (lists: readonly RankingList[]) => {
+    const width = Math.max(...lists.map((l) => l.count));
+    const x = new Float32Array(lists.length * width * f);
+    const target = new Float32Array(lists.length * width);
+    const mask = new Float32Array(lists.length * width);
+    // Pairwise: pairs[b][i][j] = weight of "i above j" (i has the higher label), else 0.
+    const pairs = options.loss === 'pairwise' ? new Float32Array(lists.length * width * width) : undefined;
+    let pairTotal = 0;
+    lists.forEach((list, b) => {
+      // Targets are the labels' shares of the list, times their weights: a list whose click
+      // came from a rarely examined rank counts for more (unbiased ListNet, as in IPS-DCG).
+      let total = 0;
+      for (let r = 0; r < list.count; r++) total += list.labels[r]!;
+      for (let r = 0; r < list.count; r++) {
+        const row = (b * width + r) * f;
+        for (let j = 0; j < f; j++) x[row + j] = (list.features[r * f + j]! - norm.mean[j]!) * inverseStd[j]!;
+        target[b * width + r] = total > 0 ? (list.labels[r]! * (list.weights?.[r] ?? 1)) / total : 0;
+        mask[b * width + r] = 1;
+        if (!pairs) continue;
+        for (let o = 0; o < list.count; o++) {
+          const gap = list.labels[r]! - list.labels[o]!;
+          if (gap <= 0) continue;
+          const weight = gap * (list.weights?.[r] ?? 1);
+          pairs[(b * width + r) * width + o] = weight;
+          pairTotal += weight;
+        }
+      }
+    });
+    return {
+      x: tf.tensor2d(x, [lists.length * width, f]),
+      target: tf.tensor2d(target, [lists.length, width]),
+      mask: tf.tensor2d(mask, [lists.length, width]),
+      pairs: pairs && tf.tensor3d(pairs, [lists.length, width, width]),
+      pairTotal,
+      shape: [lists.length, width] as [number, number],
+    };
+  };
+
+  const started = performance.now();
+  const epochSeconds: number[] = [];
+  const epochLoss: number[] = [];
+  const epochHeldoutNdcg: number[] = [];
+  let best = { ndcg: Number.NEGATIVE_INFINITY, epoch: 0, layers: exportLayers(model) };
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    if (options.signal?.aborted) {
+      model.dispose();
+      optimizer.dispose();
+      options.signal.throwIfAborted();
+    }
+    const epochStarted = performance.now();
+    const order = [...usable];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    let lossSum = 0;
+    let batches = 0;
+    for (let start = 0; start < order.length; start += options.batchLists) {
+      // Training runs inside the service (the retrain job) on a synchronous backend: give
+      // waiting searches the event loop between batches instead of stalling them an epoch.
+      await setImmediatePromise();
+      const batch = batchTensors(order.slice(start, start + options.batchLists));
+      const loss = optimizer.minimize(() => {
+        const scores = tf.reshape(model.apply(batch.x) as TF.Tensor, batch.shape);
+        if (batch.pairs) {
+          // log(1 + exp(-(s_i - s_j))) for every weighted pair "i above j".
+          const [lists, width] = batch.shape;
+          const differences = tf.sub(
+            tf.reshape(scores, [lists, width, 1]),
+            tf.reshape(scores, [lists, 1, width]),
+          );
+          const pairLoss = tf.softplus(tf.neg(differences));
+          return tf.div(tf.sum(tf.mul(batch.pairs, pairLoss)), Math.max(1e-9, batch.pairTotal)) as TF.Scalar;
+        }
+        // Padding gets -1e9: no probability mass in the softmax.
+        const masked = tf.add(scores, tf.mul(tf.sub(batch.mask, 1), 1e9));
+        const logProbabilities = tf.logSoftmax(masked);
+        return tf.div(tf.neg(tf.sum(tf.mul(batch.target, logProbabilities))), batch.shape[0]) as TF.Scalar;
+      }, true);
+      lossSum += loss!.dataSync()[0]!;
+      batches++;
+      tf.dispose([loss!, batch.x, batch.target, batch.mask, ...(batch.pairs ? [batch.pairs] : [])]);
+    }
+    const layers = exportLayers(model);
+    const scorer = new RankerModel(layers, norm);
+    const heldoutNdcg = meanListNdcg(heldOut, (list) => scorer.score(list.features, list.count));
+    const seconds = (performance.now() - epochStarted) / 1000;
+    epochSeconds.push(seconds);
+    epochLoss.push(lossSum / Math.max(1, batches));
+    epochHeldoutNdcg.push(heldoutNdcg);
+    options.onEpoch?.({ epoch, epochs: options.epochs, loss: epochLoss.at(-1)!, heldoutNdcg, seconds });
+    options.logger?.debug({ epoch, loss: epochLoss.at(-1), heldoutNdcg }, 'ranker epoch');
+    if (heldoutNdcg > best.ndcg) best = { ndcg: heldoutNdcg, epoch, layers };
+    else if (epoch - best.epoch >= options.patience) break;
+  }
+  model.dispose();
+  optimizer.dispose();
+  return {
+    layers: best.layers,
+    normalization: norm,
+    tensorflow: { backend: loaded.backend, provider: loaded.provider, gpu: loaded.gpu },
+    bestEpoch: best.epoch,
+    epochSeconds,
+    epochLoss,
+    epochHeldoutNdcg,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

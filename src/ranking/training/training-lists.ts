@@ -1,0 +1,141 @@
+/**
+ * Training lists for the ranker, from the two sources it learns from:
+ * - logged sessions: each search's impression list with the feature values it was served
+ *   with, labelled by the events on it (purchase 3, add_to_cart 2, click 1), clicks weighted
+ *   by the inverse of their position's examination probability;
+ * - judgment lists (query, product, relevance as in judgments-dev.csv): the query is run
+ *   through retrieval and fusion exactly as serving does, and judged products get
+ *   relevance - 1 as their label.
+ */
+import { createHash } from 'node:crypto';
+import type { Judgments } from '../../eval/judgments.ts';
+import type { SearchRequest } from '../../retrieval/search-request.ts';
+import type { SearchService } from '../../retrieval/search-service.ts';
+import { type EventStore, impressionsWithActions } from '../../users/event-store.ts';
+import { eventLabel } from '../../users/profiles.ts';
+import { FEATURE_COUNT } from '../features.ts';
+import { estimatePropensities, inversePropensity, type PositionObservation } from './position-bias.ts';
+import type { RankingList } from './train-ranker.ts';
+
+export interface KeyedList extends RankingList {
+  /** What the held-out split is decided by (the query text). */
+  key: string;
+}
+
+export interface EventLists {
+  lists: KeyedList[];
+  propensities: number[];
+  /** The position 99% of the logged items are at or above: how deep the lists go. */
+  depth: number;
+  impressions: number;
+  window?: { from: string; to: string };
+}
+
+/**
+ * Deterministic split: about `share` of the keys go to the held-out side. A `salt` draws a
+ * split independent of the unsalted one (a validation split inside a training side, which
+ * the unsalted hash would leave empty).
+ */
+export function isHeldOut(key: string, share = 0.2, salt = ''): boolean {
+  const hash = createHash('sha256').update(salt).update(key).digest();
+  return hash.readUInt32BE(0) / 0x1_0000_0000 < share;
+}
+
+export function splitLists<T extends { key: string }>(
+  lists: readonly T[],
+  share = 0.2,
+  salt = '',
+): { train: T[]; heldOut: T[] } {
+  const train: T[] = [];
+  const heldOut: T[] = [];
+  for (const list of lists) (isHeldOut(list.key, share, salt) ? heldOut : train).push(list);
+  return { train, heldOut };
+}
+
+export async function listsFromEvents(store: EventStore, since: number): Promise<EventLists> {
+  const observations: PositionObservation[] = [];
+  const pending: { key: string; items: { features: number[]; position: number; label: number }[] }[] = [];
+  let impressions = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for await (const page of impressionsWithActions(store, since)) {
+    for (const { impression, actions: labels } of page) {
+      impressions++;
+      first = Math.min(first, impression.timestamp);
+      last = Math.max(last, impression.timestamp);
+      const key = impression.query.trim().toLowerCase();
+      const items: { features: number[]; position: number; label: number }[] = [];
+      for (const item of impression.items) {
+        const types = labels.get(item.productId) ?? [];
+        observations.push({
+          pair: `${key}\u0000${item.productId}`,
+          position: item.position,
+          clicked: types.length > 0,
+        });
+        if (item.features?.length === FEATURE_COUNT) {
+          items.push({ features: item.features, position: item.position, label: eventLabel(types) });
+        }
+      }
+      if (items.length > 1) pending.push({ key: `${key}\u0000${impression.queryId}`, items });
+    }
+  }
+  const propensities = estimatePropensities(observations);
+  const positions = pending.flatMap((list) => list.items.map((item) => item.position)).sort((a, b) => a - b);
+  const depth = positions[Math.max(0, Math.ceil(positions.length * 0.99) - 1)] ?? 0;
+  const lists = pending.map(({ key, items }): KeyedList => {
+    const features = new Float32Array(items.length * FEATURE_COUNT);
+    for (const [i, item] of items.entries()) features.set(item.features, i * FEATURE_COUNT);
+    return {
+      key,
+      count: items.length,
+      features,
+      labels: Float32Array.from(items, (item) => item.label),
+      weights: Float32Array.from(items, (item) =>
+        item.label > 0 ? inversePropensity(propensities, item.position) : 1,
+      ),
+    };
+  });
+  return {
+    lists,
+    propensities,
+    depth,
+    impressions,
+    ...(impressions > 0 && {
+      window: { from: new Date(first).toISOString(), to: new Date(last).toISOString() },
+    }),
+  };
+}
+
+/** Runs each judged query through retrieval as serving does and labels the candidates. */
+export async function listsFromJudgments(
+  search: SearchService,
+  judgments: Judgments,
+  onQuery?: (done: number, total: number) => void,
+): Promise<KeyedList[]> {
+  const lists: KeyedList[] = [];
+  let done = 0;
+  for (const [query, relevance] of judgments) {
+    const request: SearchRequest = {
+      q: query,
+      filters: {},
+      facets: [],
+      page: 1,
+      size: 10,
+      sort: 'relevance',
+      explain: false,
+    };
+    const { fused, ranking } = await search.candidates(request);
+    onQuery?.(++done, judgments.size);
+    if (!ranking || ranking.count < 2) continue;
+    const labels = Float32Array.from(fused.slice(0, ranking.count), (c) =>
+      Math.max(0, (relevance.get(c.id) ?? 1) - 1),
+    );
+    lists.push({
+      key: query.trim().toLowerCase(),
+      count: ranking.count,
+      features: ranking.features.slice(),
+      labels,
+    });
+  }
+  return lists;
+}
