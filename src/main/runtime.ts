@@ -3,18 +3,12 @@
  * configuration. The HTTP server and every CLI command start from here, so they share
  * one way of wiring the service.
  */
-import path from 'node:path';
 import { createApp } from '../api/app.ts';
-import {
-  createElasticsearchBackend,
-  ElasticsearchBackend,
-} from '../backends/elasticsearch/elasticsearch-backend.ts';
-import { EmbeddedBackend } from '../backends/embedded/embedded-backend.ts';
+import { createStores } from '../backends/create-stores.ts';
 import { CatalogService } from '../catalog/catalog-service.ts';
 import { generateDemoCatalog } from '../catalog/demo-catalog.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
-import { createJobStore } from '../jobs/create-job-store.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
@@ -25,12 +19,10 @@ import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
 import { SearchService } from '../retrieval/search-service.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
-import { SuggestionStore } from '../suggest/suggestion-store.ts';
-import { createEventStore } from '../users/create-event-store.ts';
 import { EventService } from '../users/event-service.ts';
 import type { EventStore } from '../users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
-import { type Config, ConfigError } from './config.ts';
+import type { Config } from './config.ts';
 import { createEmbedder } from './create-embedder.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MappingsStore } from './mappings.ts';
@@ -63,27 +55,6 @@ export interface RuntimeOptions {
   acceptEmbedderChange?: boolean;
 }
 
-function createBackend(
-  config: Config,
-  embedder: Embedder,
-  mappings: MappingsStore,
-  logger: Logger,
-  acceptEmbedderChange = false,
-): SearchBackend {
-  if (config.searchBackend === 'elasticsearch') {
-    if (!config.elasticsearch) throw new ConfigError('SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
-    return createElasticsearchBackend(config.elasticsearch, embedder, logger);
-  }
-  const vectorIndex = mappings.current.search.vector_index;
-  return new EmbeddedBackend({
-    dataDir: config.dataDir,
-    embedder,
-    vectorIndex: { cellSize: vectorIndex.cell_size, probes: vectorIndex.probes },
-    logger,
-    acceptEmbedderChange,
-  });
-}
-
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const mappings = new MappingsStore(config.mappingsDir, logger);
@@ -95,13 +66,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     throw error;
   }
   const closeEmbedder = () => (embedder as { close?: () => void }).close?.();
-  const backend = createBackend(config, embedder, mappings, logger, options.acceptEmbedderChange);
+  const { cell_size, probes } = mappings.current.search.vector_index;
+  const stores = createStores(config, {
+    embedder,
+    logger,
+    vectorIndex: { cellSize: cell_size, probes },
+    ...(options.acceptEmbedderChange && { acceptEmbedderChange: true }),
+  });
+  const { backend, events: eventStore, jobs: jobStore } = stores;
   try {
     await backend.open();
   } catch (error) {
     mappings.close();
     closeEmbedder();
-    await backend.close().catch(() => undefined);
+    await stores.close().catch(() => undefined);
     throw error;
   }
   const where =
@@ -110,9 +88,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const slot = new EmbedderSlot(embedder);
   const catalog = new CatalogService(backend, slot);
   const metrics = new Metrics();
-  // On Elasticsearch, shopper data and job records share the backend's client (one pool).
-  const clusterClient = backend instanceof ElasticsearchBackend ? backend.client : undefined;
-  const eventStore = createEventStore(config, clusterClient, logger);
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
     metrics.observeEvents(stored),
@@ -144,10 +119,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       },
     },
   );
-  const suggestionStore = new SuggestionStore(path.join(config.dataDir, 'suggestions.db'));
-  const suggestions = new SuggestionService(suggestionStore, eventStore, backend);
+  const suggestions = new SuggestionService(stores.suggestions, eventStore, backend);
   suggestions.load();
-  const jobStore = createJobStore(config, clusterClient);
   const runner = new JobRunner(
     jobStore,
     maintenanceJobs({
@@ -204,10 +177,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await runner.shutdown(30_000);
       mappings.close();
       reranker.close();
-      suggestionStore.close();
-      await jobStore.close();
-      await eventStore.close();
-      await backend.close();
+      await stores.close();
       closeEmbedder();
     },
   };

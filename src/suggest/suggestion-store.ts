@@ -1,44 +1,14 @@
-/** The generated suggestions, stored (`DATA_DIR/suggestions.db`) and replaced in one transaction. */
-import type Database from 'better-sqlite3';
-import { openSqliteFile } from '../backends/embedded/sqlite-file.ts';
+/**
+ * Where the generated suggestions are kept between generations and processes (SQLite in
+ * `DATA_DIR/suggestions.db` on every backend: suggestions are served from memory).
+ */
 import type { Suggestion } from './suggestion-generator.ts';
 
-export class SuggestionStore {
-  private readonly db: Database.Database;
-
-  constructor(file: string) {
-    this.db = openSqliteFile(file);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS suggestions (
-      text TEXT PRIMARY KEY, weight REAL NOT NULL, source TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS suggestion_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
-  }
-
+export interface SuggestionStore {
   /** Readers see the old set or the new one, never a mix. */
-  replaceAll(suggestions: readonly Suggestion[]): void {
-    const insert = this.db.prepare('INSERT INTO suggestions(text, weight, source) VALUES (?, ?, ?)');
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM suggestions').run();
-      for (const s of suggestions) insert.run(s.text, s.weight, s.source);
-      this.db
-        .prepare('INSERT OR REPLACE INTO suggestion_meta(key, value) VALUES (?, ?)')
-        .run('generated_at', new Date().toISOString());
-    })();
-  }
-
-  all(): Suggestion[] {
-    return this.db.prepare('SELECT text, weight, source FROM suggestions').all() as Suggestion[];
-  }
-
-  generatedAt(): string | undefined {
-    return (
-      (this.db.prepare("SELECT value FROM suggestion_meta WHERE key = 'generated_at'").pluck().get() as
-        | string
-        | undefined) ?? undefined
-    );
-  }
-
-  close(): void {
-    this.db.close();
-  }
+  replaceAll(suggestions: readonly Suggestion[]): void;
+  all(): Suggestion[];
+  /** When the stored set was generated (ISO); another process may have replaced it. */
+  generatedAt(): string | undefined;
+  close(): void;
 }

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SqliteSuggestionStore } from '../../src/backends/embedded/suggestion-store.ts';
 import type { Runtime } from '../../src/main/runtime.ts';
-import { SuggestionStore } from '../../src/suggest/suggestion-store.ts';
 import { createTestRuntime, temporaryDirectory } from '../helpers/runtime.ts';
 
 describe('suggestions from another process', () => {
@@ -25,7 +25,7 @@ describe('suggestions from another process', () => {
       [],
     );
 
-    const other = new SuggestionStore(path.join(dataDir, 'suggestions.db'));
+    const other = new SqliteSuggestionStore(path.join(dataDir, 'suggestions.db'));
     other.replaceAll([{ text: 'patio heater', weight: 3, source: 'query' }]);
     other.close();
 

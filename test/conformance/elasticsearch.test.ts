@@ -52,7 +52,7 @@ describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
   describeBackendConformance('elasticsearch', async () => {
     const config = uniqueClusterConfig();
     const embedder = new HashingEmbedder();
-    const backend = createElasticsearchBackend(config, embedder);
+    const backend = createElasticsearchBackend(config, createElasticsearchClient(config), embedder);
     await backend.open();
     const admin = createElasticsearchClient(config);
     return {
@@ -78,7 +78,7 @@ describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
     beforeAll(async () => {
       config = uniqueClusterConfig();
       admin = createElasticsearchClient(config);
-      backend = createElasticsearchBackend(config, embedder);
+      backend = createElasticsearchBackend(config, createElasticsearchClient(config), embedder);
       await backend.open();
       await backend.upsertProducts(await indexedFixtures(embedder));
       await admin.indices.refresh({ index: config.alias });
@@ -127,7 +127,11 @@ describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
     });
 
     it('refuses to start on an index made for another vector size, naming the field', async () => {
-      const other = createElasticsearchBackend(config, new HashingEmbedder(64));
+      const other = createElasticsearchBackend(
+        config,
+        createElasticsearchClient(config),
+        new HashingEmbedder(64),
+      );
       const error = await other.open().catch((e: unknown) => e);
       await other.close();
       expect(error).toBeInstanceOf(MappingConflictError);

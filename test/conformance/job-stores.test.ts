@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { describe } from 'vitest';
 import { ElasticsearchJobStore, jobIndexNames } from '../../src/backends/elasticsearch/job-store.ts';
-import { SqliteJobStore } from '../../src/jobs/job-store.ts';
+import { SqliteJobStore } from '../../src/backends/embedded/job-store.ts';
 import { FakeElasticsearch } from '../helpers/fake-elasticsearch.ts';
 import { REAL_CLUSTER_URL, uniqueClusterClient } from '../helpers/real-elasticsearch.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';

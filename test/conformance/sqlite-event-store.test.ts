@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { type EventStore, SqliteEventStore } from '../../src/users/event-store.ts';
+import { SqliteEventStore } from '../../src/backends/embedded/event-store.ts';
+import type { EventStore } from '../../src/users/event-store.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 import { describeEventStoreConformance } from './event-store-conformance.ts';
 

@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../src/backends/embedded/event-store.ts';
+import { SqliteSuggestionStore } from '../../src/backends/embedded/suggestion-store.ts';
 import { type Product, productSchema } from '../../src/catalog/product.ts';
 import {
   mergeSuggestions,
@@ -13,8 +15,6 @@ import {
   suggestionsFromQueryLog,
 } from '../../src/suggest/suggestion-generator.ts';
 import { normalizeSuggestion, SuggestionIndex } from '../../src/suggest/suggestion-index.ts';
-import { SuggestionStore } from '../../src/suggest/suggestion-store.ts';
-import { SqliteEventStore } from '../../src/users/event-store.ts';
 import type { EventType } from '../../src/users/events.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 
@@ -428,9 +428,11 @@ describe('suggestions from the catalog', () => {
   });
 });
 
-describe('SuggestionStore', () => {
+describe('SqliteSuggestionStore', () => {
   it('replaces the whole set at once and remembers when', () => {
-    const store = new SuggestionStore(path.join(temporaryDirectory('suggestion-store-'), 'suggestions.db'));
+    const store = new SqliteSuggestionStore(
+      path.join(temporaryDirectory('suggestion-store-'), 'suggestions.db'),
+    );
     try {
       expect(store.all()).toEqual([]);
       expect(store.generatedAt()).toBeUndefined();

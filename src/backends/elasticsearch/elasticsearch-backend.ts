@@ -27,8 +27,8 @@ import {
 import { hasMagnitude } from '../../embeddings/embedder.ts';
 import type { ElasticsearchConfig } from '../../main/config.ts';
 import type { Logger } from '../../main/logger.ts';
-import { BulkIndexError, bulkIndex } from './bulk-indexing.ts';
-import { createElasticsearchClient, toBackendError } from './client.ts';
+import { toBackendError } from './client.ts';
+import { ClusterResource, refusedItems, throwIfRefused } from './cluster.ts';
 import { detectNativeRrf } from './cluster-features.ts';
 import {
   buildVersionedIndex,
@@ -67,21 +67,19 @@ export interface ElasticsearchBackendOptions {
   logger?: Logger;
   /** Timeout of the readiness ping, short so a probe never hangs (default 1000 ms). */
   readinessTimeoutMs?: number;
-  /** Wait before retrying documents an upsert got refused with 429 (default 1000 ms). */
-  upsertRetryWaitMs?: number;
   /** Versioned indices kept after a reindex, the serving one included (default 2). */
   keepIndices?: number;
 }
 
 export class ElasticsearchBackend implements SearchBackend {
   readonly kind = 'elasticsearch' as const;
-  private setUp: Promise<void> | undefined;
-  private ready = false;
+  private readonly cluster: ClusterResource;
   private nativeRrf = false;
   private definition: IndexDefinition;
 
   constructor(private readonly options: ElasticsearchBackendOptions) {
     this.definition = options.definition;
+    this.cluster = new ClusterResource(options.client, { setUp: () => this.runSetUp() });
   }
 
   get alias(): string {
@@ -104,7 +102,7 @@ export class ElasticsearchBackend implements SearchBackend {
    */
   async open(): Promise<void> {
     try {
-      await this.ensureSetUp();
+      await this.cluster.ensure();
     } catch (error) {
       if (!(error instanceof BackendUnavailableError)) throw error;
       this.options.logger?.warn(
@@ -114,11 +112,7 @@ export class ElasticsearchBackend implements SearchBackend {
     }
   }
 
-  /** The backend's client, which the service's other cluster stores share (the backend closes it). */
-  get client(): Client {
-    return this.options.client;
-  }
-
+  /** Closes the client, which createStores shares with the other cluster stores. */
   async close(): Promise<void> {
     await this.options.client.close();
   }
@@ -127,25 +121,11 @@ export class ElasticsearchBackend implements SearchBackend {
     try {
       const { client, readinessTimeoutMs = 1000 } = this.options;
       if (!(await client.ping({}, { requestTimeout: readinessTimeoutMs, maxRetries: 0 }))) return false;
-      await this.ensureSetUp();
+      await this.cluster.ensure();
       return true;
     } catch {
       return false;
     }
-  }
-
-  private ensureSetUp(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    this.setUp ??= this.runSetUp().then(
-      () => {
-        this.ready = true;
-      },
-      (error: unknown) => {
-        this.setUp = undefined; // the next call tries again
-        throw toBackendError(error);
-      },
-    );
-    return this.setUp;
   }
 
   private async runSetUp(): Promise<void> {
@@ -160,44 +140,34 @@ export class ElasticsearchBackend implements SearchBackend {
     }
   }
 
-  /** Set up if needed, run, and turn connection failures into BackendUnavailableError. */
-  private async call<T>(operation: (client: Client) => Promise<T>): Promise<T> {
-    await this.ensureSetUp();
-    try {
-      return await operation(this.options.client);
-    } catch (error) {
-      throw toBackendError(error);
-    }
-  }
-
   async upsertProducts(items: readonly IndexedProduct[]): Promise<void> {
     if (items.length === 0) return;
-    const result = await this.call((client) =>
-      bulkIndex(client, {
-        index: this.alias,
-        documents: items.map(toSearchDocument),
-        waitMs: this.options.upsertRetryWaitMs ?? 1000,
-      }),
+    const documents = items.map(toSearchDocument);
+    const results = await this.cluster.bulk(
+      documents.map((body) => ({ action: { index: { _index: this.alias, _id: body.id } }, body })),
     );
-    if (result.failed > 0) throw new BulkIndexError(this.alias, result);
+    const refused = refusedItems(results, (i) => documents[i]!.id);
+    throwIfRefused(this.alias, refused, results.length - refused.length);
   }
 
   async contentHashes(ids: readonly string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.mget({ index: this.alias, ids: [...ids], _source_includes: ['content_hash'] }),
     );
     return contentHashesFromMget(response);
   }
 
   async deleteProduct(id: string): Promise<boolean> {
-    const response = await this.call((client) => client.delete({ index: this.alias, id }, { ignore: [404] }));
+    const response = await this.cluster.call((client) =>
+      client.delete({ index: this.alias, id }, { ignore: [404] }),
+    );
     return response.result === 'deleted';
   }
 
   async getProducts(ids: readonly string[]): Promise<Map<string, Product>> {
     if (ids.length === 0) return new Map();
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.mget({ index: this.alias, ids: [...ids], _source_includes: PRODUCT_FIELDS }),
     );
     return productsFromMget(response);
@@ -205,20 +175,22 @@ export class ElasticsearchBackend implements SearchBackend {
 
   async getSummaries(ids: readonly string[]): Promise<Map<string, ProductSummary>> {
     if (ids.length === 0) return new Map();
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.mget({ index: this.alias, ids: [...ids], _source_includes: [...SUMMARY_FIELDS] }),
     );
     return summariesFromMget(response);
   }
 
   async countProducts(): Promise<number> {
-    const response = await this.call((client) => client.count({ index: this.alias }));
+    const response = await this.cluster.call((client) => client.count({ index: this.alias }));
     return response.count;
   }
 
   async lexicalSearch(query: LexicalQuery): Promise<RankedHit[]> {
     if (!query.text.trim()) return [];
-    const response = await this.call((client) => client.search(lexicalSearchRequest(this.alias, query)));
+    const response = await this.cluster.call((client) =>
+      client.search(lexicalSearchRequest(this.alias, query)),
+    );
     return rankedHits(response);
   }
 
@@ -226,12 +198,14 @@ export class ElasticsearchBackend implements SearchBackend {
     // A zero vector has no direction: no neighbours (Elasticsearch would reject it for cosine).
     // A vector of another size was embedded by the previous model while a reindex switched.
     if (!hasMagnitude(query.vector) || query.vector.length !== this.vectorDimensions) return [];
-    const response = await this.call((client) => client.search(vectorSearchRequest(this.alias, query)));
+    const response = await this.cluster.call((client) =>
+      client.search(vectorSearchRequest(this.alias, query)),
+    );
     return cosineHits(response);
   }
 
   async hybridSearch(query: HybridQuery): Promise<RankedHit[] | null> {
-    await this.ensureSetUp();
+    await this.cluster.ensure();
     // rank_constant is an integer >= 1 in Elasticsearch; other k values are fused in the service.
     if (!this.nativeRrf || !Number.isInteger(query.rrfK) || query.rrfK < 1 || !hasMagnitude(query.vector)) {
       return null;
@@ -254,7 +228,7 @@ export class ElasticsearchBackend implements SearchBackend {
   }
 
   async browse(query: BrowseQuery): Promise<BrowseResult> {
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.search<unknown, BrowseAggregations>(browseRequest(this.alias, query)),
     );
     return browseResult(response);
@@ -266,7 +240,7 @@ export class ElasticsearchBackend implements SearchBackend {
   }
 
   async *scanProducts(batchSize: number): AsyncIterable<Product[]> {
-    await this.ensureSetUp();
+    await this.cluster.ensure();
     const scroll = this.options.client.helpers.scrollSearch<unknown>({
       index: this.alias,
       size: batchSize,
@@ -287,14 +261,14 @@ export class ElasticsearchBackend implements SearchBackend {
     embedder: EmbedderIdentity,
   ): Promise<PendingGeneration> {
     const definition = withEmbedder(this.definition, embedder);
-    const built = await this.call((client) =>
+    const built = await this.cluster.call((client) =>
       buildVersionedIndex({ client, alias: this.alias, definition, batches }),
     );
     return {
       name: built.index,
       documents: built.documents,
       commit: async () => {
-        const report = await this.call((client) =>
+        const report = await this.cluster.call((client) =>
           switchAlias(client, this.alias, built, this.options.keepIndices ?? 2),
         );
         this.definition = definition;
@@ -310,16 +284,17 @@ export class ElasticsearchBackend implements SearchBackend {
   }
 }
 
-/** The backend as configured: client, index definition from mappings/, pipeline from pipelines/. */
+/** The backend as configured: index definition from mappings/, pipeline from pipelines/. */
 export function createElasticsearchBackend(
   config: ElasticsearchConfig,
+  client: Client,
   embedder: { id: string; dimensions: number },
   logger?: Logger,
 ): ElasticsearchBackend {
   const pipeline = loadIngestPipeline(config.pipelinesDir, config.alias);
   const definition = loadIndexDefinition({ dir: config.mappingsDir, embedder, pipelineId: pipeline.id });
   return new ElasticsearchBackend({
-    client: createElasticsearchClient(config),
+    client,
     alias: config.alias,
     definition,
     pipeline,

@@ -17,15 +17,12 @@
  * (a retry would find them duplicates and never count them).
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { BackendUnavailableError } from '../../catalog/search-backend.ts';
 import type { Logger } from '../../main/logger.ts';
 import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
-import { BulkIndexError } from './bulk-indexing.ts';
-import { errorType, toBackendError } from './client.ts';
+import { type BulkOperation, ClusterResource, ensureIndex, refusedItems, throwIfRefused } from './cluster.ts';
 import {
   type CounterIncrements,
   counterUpdate,
@@ -49,8 +46,6 @@ export interface ElasticsearchEventStoreOptions {
   /** The product alias (ELASTICSEARCH_INDEX); the shopper indices are named after it. */
   alias: string;
   logger?: Logger;
-  /** Close the client with the store: it was built for the store alone. */
-  ownsClient?: boolean;
   /** Impressions are written at the latest this long after they are recorded (default 200 ms). */
   impressionFlushMs?: number;
   /** ... or as soon as this many are waiting (default 500). */
@@ -59,30 +54,14 @@ export interface ElasticsearchEventStoreOptions {
   rejectedRetryWaitMs?: number;
 }
 
-interface BulkOperation {
-  action: estypes.BulkOperationContainer;
-  body: unknown;
-}
-
-const BULK_OPERATIONS_PER_REQUEST = 1000;
-const REJECTED_RESENDS = 2;
 /** Concurrent increments of one product's counters conflict; the cluster retries them. */
 const RETRY_ON_CONFLICT = 5;
 const QUERY_IDS_PER_SEARCH = 10_000;
 const EVENT_PAGE = 5000;
-const REPORTED_FAILURES = 20;
 const EVENT_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { event_id: 'asc' }];
 const IMPRESSION_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { query_id: 'asc' }];
 
 type StatsAggregations = Record<keyof ProductStats, estypes.AggregationsSumAggregate>;
-
-function resultOf(item: Partial<Record<estypes.BulkOperationType, estypes.BulkResponseItem>>) {
-  return (item.create ?? item.index ?? item.update ?? item.delete)!;
-}
-
-function isWritten(item: estypes.BulkResponseItem): boolean {
-  return item.status >= 200 && item.status < 300;
-}
 
 function addIncrements(into: Map<string, CounterIncrements>, productId: string, add: CounterIncrements) {
   const current = into.get(productId) ?? { impressions: 0, clicks: 0, carts: 0, purchases: 0 };
@@ -102,8 +81,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export class ElasticsearchEventStore implements EventStore {
   readonly indices: ShopperIndices;
-  private setUp: Promise<void> | undefined;
-  private ready = false;
+  private readonly cluster: ClusterResource;
   private closed = false;
   private pending: Impression[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -111,7 +89,18 @@ export class ElasticsearchEventStore implements EventStore {
   private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly options: ElasticsearchEventStoreOptions) {
-    this.indices = shopperIndexNames(options.alias);
+    const indices = shopperIndexNames(options.alias);
+    this.indices = indices;
+    this.cluster = new ClusterResource(options.client, {
+      recreateMissing: true,
+      ...(options.rejectedRetryWaitMs !== undefined && { rejectedRetryWaitMs: options.rejectedRetryWaitMs }),
+      setUp: async (client) => {
+        const keys = Object.keys(indices) as (keyof ShopperIndices)[];
+        await Promise.all(
+          keys.map((key) => ensureIndex(client, indices[key], SHOPPER_MAPPINGS[key], options.logger)),
+        );
+      },
+    });
   }
 
   /** Stores new events (`create` with `_id` = event_id: an id seen before is a 409, a duplicate). */
@@ -120,20 +109,18 @@ export class ElasticsearchEventStore implements EventStore {
   ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
     if (events.length === 0) return { inserted: [], duplicates: 0 };
     const index = this.indices.events;
-    const results = await this.call(() =>
-      this.bulkWrite(
-        events.map((e) => ({
-          action: { create: { _index: index, _id: documentId(e.eventId) } },
-          body: toEventDocument(e),
-        })),
-      ),
+    const results = await this.cluster.bulk(
+      events.map((e) => ({
+        action: { create: { _index: index, _id: documentId(e.eventId) } },
+        body: toEventDocument(e),
+      })),
     );
     const inserted: StoredEvent[] = [];
     const refused: { id: string; item: estypes.BulkResponseItem }[] = [];
     let duplicates = 0;
     results.forEach((item, i) => {
       const event = events[i]!;
-      if (isWritten(item)) inserted.push(event);
+      if (item.status >= 200 && item.status < 300) inserted.push(event);
       else if (item.status === 409) duplicates++;
       else refused.push({ id: event.eventId, item });
     });
@@ -142,7 +129,7 @@ export class ElasticsearchEventStore implements EventStore {
       if (e.type !== 'impression') addIncrements(increments, e.productId, eventIncrements(e.type));
     }
     await this.incrementCounters(increments);
-    this.throwIfRefused(index, refused, inserted.length);
+    throwIfRefused(index, refused, inserted.length);
     return { inserted, duplicates };
   }
 
@@ -203,16 +190,14 @@ export class ElasticsearchEventStore implements EventStore {
       })),
       ...this.counterOperations(shown),
     ];
-    const results = await this.call(() => this.bulkWrite(operations));
-    const refused = results.flatMap((item, i) =>
-      isWritten(item) ? [] : [{ id: item._id ?? String(i), item }],
-    );
-    this.throwIfRefused(index, refused, results.length - refused.length);
+    const results = await this.cluster.bulk(operations);
+    const refused = refusedItems(results, (i) => results[i]!._id ?? String(i));
+    throwIfRefused(index, refused, results.length - refused.length);
   }
 
   async impression(queryId: string): Promise<Impression | undefined> {
     await this.flush();
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.get<ImpressionDocument>(
         { index: this.indices.impressions, id: documentId(queryId) },
         { ignore: [404] },
@@ -284,7 +269,7 @@ export class ElasticsearchEventStore implements EventStore {
     const startedAt = Date.now();
     await this.indexProfiles(profiles, { updated_at: startedAt, generation });
     await this.refresh(this.indices.profiles);
-    await this.call((client) =>
+    await this.cluster.call((client) =>
       client.deleteByQuery({
         index: this.indices.profiles,
         query: {
@@ -309,7 +294,7 @@ export class ElasticsearchEventStore implements EventStore {
   async totalStats(): Promise<ProductStats> {
     await this.refresh(this.indices.productStats);
     const sum = (field: keyof ProductStats): estypes.AggregationsAggregationContainer => ({ sum: { field } });
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.search<unknown, StatsAggregations>({
         index: this.indices.productStats,
         size: 0,
@@ -337,7 +322,7 @@ export class ElasticsearchEventStore implements EventStore {
     const { events, impressions, profiles } = this.indices;
     await this.refresh(events, impressions);
     const deleteByUser = (index: string) =>
-      this.call((client) =>
+      this.cluster.call((client) =>
         client.deleteByQuery({
           index,
           query: { term: { user_hash: userHash } },
@@ -348,7 +333,9 @@ export class ElasticsearchEventStore implements EventStore {
     const [deletedEvents, deletedImpressions, deletedProfile] = await Promise.all([
       deleteByUser(events),
       deleteByUser(impressions),
-      this.call((client) => client.delete({ index: profiles, id: documentId(userHash) }, { ignore: [404] })),
+      this.cluster.call((client) =>
+        client.delete({ index: profiles, id: documentId(userHash) }, { ignore: [404] }),
+      ),
     ]);
     return {
       events: deletedEvents.deleted ?? 0,
@@ -357,7 +344,7 @@ export class ElasticsearchEventStore implements EventStore {
     };
   }
 
-  /** Writes what is buffered; a failure is logged, the client is closed either way. */
+  /** Writes what is buffered; a failure is logged. The client is the caller's (createStores). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -365,107 +352,11 @@ export class ElasticsearchEventStore implements EventStore {
       await this.flush();
     } catch (error) {
       this.options.logger?.warn({ err: error }, 'impressions buffered at shutdown could not be stored');
-    } finally {
-      if (this.options.ownsClient) await this.options.client.close();
-    }
-  }
-
-  /** Creates the indices on first use; a failure is not remembered, the next call tries again. */
-  private ensureIndices(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    this.setUp ??= Promise.all(
-      (Object.keys(this.indices) as (keyof ShopperIndices)[]).map((key) =>
-        this.ensureIndex(this.indices[key], SHOPPER_MAPPINGS[key]),
-      ),
-    ).then(
-      () => {
-        this.ready = true;
-      },
-      (error: unknown) => {
-        this.setUp = undefined;
-        throw toBackendError(error);
-      },
-    );
-    return this.setUp;
-  }
-
-  /** Replicas starting together race to create; the losers (and later versions) add missing fields. */
-  private async ensureIndex(index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
-    const { client, logger } = this.options;
-    try {
-      await client.indices.create({ index, mappings });
-      logger?.info({ index }, 'shopper data index created');
-    } catch (error) {
-      if (errorType(error) !== 'resource_already_exists_exception') throw error;
-      await client.indices.putMapping({ index, ...mappings });
-    }
-  }
-
-  /** Set up if needed, run, and turn connection failures into BackendUnavailableError. */
-  private async call<T>(operation: (client: Client) => Promise<T>): Promise<T> {
-    await this.ensureIndices();
-    try {
-      return await operation(this.options.client);
-    } catch (error) {
-      if (errorType(error) === 'index_not_found_exception') {
-        this.ready = false; // deleted behind the service's back: create it again next time
-        this.setUp = undefined;
-      }
-      throw toBackendError(error);
     }
   }
 
   private refresh(...indices: string[]): Promise<unknown> {
-    return this.call((client) => client.indices.refresh({ index: indices }));
-  }
-
-  /** Sends the operations in bulk requests; items refused with 429 are resent after a wait. */
-  private async bulkWrite(operations: readonly BulkOperation[]): Promise<estypes.BulkResponseItem[]> {
-    const results: estypes.BulkResponseItem[] = new Array(operations.length);
-    for (let start = 0; start < operations.length; start += BULK_OPERATIONS_PER_REQUEST) {
-      let todo = Array.from(
-        { length: Math.min(BULK_OPERATIONS_PER_REQUEST, operations.length - start) },
-        (_, i) => start + i,
-      );
-      for (let resend = 0; todo.length > 0; resend++) {
-        const response = await this.options.client.bulk({
-          operations: todo.flatMap((i) => [operations[i]!.action, operations[i]!.body]),
-        });
-        const rejected: number[] = [];
-        response.items.forEach((item, k) => {
-          const i = todo[k]!;
-          results[i] = resultOf(item);
-          if (results[i].status === 429) rejected.push(i);
-        });
-        if (resend >= REJECTED_RESENDS) break;
-        if (rejected.length > 0) await sleep(this.options.rejectedRetryWaitMs ?? 200);
-        todo = rejected;
-      }
-    }
-    return results;
-  }
-
-  /** 429s only: the cluster is overloaded (503 and Retry-After); anything else names the documents. */
-  private throwIfRefused(
-    index: string,
-    refused: readonly { id: string; item: estypes.BulkResponseItem }[],
-    written: number,
-  ): void {
-    if (refused.length === 0) return;
-    if (refused.every(({ item }) => item.status === 429)) {
-      throw new BackendUnavailableError(
-        `Elasticsearch refused ${refused.length} write(s) to ${index}: too many requests`,
-      );
-    }
-    throw new BulkIndexError(index, {
-      indexed: written,
-      failed: refused.length,
-      failures: refused.slice(0, REPORTED_FAILURES).map(({ id, item }) => ({
-        id,
-        status: item.status,
-        reason: item.error?.reason ?? item.error?.type ?? `refused with status ${item.status}`,
-      })),
-    });
+    return this.cluster.call((client) => client.indices.refresh({ index: indices }));
   }
 
   private counterOperations(increments: ReadonlyMap<string, CounterIncrements>): BulkOperation[] {
@@ -478,11 +369,10 @@ export class ElasticsearchEventStore implements EventStore {
   private async incrementCounters(increments: ReadonlyMap<string, CounterIncrements>): Promise<void> {
     if (increments.size === 0) return;
     try {
-      const results = await this.call(() => this.bulkWrite(this.counterOperations(increments)));
-      const failed = results.filter((item) => !isWritten(item));
+      const failed = refusedItems(await this.cluster.bulk(this.counterOperations(increments)), String);
       if (failed.length > 0) {
         this.options.logger?.error(
-          { failed: failed.length, reason: failed[0]!.error?.reason, index: this.indices.productStats },
+          { failed: failed.length, reason: failed[0]!.item.error?.reason, index: this.indices.productStats },
           'product counters not updated; the events are stored',
         );
       }
@@ -500,24 +390,20 @@ export class ElasticsearchEventStore implements EventStore {
   ): Promise<void> {
     if (profiles.length === 0) return;
     const index = this.indices.profiles;
-    const results = await this.call(() =>
-      this.bulkWrite(
-        profiles.map((profile) => ({
-          action: { index: { _index: index, _id: documentId(profile.userHash) } },
-          body: { user_hash: profile.userHash, ...stamp, profile } satisfies ProfileDocument,
-        })),
-      ),
+    const results = await this.cluster.bulk(
+      profiles.map((profile) => ({
+        action: { index: { _index: index, _id: documentId(profile.userHash) } },
+        body: { user_hash: profile.userHash, ...stamp, profile } satisfies ProfileDocument,
+      })),
     );
-    const refused = results.flatMap((item, i) =>
-      isWritten(item) ? [] : [{ id: profiles[i]!.userHash, item }],
-    );
-    this.throwIfRefused(index, refused, results.length - refused.length);
+    const refused = refusedItems(results, (i) => profiles[i]!.userHash);
+    throwIfRefused(index, refused, results.length - refused.length);
   }
 
   /** Realtime multi-get: sees every acknowledged write, refreshed or not. */
   private async getMany<TDocument>(index: string, keys: readonly string[]): Promise<TDocument[]> {
     if (keys.length === 0) return [];
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.mget<TDocument>({ index, ids: [...new Set(keys)].map(documentId) }),
     );
     return response.docs.flatMap((doc) => {
@@ -535,7 +421,7 @@ export class ElasticsearchEventStore implements EventStore {
   ): AsyncIterable<TDocument[]> {
     let after: estypes.SortResults | undefined;
     for (;;) {
-      const response = await this.call((client) =>
+      const response = await this.cluster.call((client) =>
         client.search<TDocument>({
           index,
           query,

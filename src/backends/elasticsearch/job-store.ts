@@ -11,7 +11,8 @@
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { JobName, JobRun, JobStore } from '../../jobs/job-store.ts';
-import { errorType, toBackendError } from './client.ts';
+import { errorType } from './client.ts';
+import { ClusterResource, ensureIndex } from './cluster.ts';
 
 /** Take the lock when it is free, expired, or already ours. */
 export const ACQUIRE_LOCK_SCRIPT =
@@ -44,8 +45,6 @@ export interface ElasticsearchJobStoreOptions {
   client: Client;
   /** The product alias (ELASTICSEARCH_INDEX); the job indices are named after it. */
   alias: string;
-  /** Close the client with the store: it was built for the store alone. */
-  ownsClient?: boolean;
 }
 
 export function jobIndexNames(alias: string): { locks: string; runs: string } {
@@ -54,10 +53,20 @@ export function jobIndexNames(alias: string): { locks: string; runs: string } {
 
 export class ElasticsearchJobStore implements JobStore {
   private readonly indices: { locks: string; runs: string };
-  private setUp: Promise<void> | undefined;
+  private readonly cluster: ClusterResource;
 
-  constructor(private readonly options: ElasticsearchJobStoreOptions) {
-    this.indices = jobIndexNames(options.alias);
+  constructor(options: ElasticsearchJobStoreOptions) {
+    const indices = jobIndexNames(options.alias);
+    this.indices = indices;
+    this.cluster = new ClusterResource(options.client, {
+      recreateMissing: true,
+      setUp: async (client) => {
+        await Promise.all([
+          ensureIndex(client, indices.locks, LOCK_MAPPINGS),
+          ensureIndex(client, indices.runs, RUN_MAPPINGS),
+        ]);
+      },
+    });
   }
 
   async acquireLock(job: JobName, owner: string, ttlMs: number): Promise<boolean> {
@@ -74,7 +83,7 @@ export class ElasticsearchJobStore implements JobStore {
   }
 
   async saveRun(run: JobRun): Promise<void> {
-    await this.call((client) =>
+    await this.cluster.call((client) =>
       client.index({
         index: this.indices.runs,
         id: run.id,
@@ -85,7 +94,7 @@ export class ElasticsearchJobStore implements JobStore {
   }
 
   async runs(options: { job?: JobName; limit?: number } = {}): Promise<JobRun[]> {
-    const response = await this.call((client) =>
+    const response = await this.cluster.call((client) =>
       client.search<{ run: JobRun }>({
         index: this.indices.runs,
         query: options.job ? { term: { job: options.job } } : { match_all: {} },
@@ -96,9 +105,8 @@ export class ElasticsearchJobStore implements JobStore {
     return response.hits.hits.map((hit) => hit._source!.run);
   }
 
-  async close(): Promise<void> {
-    if (this.options.ownsClient) await this.options.client.close();
-  }
+  /** The client is the caller's (createStores). */
+  async close(): Promise<void> {}
 
   /** True when the script changed the lock (created, updated or deleted it). */
   private async scriptedUpdate(
@@ -108,7 +116,7 @@ export class ElasticsearchJobStore implements JobStore {
     create: boolean,
   ): Promise<boolean> {
     try {
-      const response = await this.call((client) =>
+      const response = await this.cluster.call((client) =>
         client.update({
           index: this.indices.locks,
           id: job,
@@ -123,39 +131,6 @@ export class ElasticsearchJobStore implements JobStore {
       // Another replica changed the lock at the same moment (it won), or there is no lock.
       if (type === 'version_conflict_engine_exception' || type === 'document_missing_exception') return false;
       throw error;
-    }
-  }
-
-  private ensureIndices(): Promise<void> {
-    this.setUp ??= Promise.all([
-      this.ensureIndex(this.indices.locks, LOCK_MAPPINGS),
-      this.ensureIndex(this.indices.runs, RUN_MAPPINGS),
-    ]).then(
-      () => undefined,
-      (error: unknown) => {
-        this.setUp = undefined;
-        throw toBackendError(error);
-      },
-    );
-    return this.setUp;
-  }
-
-  private async ensureIndex(index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
-    try {
-      await this.options.client.indices.create({ index, mappings });
-    } catch (error) {
-      // Replicas starting together race to create it; the losers find it there.
-      if (errorType(error) !== 'resource_already_exists_exception') throw error;
-    }
-  }
-
-  private async call<T>(operation: (client: Client) => Promise<T>): Promise<T> {
-    await this.ensureIndices();
-    try {
-      return await operation(this.options.client);
-    } catch (error) {
-      if (errorType(error) === 'index_not_found_exception') this.setUp = undefined;
-      throw toBackendError(error);
     }
   }
 }

@@ -1,0 +1,286 @@
+/**
+ * Shopper data in SQLite (`DATA_DIR/events.db`): a separate file from the search index, since
+ * reindexing swaps the index file and shopper history must outlive that.
+ */
+import type Database from 'better-sqlite3';
+import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
+import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
+import type { UserProfile } from '../../users/profiles.ts';
+import { openSqliteFile } from './sqlite-file.ts';
+
+const IMPRESSION_FLUSH_MS = 200;
+const IMPRESSION_FLUSH_SIZE = 500;
+
+interface EventRow {
+  event_id: string;
+  type: EventType;
+  user_hash: string | null;
+  session_id: string | null;
+  query_id: string | null;
+  product_id: string;
+  position: number | null;
+  ts: number;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    eventId: row.event_id,
+    type: row.type,
+    productId: row.product_id,
+    timestamp: row.ts,
+    ...(row.user_hash !== null && { userHash: row.user_hash }),
+    ...(row.session_id !== null && { sessionId: row.session_id }),
+    ...(row.query_id !== null && { queryId: row.query_id }),
+    ...(row.position !== null && { position: row.position }),
+  };
+}
+
+interface ImpressionRow {
+  query_id: string;
+  user_hash: string | null;
+  session_id: string | null;
+  query: string;
+  ts: number;
+  model_version: string | null;
+  items: string;
+}
+
+function toImpression(row: ImpressionRow): Impression {
+  return {
+    queryId: row.query_id,
+    query: row.query,
+    timestamp: row.ts,
+    items: JSON.parse(row.items) as Impression['items'],
+    ...(row.user_hash !== null && { userHash: row.user_hash }),
+    ...(row.session_id !== null && { sessionId: row.session_id }),
+    ...(row.model_version !== null && { modelVersion: row.model_version }),
+  };
+}
+
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private pending: Impression[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(file: string) {
+    this.db = openSqliteFile(file);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        event_id TEXT PRIMARY KEY, type TEXT NOT NULL, user_hash TEXT, session_id TEXT, query_id TEXT,
+        product_id TEXT NOT NULL, position INTEGER, ts INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS events_user ON events(user_hash);
+      CREATE INDEX IF NOT EXISTS events_query ON events(query_id);
+      CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+      CREATE TABLE IF NOT EXISTS impressions (
+        query_id TEXT PRIMARY KEY, user_hash TEXT, session_id TEXT, query TEXT NOT NULL, ts INTEGER NOT NULL,
+        model_version TEXT, items TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS impressions_user ON impressions(user_hash);
+      CREATE INDEX IF NOT EXISTS impressions_ts ON impressions(ts);
+      CREATE TABLE IF NOT EXISTS profiles (user_hash TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS product_stats (
+        product_id TEXT PRIMARY KEY, impressions INTEGER NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0,
+        carts INTEGER NOT NULL DEFAULT 0, purchases INTEGER NOT NULL DEFAULT 0
+      );
+    `);
+  }
+
+  /** Stores new events; an event_id seen before is a duplicate and ignored. */
+  async appendEvents(
+    events: readonly StoredEvent[],
+  ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO events(event_id, type, user_hash, session_id, query_id, product_id, position, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const count = this.db.prepare(
+      `INSERT INTO product_stats(product_id, clicks, carts, purchases) VALUES (?, ?, ?, ?)
+       ON CONFLICT(product_id) DO UPDATE SET clicks = clicks + excluded.clicks, carts = carts + excluded.carts,
+         purchases = purchases + excluded.purchases`,
+    );
+    const inserted: StoredEvent[] = [];
+    this.db.transaction(() => {
+      for (const e of events) {
+        const result = insert.run(
+          e.eventId,
+          e.type,
+          e.userHash ?? null,
+          e.sessionId ?? null,
+          e.queryId ?? null,
+          e.productId,
+          e.position ?? null,
+          e.timestamp,
+        );
+        if (result.changes === 0) continue;
+        inserted.push(e);
+        if (e.type !== 'impression') {
+          count.run(
+            e.productId,
+            e.type === 'click' ? 1 : 0,
+            e.type === 'add_to_cart' ? 1 : 0,
+            e.type === 'purchase' ? 1 : 0,
+          );
+        }
+      }
+    })();
+    return { inserted, duplicates: events.length - inserted.length };
+  }
+
+  recordImpression(impression: Impression): void {
+    this.pending.push(impression);
+    if (this.pending.length >= IMPRESSION_FLUSH_SIZE) this.flushNow();
+    else this.flushTimer ??= setTimeout(() => this.flushNow(), IMPRESSION_FLUSH_MS).unref();
+  }
+
+  async flush(): Promise<void> {
+    this.flushNow();
+  }
+
+  private flushNow(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0 || !this.db.open) return;
+    const batch = this.pending;
+    this.pending = [];
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const seen = this.db.prepare(
+      `INSERT INTO product_stats(product_id, impressions) VALUES (?, 1)
+       ON CONFLICT(product_id) DO UPDATE SET impressions = impressions + 1`,
+    );
+    this.db.transaction(() => {
+      for (const i of batch) {
+        insert.run(
+          i.queryId,
+          i.userHash ?? null,
+          i.sessionId ?? null,
+          i.query,
+          i.timestamp,
+          i.modelVersion ?? null,
+          JSON.stringify(i.items),
+        );
+        for (const item of i.items) seen.run(item.productId);
+      }
+    })();
+  }
+
+  async impression(queryId: string): Promise<Impression | undefined> {
+    this.flushNow();
+    const row = this.db.prepare('SELECT * FROM impressions WHERE query_id = ?').get(queryId) as
+      | ImpressionRow
+      | undefined;
+    return row ? toImpression(row) : undefined;
+  }
+
+  /** Impressions from `since` (epoch ms) on, oldest first, in pages. */
+  async *impressionsSince(since: number, pageSize = 1000): AsyncIterable<Impression[]> {
+    this.flushNow();
+    let afterTs = since; // with afterId "" the first page starts at `since` itself
+    let afterId = '';
+    const page = this.db.prepare(
+      'SELECT * FROM impressions WHERE (ts > ? OR (ts = ? AND query_id > ?)) ORDER BY ts, query_id LIMIT ?',
+    );
+    for (;;) {
+      const rows = page.all(afterTs, afterTs, afterId, pageSize) as ImpressionRow[];
+      if (rows.length === 0) return;
+      const last = rows.at(-1)!;
+      afterTs = last.ts;
+      afterId = last.query_id;
+      yield rows.map(toImpression);
+    }
+  }
+
+  async eventsForQueries(queryIds: readonly string[]): Promise<StoredEvent[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM events WHERE query_id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(queryIds)) as EventRow[];
+    return rows.map(toStoredEvent);
+  }
+
+  /** Every event with a user, oldest first, in pages (for rebuilding profiles). */
+  async *userEvents(pageSize = 5000): AsyncIterable<StoredEvent[]> {
+    let after = '';
+    let afterTs = Number.NEGATIVE_INFINITY;
+    const page = this.db.prepare(
+      `SELECT * FROM events WHERE user_hash IS NOT NULL AND (ts > ? OR (ts = ? AND event_id > ?))
+       ORDER BY ts, event_id LIMIT ?`,
+    );
+    for (;;) {
+      const rows = page.all(afterTs, afterTs, after, pageSize) as EventRow[];
+      if (rows.length === 0) return;
+      afterTs = rows.at(-1)!.ts;
+      after = rows.at(-1)!.event_id;
+      yield rows.map(toStoredEvent);
+    }
+  }
+
+  async profiles(userHashes: readonly string[]): Promise<Map<string, UserProfile>> {
+    const rows = this.db
+      .prepare('SELECT user_hash, profile FROM profiles WHERE user_hash IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(userHashes)) as [string, string][];
+    return new Map(rows.map(([hash, profile]) => [hash, JSON.parse(profile) as UserProfile]));
+  }
+
+  async saveProfiles(profiles: readonly UserProfile[]): Promise<void> {
+    const save = this.db.prepare(
+      `INSERT INTO profiles(user_hash, profile, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(user_hash) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+    );
+    this.db.transaction(() => {
+      for (const p of profiles) save.run(p.userHash, JSON.stringify(p), Date.now());
+    })();
+  }
+
+  async replaceAllProfiles(profiles: readonly UserProfile[]): Promise<number> {
+    let count = 0;
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM profiles').run();
+      const save = this.db.prepare('INSERT INTO profiles(user_hash, profile, updated_at) VALUES (?, ?, ?)');
+      for (const p of profiles) {
+        save.run(p.userHash, JSON.stringify(p), Date.now());
+        count++;
+      }
+    })();
+    return count;
+  }
+
+  async productStats(productIds: readonly string[]): Promise<Map<string, ProductStats>> {
+    this.flushNow();
+    const rows = this.db
+      .prepare(
+        `SELECT product_id, impressions, clicks, carts, purchases FROM product_stats
+         WHERE product_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(productIds)) as (ProductStats & { product_id: string })[];
+    return new Map(rows.map(({ product_id, ...stats }) => [product_id, stats]));
+  }
+
+  /** Totals over all products: the prior that smooths each product's click-through rate. */
+  async totalStats(): Promise<ProductStats> {
+    this.flushNow();
+    return this.db
+      .prepare(
+        `SELECT coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
+           coalesce(sum(carts), 0) AS carts, coalesce(sum(purchases), 0) AS purchases FROM product_stats`,
+      )
+      .get() as ProductStats;
+  }
+
+  async forgetUser(userHash: string): Promise<ForgetReport> {
+    this.flushNow();
+    return this.db.transaction(() => ({
+      events: this.db.prepare('DELETE FROM events WHERE user_hash = ?').run(userHash).changes,
+      impressions: this.db.prepare('DELETE FROM impressions WHERE user_hash = ?').run(userHash).changes,
+      profile: this.db.prepare('DELETE FROM profiles WHERE user_hash = ?').run(userHash).changes > 0,
+    }))();
+  }
+
+  async close(): Promise<void> {
+    this.flushNow();
+    this.db.close();
+  }
+}
