@@ -71,20 +71,6 @@ export interface VectorQuery {
   limit: number;
 }
 
-/** Both legs in one request, fused by reciprocal rank inside the engine. */
-export interface HybridQuery {
-  text: string;
-  vector: Float32Array;
-  filters: SearchFilters;
-  /** Candidates per leg, and the most fused hits returned. */
-  window: number;
-  fieldWeights: FieldWeights;
-  /** RRF rank constant k. */
-  rrfK: number;
-  /** kNN candidates below this cosine similarity take no part. */
-  minSimilarity: number;
-}
-
 export interface BrowseQuery {
   filters: SearchFilters;
   sort: SortOrder;
@@ -130,12 +116,6 @@ export interface SearchBackend {
   countProducts(): Promise<number>;
   lexicalSearch(query: LexicalQuery): Promise<RankedHit[]>;
   vectorSearch(query: VectorQuery): Promise<RankedHit[]>;
-  /**
-   * Reciprocal rank fusion of the BM25 and kNN legs done by the engine in one round trip,
-   * with equal leg weights and no per-leg ranks. `null` when the engine cannot do it right
-   * now: the service then runs `lexicalSearch` and `vectorSearch` and fuses them itself.
-   */
-  hybridSearch(query: HybridQuery): Promise<RankedHit[] | null>;
   browse(query: BrowseQuery): Promise<BrowseResult>;
   /** Bring derived index structures up to date (e.g. vector cells after the catalog grew). */
   optimize(): Promise<{ rebuilt: boolean }>;

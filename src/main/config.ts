@@ -46,7 +46,6 @@ const envSchema = z
     ELASTICSEARCH_INDEX: aliasName.default('products'),
     ELASTICSEARCH_KEEP_INDICES: z.coerce.number().int().min(1).max(20).default(2),
     ELASTICSEARCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-    ELASTICSEARCH_FUSION: z.enum(['auto', 'service']).default('auto'),
     ELASTICSEARCH_MAPPINGS_DIR: optionalText,
     ELASTICSEARCH_PIPELINES_DIR: z.string().min(1).default('./pipelines'),
     EMBEDDER: z.enum(['encoder', 'hashing', 'transformers']).default('encoder'),
@@ -106,8 +105,6 @@ export interface ElasticsearchConfig {
   /** Versioned indices kept after a reindex (the serving one included). */
   keepIndices: number;
   requestTimeoutMs: number;
-  /** `auto`: the cluster's rrf retriever where it has one; `service`: always fuse in the service. */
-  fusion: 'auto' | 'service';
   /** Index settings and mappings (JSON). */
   mappingsDir: string;
   /** Ingest pipeline definitions (JSON). */
@@ -202,7 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       alias: e.ELASTICSEARCH_INDEX,
       keepIndices: e.ELASTICSEARCH_KEEP_INDICES,
       requestTimeoutMs: e.ELASTICSEARCH_REQUEST_TIMEOUT_MS,
-      fusion: e.ELASTICSEARCH_FUSION,
       mappingsDir: path.resolve(e.ELASTICSEARCH_MAPPINGS_DIR ?? path.join(mappingsDir, 'elasticsearch')),
       pipelinesDir: path.resolve(e.ELASTICSEARCH_PIPELINES_DIR),
     };

@@ -2,15 +2,14 @@
  * The search path as explicit stages, each timed:
  *   embed query -> retrieve (bm25 | knn) -> fuse -> features -> rerank (LTR) -> facets
  *   -> sort -> fetch
- * Where the engine fuses by itself (Elasticsearch's rrf retriever) and no ranker is wired,
- * retrieve and fuse are one `hybrid` stage. Every hybrid search logs its impression list
+ * Every hybrid search logs its impression list
  * with the feature values the ranker saw.
  * A query without text (filters only) is a browse: the backend filters, sorts and counts
  * facets over the whole filtered catalog.
  */
 import { randomUUID } from 'node:crypto';
 import type { Product } from '../catalog/product.ts';
-import type { HybridQuery, ProductSummary, RankedHit, SearchBackend } from '../catalog/search-backend.ts';
+import type { ProductSummary, RankedHit, SearchBackend } from '../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../embeddings/embedder.ts';
 import type { Mappings } from '../main/mappings.ts';
 import type { CandidateFeatures, FeatureSource } from '../ranking/feature-source.ts';
@@ -142,7 +141,7 @@ export class SearchService {
    */
   async candidates(request: SearchRequest, timer = new StageTimer()): Promise<Candidates> {
     const mappings = this.mappings();
-    const { boosts, search: settings } = mappings;
+    const { search: settings } = mappings;
     const window = Math.max(settings.retrieval.window, request.page * request.size);
     // A failing embedder costs the vector leg, not the search: BM25 still answers.
     const vector = await timer.time('embed', async () => {
@@ -154,24 +153,7 @@ export class SearchService {
       }
     });
     const method = request.fusion ?? settings.fusion.method;
-    const { weights } = settings.fusion;
-    // The engine's own RRF gives the same scores in one round trip, but no per-leg ranks
-    // (explain and the ranker's features need them) and equal leg weights only.
-    const native =
-      method === 'rrf' && !request.explain && !this.ranking && weights.bm25 === weights.knn && vector
-        ? await this.nativeFusion(timer, {
-            text: request.q,
-            vector,
-            filters: request.filters,
-            window,
-            fieldWeights: boosts.fields,
-            rrfK: settings.fusion.rrf_k,
-            minSimilarity: settings.retrieval.knn_min_similarity,
-          })
-        : null;
-    const fused =
-      native?.map((hit): FusedCandidate => ({ id: hit.id, score: hit.score * weights.bm25 })) ??
-      (await this.fuseLegs(request, vector, window, method, mappings, timer));
+    const fused = await this.fuseLegs(request, vector, window, method, mappings, timer);
     const needSummaries =
       this.ranking !== undefined || request.facets.length > 0 || request.sort !== 'relevance';
     const summaries = needSummaries
@@ -319,14 +301,6 @@ export class SearchService {
     return timer.time('fuse', () =>
       fuse(method, { bm25, knn }, { rrfK: settings.fusion.rrf_k, weights: settings.fusion.weights }),
     );
-  }
-
-  /** The engine's fused list, timed as one `hybrid` stage; null when the engine cannot fuse. */
-  private async nativeFusion(timer: StageTimer, query: HybridQuery): Promise<RankedHit[] | null> {
-    const start = performance.now();
-    const hits = await this.backend.hybridSearch(query);
-    if (hits) timer.record('hybrid', performance.now() - start);
-    return hits;
   }
 
   private async browse(request: SearchRequest, timer: StageTimer): Promise<SearchResponse> {

@@ -19,7 +19,6 @@ import { productContentHash, productEmbeddingText, validateProduct } from '../..
 import type { IndexedProduct } from '../../src/catalog/search-backend.ts';
 import { HashingEmbedder } from '../../src/embeddings/hashing-embedder.ts';
 import type { ElasticsearchConfig } from '../../src/main/config.ts';
-import { fuseReciprocalRank } from '../../src/retrieval/fusion.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { uniqueClusterConfig } from '../helpers/real-elasticsearch.ts';
 import { describeBackendConformance } from './backend-conformance.ts';
@@ -136,27 +135,6 @@ describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
       await other.close();
       expect(error).toBeInstanceOf(MappingConflictError);
       expect((error as Error).message).toMatch(/field "vector": dims is 256 in the index but 64 is expected/);
-    });
-
-    it('fuses with the rrf retriever exactly as the service fuses, where the cluster can', async (context) => {
-      if (!backend.fusesNatively) context.skip(); // basic license or older than 8.16
-      const weights = { title: 3, brand: 2, category: 1.5, description: 0.5, attributes: 0.75 };
-      const [vector] = await embedder.embed(['lawn mower'], 'query');
-      const query = { text: 'lawn mower', filters: {}, fieldWeights: weights };
-      const native = await backend.hybridSearch({
-        ...query,
-        vector: vector!,
-        window: 10,
-        rrfK: 60,
-        minSimilarity: -1,
-      });
-      const legs = {
-        bm25: await backend.lexicalSearch({ ...query, limit: 10 }),
-        knn: await backend.vectorSearch({ vector: vector!, filters: {}, limit: 10 }),
-      };
-      const service = new Map(fuseReciprocalRank(legs, 60, { bm25: 1, knn: 1 }).map((c) => [c.id, c.score]));
-      expect(native?.length).toBeGreaterThan(0);
-      for (const hit of native ?? []) expect(hit.score).toBeCloseTo(service.get(hit.id)!, 6);
     });
   });
 });

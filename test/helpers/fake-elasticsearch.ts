@@ -76,8 +76,6 @@ export class FakeElasticsearch {
   readonly aliases = new Map<string, Set<string>>();
   readonly pipelines = new Map<string, Body>();
   readonly requests: RecordedRequest[] = [];
-  version = '8.17.0';
-  license: Partial<estypes.LicenseGetLicenseInformation> = { type: 'basic', status: 'active' };
   /** Every request fails with this error while it is set (e.g. a ConnectionError). */
   outage: Error | undefined;
   /** Status of one bulk item (undefined: accepted); `attempt` counts from 1 per document id. */
@@ -168,9 +166,8 @@ export class FakeElasticsearch {
       cluster_name: 'fake',
       cluster_uuid: 'fake',
       tagline: 'You Know, for Search',
-      version: { number: this.version, build_flavor: 'default' },
+      version: { number: '8.17.0', build_flavor: 'default' },
     }));
-    this.on('GET', '/_license', () => ({ license: this.license }));
     this.on('PUT', '/_ingest/pipeline/:id', (p) => {
       this.pipelines.set(p.path.split('/').pop()!, p.body as Body);
       return { acknowledged: true };

@@ -19,7 +19,6 @@ describe('configuration: search backend', () => {
       alias: 'products',
       keepIndices: 2,
       requestTimeoutMs: 10_000,
-      fusion: 'auto',
       mappingsDir: path.resolve('mappings/elasticsearch'),
       pipelinesDir: path.resolve('pipelines'),
     });
@@ -33,14 +32,12 @@ describe('configuration: search backend', () => {
       ELASTICSEARCH_CA_CERT: '/etc/es/ca.crt',
       ELASTICSEARCH_INDEX: 'shop-eu',
       ELASTICSEARCH_KEEP_INDICES: '3',
-      ELASTICSEARCH_FUSION: 'service',
     });
     expect(withKey.elasticsearch).toMatchObject({
       auth: { apiKey: 'a2V5OnNlY3JldA==' },
       caCertFile: '/etc/es/ca.crt',
       alias: 'shop-eu',
       keepIndices: 3,
-      fusion: 'service',
     });
     const withPassword = loadConfig({
       SEARCH_BACKEND: 'elasticsearch',

@@ -1,21 +1,21 @@
 /**
  * The Elasticsearch engine behind the SearchBackend port. The service reads and writes one
- * alias; start-up installs the ingest pipeline, makes sure the alias serves an index that
- * matches mappings/elasticsearch and finds out whether the cluster can fuse by itself.
+ * alias; start-up installs the ingest pipeline and makes sure the alias serves an index that
+ * matches mappings/elasticsearch. The service runs the two legs and fuses them itself, as on
+ * the embedded engine: the ranker needs each leg's rank and score (ADR 0007).
  *
  * Availability: connection failures and timeouts become BackendUnavailableError (the API
  * answers 503 with Retry-After). Nothing about a failure is remembered: when the cluster
  * was down at start-up, set-up is retried by the next request or readiness probe, so the
  * service recovers by itself when the cluster returns.
  */
-import { type Client, errors } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import type { Product } from '../../catalog/product.ts';
 import {
   BackendUnavailableError,
   type BrowseQuery,
   type BrowseResult,
   type EmbedderIdentity,
-  type HybridQuery,
   type IndexedProduct,
   type LexicalQuery,
   type PendingGeneration,
@@ -29,7 +29,6 @@ import type { ElasticsearchConfig } from '../../main/config.ts';
 import type { Logger } from '../../main/logger.ts';
 import { toBackendError } from './client.ts';
 import { ClusterResource, refusedItems, throwIfRefused } from './cluster.ts';
-import { detectNativeRrf } from './cluster-features.ts';
 import {
   buildVersionedIndex,
   deleteIndexQuietly,
@@ -38,12 +37,7 @@ import {
 } from './index-lifecycle.ts';
 import { type IndexDefinition, loadIndexDefinition, withEmbedder } from './index-settings.ts';
 import { type IngestPipeline, installIngestPipeline, loadIngestPipeline } from './ingest-pipeline.ts';
-import {
-  browseRequest,
-  hybridSearchRequest,
-  lexicalSearchRequest,
-  vectorSearchRequest,
-} from './query-builders.ts';
+import { browseRequest, lexicalSearchRequest, vectorSearchRequest } from './query-builders.ts';
 import {
   type BrowseAggregations,
   browseResult,
@@ -62,8 +56,6 @@ export interface ElasticsearchBackendOptions {
   alias: string;
   definition: IndexDefinition;
   pipeline: IngestPipeline;
-  /** `auto`: the rrf retriever where the cluster has it; `service`: always fuse in the service. */
-  fusion: 'auto' | 'service';
   logger?: Logger;
   /** Timeout of the readiness ping, short so a probe never hangs (default 1000 ms). */
   readinessTimeoutMs?: number;
@@ -74,7 +66,6 @@ export interface ElasticsearchBackendOptions {
 export class ElasticsearchBackend implements SearchBackend {
   readonly kind = 'elasticsearch' as const;
   private readonly cluster: ClusterResource;
-  private nativeRrf = false;
   private definition: IndexDefinition;
 
   constructor(private readonly options: ElasticsearchBackendOptions) {
@@ -88,11 +79,6 @@ export class ElasticsearchBackend implements SearchBackend {
 
   private get vectorDimensions(): number {
     return (this.definition.mappings.properties!.vector as { dims?: number }).dims ?? 0;
-  }
-
-  /** Whether hybrid searches are fused by the cluster's rrf retriever (known once set up). */
-  get fusesNatively(): boolean {
-    return this.nativeRrf;
   }
 
   /**
@@ -133,11 +119,6 @@ export class ElasticsearchBackend implements SearchBackend {
     await installIngestPipeline(client, pipeline);
     const serving = await ensureServingIndex(client, alias, this.definition);
     logger?.info({ alias, index: serving.index, created: serving.created }, 'Elasticsearch index ready');
-    if (this.options.fusion === 'auto') {
-      const rrf = await detectNativeRrf(client);
-      this.nativeRrf = rrf.supported;
-      logger?.info({ nativeRrf: rrf.supported, reason: rrf.reason }, 'Elasticsearch fusion');
-    }
   }
 
   async upsertProducts(items: readonly IndexedProduct[]): Promise<void> {
@@ -202,29 +183,6 @@ export class ElasticsearchBackend implements SearchBackend {
       client.search(vectorSearchRequest(this.alias, query)),
     );
     return cosineHits(response);
-  }
-
-  async hybridSearch(query: HybridQuery): Promise<RankedHit[] | null> {
-    await this.cluster.ensure();
-    // rank_constant is an integer >= 1 in Elasticsearch; other k values are fused in the service.
-    if (!this.nativeRrf || !Number.isInteger(query.rrfK) || query.rrfK < 1 || !hasMagnitude(query.vector)) {
-      return null;
-    }
-    try {
-      const response = await this.options.client.search(hybridSearchRequest(this.alias, query));
-      return rankedHits(response);
-    } catch (error) {
-      if (!(error instanceof errors.ResponseError) || ![400, 403].includes(error.statusCode ?? 0)) {
-        throw toBackendError(error);
-      }
-      // The license lapsed, or the cluster was downgraded: fuse in the service from now on.
-      this.nativeRrf = false;
-      this.options.logger?.warn(
-        { err: error },
-        'the rrf retriever was refused; fusing in the service from now on',
-      );
-      return null;
-    }
   }
 
   async browse(query: BrowseQuery): Promise<BrowseResult> {
@@ -298,7 +256,6 @@ export function createElasticsearchBackend(
     alias: config.alias,
     definition,
     pipeline,
-    fusion: config.fusion,
     keepIndices: config.keepIndices,
     ...(logger && { logger }),
   });

@@ -4,13 +4,7 @@
  * both legs (the BM25 query's `filter` and the kNN `filter`), as the embedded backend does.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import type {
-  BrowseQuery,
-  FieldWeights,
-  HybridQuery,
-  LexicalQuery,
-  VectorQuery,
-} from '../../catalog/search-backend.ts';
+import type { BrowseQuery, FieldWeights, LexicalQuery, VectorQuery } from '../../catalog/search-backend.ts';
 import { categoryFacetDepth } from '../../retrieval/facets.ts';
 import type { SearchFilters, SortOrder } from '../../retrieval/search-request.ts';
 import { CATEGORY_LEVELS, categoryLevelField } from './search-document.ts';
@@ -95,40 +89,6 @@ export function vectorSearchRequest(index: string, query: VectorQuery): estypes.
     _source: false,
     track_total_hits: false,
     knn: knnClause(query.vector, query.limit, query.filters),
-  };
-}
-
-/**
- * Both legs fused by the `rrf` retriever: each leg contributes its top `window`, filtered
- * alike; the fused list is pruned to `window` (Elasticsearch needs size <= rank_window_size).
- */
-export function hybridSearchRequest(index: string, query: HybridQuery): estypes.SearchRequest {
-  const filter = filterClauses(query.filters);
-  return {
-    index,
-    size: query.window,
-    _source: false,
-    track_total_hits: false,
-    retriever: {
-      rrf: {
-        retrievers: [
-          { standard: { query: lexicalQuery(query.text, query.fieldWeights), filter } },
-          {
-            knn: {
-              field: VECTOR_FIELD,
-              query_vector: Array.from(query.vector),
-              k: query.window,
-              num_candidates: numCandidates(query.window),
-              filter,
-              // For cosine this is the raw similarity, the value the service's threshold means.
-              similarity: query.minSimilarity,
-            },
-          },
-        ],
-        rank_constant: query.rrfK,
-        rank_window_size: query.window,
-      },
-    },
   };
 }
 

@@ -14,7 +14,6 @@ import type {
   BrowseQuery,
   BrowseResult,
   EmbedderIdentity,
-  HybridQuery,
   IndexedProduct,
   LexicalQuery,
   PendingGeneration,
@@ -364,11 +363,6 @@ export class EmbeddedBackend implements SearchBackend {
       if (ranked.length === query.limit) break;
     }
     return ranked;
-  }
-
-  /** SQLite has no fusion of its own: the service fuses the two legs (same work, same process). */
-  async hybridSearch(_query: HybridQuery): Promise<RankedHit[] | null> {
-    return null;
   }
 
   async browse(query: BrowseQuery): Promise<BrowseResult> {

@@ -15,7 +15,6 @@ const config = {
   alias: 'products',
   keepIndices: 2,
   requestTimeoutMs: 5000,
-  fusion: 'auto' as const,
   mappingsDir: 'mappings/elasticsearch',
   pipelinesDir: 'pipelines',
 };

@@ -6,11 +6,7 @@ import { loadIndexDefinition } from '../../../src/backends/elasticsearch/index-s
 import { loadIngestPipeline } from '../../../src/backends/elasticsearch/ingest-pipeline.ts';
 import { MappingConflictError } from '../../../src/backends/elasticsearch/mapping-conflicts.ts';
 import { productContentHash, productSchema } from '../../../src/catalog/product.ts';
-import {
-  BackendUnavailableError,
-  type HybridQuery,
-  type IndexedProduct,
-} from '../../../src/catalog/search-backend.ts';
+import { BackendUnavailableError, type IndexedProduct } from '../../../src/catalog/search-backend.ts';
 import { emptySearchResponse, FakeElasticsearch, responseError } from '../../helpers/fake-elasticsearch.ts';
 
 const ALIAS = 'shop';
@@ -27,19 +23,6 @@ function item(record: Record<string, unknown>): IndexedProduct {
   return { product, contentHash: productContentHash(product), vector: new Float32Array([0.6, 0.8]) };
 }
 
-function hybridQuery(overrides: Partial<HybridQuery> = {}): HybridQuery {
-  return {
-    text: 'mower',
-    vector: new Float32Array([1, 0]),
-    filters: { brand: ['EGO'] },
-    window: 100,
-    fieldWeights: weights,
-    rrfK: 60,
-    minSimilarity: 0,
-    ...overrides,
-  };
-}
-
 describe('Elasticsearch backend (against the transport mock)', () => {
   let es: FakeElasticsearch;
   let backend: ElasticsearchBackend;
@@ -51,7 +34,6 @@ describe('Elasticsearch backend (against the transport mock)', () => {
       alias: ALIAS,
       definition,
       pipeline,
-      fusion: 'auto',
     });
   });
 
@@ -113,73 +95,6 @@ describe('Elasticsearch backend (against the transport mock)', () => {
     const searches = es.sent('POST', '/shop/_search').length;
     expect(await backend.vectorSearch({ vector: new Float32Array(2), filters: {}, limit: 10 })).toEqual([]);
     expect(es.sent('POST', '/shop/_search')).toHaveLength(searches);
-  });
-
-  describe('fusion by the rrf retriever', () => {
-    it('is not used on a basic license: the service fuses', async () => {
-      await backend.open();
-      expect(backend.fusesNatively).toBe(false);
-      expect(await backend.hybridSearch(hybridQuery())).toBeNull();
-      expect(es.sent('POST', '/shop/_search')).toHaveLength(0);
-    });
-
-    it('is not used before 8.16, whatever the license', async () => {
-      es.version = '8.15.3';
-      es.license = { type: 'enterprise', status: 'active' };
-      await backend.open();
-      expect(backend.fusesNatively).toBe(false);
-    });
-
-    it('is not used when configured off', async () => {
-      es.license = { type: 'enterprise', status: 'active' };
-      const serviceFusion = new ElasticsearchBackend({
-        client: es.client,
-        alias: ALIAS,
-        definition,
-        pipeline,
-        fusion: 'service',
-      });
-      await serviceFusion.open();
-      expect(await serviceFusion.hybridSearch(hybridQuery())).toBeNull();
-      expect(es.sent('GET', '/_license')).toHaveLength(0);
-    });
-
-    it('sends one rrf retriever request on an Enterprise or trial cluster and returns the fused hits', async () => {
-      es.license = { type: 'trial', status: 'active' };
-      await backend.open();
-      expect(backend.fusesNatively).toBe(true);
-      es.onSearch = () =>
-        emptySearchResponse([
-          { _index: 'shop-000001', _id: 'mower-2', _score: 1 / 61 + 1 / 62 },
-          { _index: 'shop-000001', _id: 'blower-1', _score: 1 / 61 },
-        ]);
-      const hits = await backend.hybridSearch(hybridQuery());
-      expect(hits).toEqual([
-        { id: 'mower-2', score: 1 / 61 + 1 / 62 },
-        { id: 'blower-1', score: 1 / 61 },
-      ]);
-      const [search] = es.sent('POST', '/shop/_search');
-      expect(search?.body).toMatchObject({
-        size: 100,
-        retriever: { rrf: { rank_constant: 60, rank_window_size: 100 } },
-      });
-      // An RRF k Elasticsearch cannot take (it wants an integer) is fused in the service.
-      expect(await backend.hybridSearch(hybridQuery({ rrfK: 60.5 }))).toBeNull();
-    });
-
-    it('falls back to the service for good when the cluster refuses the retriever', async () => {
-      es.license = { type: 'enterprise', status: 'active' };
-      await backend.open();
-      es.onSearch = () =>
-        responseError(
-          403,
-          'security_exception',
-          'current license is non-compliant for [Reciprocal Rank Fusion (RRF)]',
-        );
-      expect(await backend.hybridSearch(hybridQuery())).toBeNull();
-      expect(await backend.hybridSearch(hybridQuery())).toBeNull();
-      expect(es.sent('POST', '/shop/_search')).toHaveLength(1);
-    });
   });
 
   describe('an unreachable cluster', () => {

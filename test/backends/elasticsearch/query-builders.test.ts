@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   browseRequest,
   filterClauses,
-  hybridSearchRequest,
   lexicalSearchRequest,
   priceRanges,
   vectorSearchRequest,
@@ -111,36 +110,6 @@ describe('retrieval requests', () => {
     expect(large.knn).toMatchObject({ k: 8000, num_candidates: 10_000 });
   });
 
-  it('hybrid: an rrf retriever over a standard and a knn retriever with the same filters', () => {
-    const request = hybridSearchRequest('shop', {
-      text: 'mower',
-      vector: new Float32Array([1, 0]),
-      filters,
-      window: 100,
-      fieldWeights: weights,
-      rrfK: 60,
-      minSimilarity: 0,
-    });
-    const filter = [{ terms: { brand: ['EGO'] } }];
-    expect(request).toMatchObject({ index: 'shop', size: 100, _source: false });
-    const rrf = request.retriever?.rrf;
-    expect(rrf).toMatchObject({ rank_constant: 60, rank_window_size: 100 });
-    expect(rrf?.retrievers[0]?.standard).toEqual({
-      query: { multi_match: expect.objectContaining({ query: 'mower', type: 'most_fields' }) },
-      filter,
-    });
-    expect(rrf?.retrievers[1]?.knn).toEqual({
-      field: 'vector',
-      query_vector: [1, 0],
-      k: 100,
-      num_candidates: 200,
-      filter,
-      similarity: 0,
-    } satisfies estypes.KnnRetriever);
-  });
-});
-
-describe('browse', () => {
   it('filters, sorts like the embedded backend with the id as tie-breaker, pages and aggregates facets', () => {
     const expected: estypes.SearchRequest = {
       index: 'shop',
