@@ -14,7 +14,7 @@ import type { JobStore } from '../jobs/job-store.ts';
 import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
 import { JobScheduler } from '../jobs/scheduler.ts';
 import { Metrics } from '../metrics/metrics.ts';
-import { FeatureSource } from '../ranking/feature-source.ts';
+import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
 import { SearchService } from '../retrieval/search-service.ts';

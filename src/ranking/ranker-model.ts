@@ -3,7 +3,7 @@
  * evaluated on typed arrays from weights exported after training with TensorFlow.js (a
  * forward pass for 100 candidates is ~150k multiply-adds, well under a millisecond).
  */
-import { FEATURE_COUNT, FEATURES } from './features.ts';
+import { FEATURE_COUNT, FEATURE_NAMES } from './features/feature-set.ts';
 
 export interface DenseLayer {
   /** outputs x inputs, row-major (one row per output unit). */
@@ -119,7 +119,7 @@ export class RankerModel {
     }
     const scores = this.score(variants, f + 1);
     const base = scores[f]!;
-    return Object.fromEntries(FEATURES.map((name, j) => [name, base - scores[j]!]));
+    return Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, base - scores[j]!]));
   }
 }
 
@@ -131,7 +131,7 @@ export class SavedRanker extends RankerModel {
   ) {
     if (
       metadata.features.length !== FEATURE_COUNT ||
-      metadata.features.some((name, i) => name !== FEATURES[i])
+      metadata.features.some((name, i) => name !== FEATURE_NAMES[i])
     ) {
       throw new Error(`ranker ${metadata.version} was trained on other features than this build extracts`);
     }

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import type { Logger } from '../main/logger.ts';
-import type { FusedCandidate } from '../retrieval/fusion.ts';
-import { shopperHasHistory } from './features.ts';
+import type { FusedCandidate } from './candidate.ts';
+import { shopperHasHistory } from './features/feature-set.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import type { SavedRanker } from './ranker-model.ts';
 

@@ -3,19 +3,8 @@
  * calibration; the normalized weighted sum keeps score gaps (min-max per leg).
  */
 import type { RankedHit } from '../catalog/search-backend.ts';
+import type { FusedCandidate } from '../ranking/candidate.ts';
 import type { FusionMethod } from './search-request.ts';
-
-export interface LegPosition {
-  rank: number;
-  score: number;
-}
-
-export interface FusedCandidate {
-  id: string;
-  score: number;
-  bm25?: LegPosition;
-  knn?: LegPosition;
-}
 
 export interface FusionLegs {
   bm25: readonly RankedHit[];

@@ -12,12 +12,14 @@ import type { Product } from '../catalog/product.ts';
 import type { ProductSummary, RankedHit, SearchBackend } from '../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../embeddings/embedder.ts';
 import type { Mappings } from '../main/mappings.ts';
-import type { CandidateFeatures, FeatureSource } from '../ranking/feature-source.ts';
-import { FEATURE_COUNT, FEATURES } from '../ranking/features.ts';
+import type { FusedCandidate, LegPosition } from '../ranking/candidate.ts';
+import { FEATURE_COUNT, FEATURE_NAMES } from '../ranking/features/feature-set.ts';
+import type { CandidateFeatures, FeatureSource } from '../ranking/features/feature-source.ts';
 import type { Reranker, RerankFallback } from '../ranking/reranker.ts';
+import { analyzeQuery } from '../text/analyzer.ts';
 import type { EventStore } from '../users/event-store.ts';
 import { type FacetCounts, type FacetRow, foldFacetRows, priceBucketIndex } from './facets.ts';
-import { type FusedCandidate, fuse, type LegPosition } from './fusion.ts';
+import { fuse } from './fusion.ts';
 import type { FusionMethod, SearchRequest, SortOrder } from './search-request.ts';
 import { StageTimer } from './stage-timer.ts';
 
@@ -162,7 +164,13 @@ export class SearchService {
     if (!this.ranking) return { fused, method, summaries };
     const { features } = this.ranking;
     const ranking = await timer.time('features', () =>
-      features.forCandidates(request.q, request.userId, fused, summaries, settings.ranking.window),
+      features.forCandidates(
+        analyzeQuery(request.q),
+        request.userId,
+        fused,
+        summaries,
+        settings.ranking.window,
+      ),
     );
     return { fused, method, summaries, ranking };
   }
@@ -237,7 +245,7 @@ export class SearchService {
           hit.explain.ranking = {
             model: model.version,
             score,
-            features: Object.fromEntries(FEATURES.map((name, j) => [name, row[j]!])),
+            features: Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, row[j]!])),
             contributions: model.contributions(row),
           };
         }

@@ -63,7 +63,21 @@ export function analyze(text: string | undefined | null): string[] {
   return out;
 }
 
-/** Distinct query terms in first-seen order. */
-export function analyzeQuery(text: string): string[] {
-  return [...new Set(analyze(text))];
+/** A search query, analyzed once for every stage that reads it. */
+export interface AnalyzedQuery {
+  text: string;
+  /** Distinct terms in first-seen order. */
+  terms: string[];
+  /** Normalized and single-spaced: what an exact phrase match looks for. */
+  phrase: string;
+  hasDigits: boolean;
+}
+
+export function analyzeQuery(text: string): AnalyzedQuery {
+  return {
+    text,
+    terms: [...new Set(analyze(text))],
+    phrase: normalizeText(text).replace(/\s+/g, ' ').trim(),
+    hasDigits: /\d/.test(text),
+  };
 }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../src/main/runtime.ts';
-import { FEATURE_COUNT } from '../../src/ranking/features.ts';
+import { FEATURE_COUNT } from '../../src/ranking/features/feature-set.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 

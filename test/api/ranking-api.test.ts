@@ -9,7 +9,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseJudgmentsCsv } from '../../src/eval/judgments.ts';
 import type { Runtime } from '../../src/main/runtime.ts';
-import { FEATURE_COUNT } from '../../src/ranking/features.ts';
+import { FEATURE_COUNT } from '../../src/ranking/features/feature-set.ts';
 import { trainAndGate } from '../../src/ranking/training/ranker-training.ts';
 import {
   listsFromEvents,

@@ -25,7 +25,7 @@ describe('analyzer', () => {
   });
 
   it('deduplicates query terms', () => {
-    expect(analyzeQuery('drill drill bits')).toEqual(['drill', 'bit']);
+    expect(analyzeQuery('drill drill bits').terms).toEqual(['drill', 'bit']);
     expect(analyze('')).toEqual([]);
   });
 });

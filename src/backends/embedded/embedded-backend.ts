@@ -332,7 +332,7 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   async lexicalSearch(query: LexicalQuery): Promise<RankedHit[]> {
-    const terms = analyzeQuery(query.text);
+    const { terms } = analyzeQuery(query.text);
     if (terms.length === 0) return [];
     return this.lexical.search(terms, query.fieldWeights, productFilterSql(query.filters), query.limit);
   }

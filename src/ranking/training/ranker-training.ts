@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../../main/logger.ts';
 import type { BackendPreference } from '../../ml/tensorflow-backend.ts';
-import { FEATURES, shopperHasHistory } from '../features.ts';
+import { FEATURE_NAMES, shopperHasHistory } from '../features/feature-set.ts';
 import type { RankerRegistry } from '../model-registry.ts';
 import { type RankerMetadata, RankerModel } from '../ranker-model.ts';
 import {
@@ -84,7 +84,7 @@ export async function trainAndGate(
     kind: 'ranker',
     format: 1,
     version: newVersion(),
-    features: [...FEATURES],
+    features: [...FEATURE_NAMES],
     normalization: trained.normalization,
     hidden: settings.hidden,
     trained_at: new Date().toISOString(),

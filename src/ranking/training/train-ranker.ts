@@ -13,7 +13,7 @@ import {
   type LoadedTensorflow,
   loadTensorflow,
 } from '../../ml/tensorflow-backend.ts';
-import { FEATURE_COUNT } from '../features.ts';
+import { FEATURE_COUNT } from '../features/feature-set.ts';
 import { type DenseLayer, type Normalization, RankerModel } from '../ranker-model.ts';
 
 /** One result list: candidates in the order retrieval (or serving) gave them. */

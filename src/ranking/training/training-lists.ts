@@ -13,7 +13,7 @@ import type { SearchRequest } from '../../retrieval/search-request.ts';
 import type { SearchService } from '../../retrieval/search-service.ts';
 import { type EventStore, impressionsWithActions } from '../../users/event-store.ts';
 import { eventLabel } from '../../users/profiles.ts';
-import { FEATURE_COUNT } from '../features.ts';
+import { FEATURE_COUNT } from '../features/feature-set.ts';
 import { estimatePropensities, inversePropensity, type PositionObservation } from './position-bias.ts';
 import type { RankingList } from './train-ranker.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../src/ml/seeded-random.ts';
-import { FEATURE_COUNT } from '../../../src/ranking/features.ts';
+import { FEATURE_COUNT } from '../../../src/ranking/features/feature-set.ts';
 import { RankerModel } from '../../../src/ranking/ranker-model.ts';
 import {
   inputOrder,

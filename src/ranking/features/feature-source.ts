@@ -3,12 +3,13 @@
  * products' counters from the event store, and the catalog-wide totals (cached briefly:
  * they sum a whole table and move slowly).
  */
-import type { ProductSummary } from '../catalog/search-backend.ts';
-import type { FusedCandidate } from '../retrieval/fusion.ts';
-import type { EventStore, ProductStats } from '../users/event-store.ts';
-import type { UserProfile } from '../users/profiles.ts';
-import type { UserIdHasher } from '../users/user-ids.ts';
-import { extractFeatures } from './features.ts';
+import type { ProductSummary } from '../../catalog/search-backend.ts';
+import type { AnalyzedQuery } from '../../text/analyzer.ts';
+import type { EventStore, ProductStats } from '../../users/event-store.ts';
+import type { UserProfile } from '../../users/profiles.ts';
+import type { UserIdHasher } from '../../users/user-ids.ts';
+import type { FusedCandidate } from '../candidate.ts';
+import { extractFeatures } from './extract.ts';
 
 const TOTALS_TTL_MS = 10_000;
 
@@ -33,7 +34,7 @@ export class FeatureSource {
   }
 
   async forCandidates(
-    query: string,
+    query: AnalyzedQuery,
     userId: string | undefined,
     candidates: readonly FusedCandidate[],
     summaries: ReadonlyMap<string, ProductSummary>,
