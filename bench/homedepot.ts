@@ -21,6 +21,7 @@ import { loadConfig } from '../src/main/config.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/main/runtime.ts';
 import type { SearchRequest } from '../src/retrieval/search-request.ts';
+import { analyzeQuery } from '../src/text/analyzer.ts';
 
 export const HOMEDEPOT_DIR = path.resolve(process.env.HOMEDEPOT_DIR ?? '../shared/data/homedepot');
 export const PRODUCTS_CSV = path.join(HOMEDEPOT_DIR, 'products.csv');
@@ -128,6 +129,7 @@ export async function evaluateRetrieval(runtime: Runtime, judgments: Judgments):
   for (const q of judgments.keys()) {
     const lexical = await runtime.backend.lexicalSearch({
       text: q,
+      terms: analyzeQuery(q).terms,
       filters: {},
       limit: 100,
       fieldWeights: fields,

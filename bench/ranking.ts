@@ -104,7 +104,7 @@ console.error(`ingested ${ingest.products} products`);
 const before = await rankingsOf(runtime, heldOut, false);
 
 const listsStarted = performance.now();
-const lists = await listsFromJudgments(runtime.search, train);
+const lists = await listsFromJudgments((q) => runtime.search.candidates(q), train);
 const listSeconds = (performance.now() - listsStarted) / 1000;
 const { train: trainLists, heldOut: validation } = splitLists(lists, 0.1, 'validation');
 const outcome = await trainAndGate(

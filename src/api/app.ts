@@ -4,7 +4,7 @@ import type { CatalogService } from '../catalog/catalog-service.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { SearchService } from '../retrieval/search-service.ts';
+import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
@@ -18,7 +18,7 @@ import { suggestRoutes } from './routes/suggest.ts';
 export interface AppServices {
   backend: SearchBackend;
   catalog: CatalogService;
-  search: SearchService;
+  search: SearchPipeline;
   events: EventService;
   suggestions: SuggestionService;
   metrics: Metrics;

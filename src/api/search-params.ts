@@ -3,16 +3,14 @@
  *   GET /v1/search?q=drill&filter.brand=Bosch&filter.price_max=100&sort=price_asc&size=20
  */
 import { z } from 'zod';
+import { FILTER_FIELDS, hasFilters, SORT_ORDERS } from '../catalog/catalog-query.ts';
 import {
   FACET_FIELDS,
-  FILTER_FIELDS,
   FUSION_METHODS,
-  hasFilters,
   MAX_PAGE_SIZE,
   MAX_QUERY_LENGTH,
   MAX_RESULT_WINDOW,
   type SearchRequest,
-  SORT_ORDERS,
 } from '../retrieval/search-request.ts';
 import { type ErrorDetail, invalidRequest, zodDetails } from './errors.ts';
 

@@ -4,8 +4,7 @@
  * conformance suite in test/conformance.
  */
 
-import type { FacetRows } from '../retrieval/facets.ts';
-import type { SearchFilters, SortOrder } from '../retrieval/search-request.ts';
+import type { FacetRow, SearchFilters, SortOrder } from './catalog-query.ts';
 import type { Product } from './product.ts';
 
 export interface EmbedderIdentity {
@@ -60,6 +59,8 @@ export interface FieldWeights {
 
 export interface LexicalQuery {
   text: string;
+  /** The analyzed terms of `text` (text/analyzer.ts), for engines that take tokens. */
+  terms: readonly string[];
   filters: SearchFilters;
   limit: number;
   fieldWeights: FieldWeights;
@@ -84,7 +85,7 @@ export interface BrowseResult {
   ids: string[];
   total: number;
   /** Facet counts over every product that passes the filters. */
-  facetRows: FacetRows;
+  facetRows: FacetRow[];
 }
 
 /**

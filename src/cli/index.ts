@@ -239,7 +239,7 @@ async function train(options: TrainOptions): Promise<void> {
       const judgments = loadJudgments(options.judgments);
       if (options.progress) bar.start(judgments.size, 0, { task: 'judged queries', info: '' });
       const lists = await listsFromJudgments(
-        runtime.search,
+        (q) => runtime.search.candidates(q),
         judgments,
         (done) => options.progress && bar.update(done),
       );

@@ -17,7 +17,7 @@ import { Metrics } from '../metrics/metrics.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
-import { SearchService } from '../retrieval/search-service.ts';
+import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
 import { EventService } from '../users/event-service.ts';
 import type { EventStore } from '../users/event-store.ts';
@@ -35,7 +35,7 @@ export interface Runtime {
   embedder: EmbedderSlot;
   backend: SearchBackend;
   catalog: CatalogService;
-  search: SearchService;
+  search: SearchPipeline;
   events: EventService;
   eventStore: EventStore;
   rankers: RankerRegistry;
@@ -106,19 +106,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   reranker.load();
   reranker.watch();
-  const search = new SearchService(
+  const search = new SearchPipeline({
     backend,
-    slot,
-    () => mappings.current,
-    { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
-    {
+    embedder: slot,
+    settings: () => mappings.current,
+    ranking: { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
+    observer: {
       search: (observation) => metrics.observeSearch(observation),
       embedderError: (error) => {
         metrics.embedderErrors.inc();
         logger.error({ err: error }, 'embedding the query failed; searching with BM25 alone');
       },
     },
-  );
+  });
   const suggestions = new SuggestionService(stores.suggestions, eventStore, backend);
   suggestions.load();
   const runner = new JobRunner(

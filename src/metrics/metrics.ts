@@ -5,7 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobRun } from '../jobs/job-store.ts';
-import type { SearchObservation } from '../retrieval/search-service.ts';
+import type { SearchObservation } from '../retrieval/stages/stage.ts';
 import type { StoredEvent } from '../users/events.ts';
 import { OnlineQualityTracker, TRACKED_POSITIONS } from './online-quality.ts';
 

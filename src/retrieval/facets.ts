@@ -3,15 +3,8 @@
  * count): the embedded engine from one SQL GROUP BY, the search path from the candidate
  * summaries. One fold turns them into the response, so both paths count the same way.
  */
+import { CATEGORY_SEPARATOR, categoryFacetDepth, type FacetRow } from '../catalog/catalog-query.ts';
 import type { FacetField } from './search-request.ts';
-
-export interface FacetRow {
-  brand: string | null;
-  category: string | null;
-  priceBucket: number | null;
-  count: number;
-}
-export type FacetRows = FacetRow[];
 
 export interface FacetValueCount {
   value: string;
@@ -40,15 +33,6 @@ export interface FacetSpec {
   maxValues: number;
 }
 
-const CATEGORY_SEPARATOR = ' > ';
-
-export function priceBucketIndex(price: number | null | undefined, edges: readonly number[]): number | null {
-  if (price === null || price === undefined) return null;
-  let i = 0;
-  while (i < edges.length && price >= edges[i]!) i++;
-  return i;
-}
-
 export function priceRangeOf(bucket: number, edges: readonly number[]): Omit<PriceRangeCount, 'count'> {
   const from = bucket > 0 ? edges[bucket - 1] : undefined;
   const to = bucket < edges.length ? edges[bucket] : undefined;
@@ -61,11 +45,6 @@ function topValues(counts: Map<string, number>, max: number): FacetValueCount[] 
     .map(([value, count]) => ({ value, count }))
     .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
     .slice(0, max);
-}
-
-/** The category facet shows the level just below the deepest category filter (top level without one). */
-export function categoryFacetDepth(categoryFilter: readonly string[] | undefined): number {
-  return 1 + Math.max(0, ...(categoryFilter ?? []).map((c) => c.split(CATEGORY_SEPARATOR).length));
 }
 
 export function foldFacetRows(rows: Iterable<FacetRow>, spec: FacetSpec): FacetCounts {

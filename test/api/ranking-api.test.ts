@@ -58,7 +58,10 @@ describe('learning to rank', () => {
   afterAll(() => runtime.close());
 
   it('trains on judgment lists, is promoted, and reranks searches with explained features', async () => {
-    const lists = await listsFromJudgments(runtime.search, parseJudgmentsCsv(priceJudgments()));
+    const lists = await listsFromJudgments(
+      (q) => runtime.search.candidates(q),
+      parseJudgmentsCsv(priceJudgments()),
+    );
     expect(lists.length).toBeGreaterThan(20);
     expect(lists[0]!.features.length).toBe(lists[0]!.count * FEATURE_COUNT);
     const outcome = await trainAndGate(
@@ -89,7 +92,10 @@ describe('learning to rank', () => {
   });
 
   it('does not promote a model that evaluates worse than the serving one', async () => {
-    const lists = await listsFromJudgments(runtime.search, parseJudgmentsCsv(priceJudgments()));
+    const lists = await listsFromJudgments(
+      (q) => runtime.search.candidates(q),
+      parseJudgmentsCsv(priceJudgments()),
+    );
     // Learning rate 0: the network keeps its random start, a worse ranker than the serving one.
     const outcome = await trainAndGate(
       { source: 'judgments', ...splitLists(lists, 0.3) },

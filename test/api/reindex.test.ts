@@ -114,6 +114,7 @@ describe('reindex', () => {
     expect(await backend.countProducts()).toBe(10);
     const hits = await backend.lexicalSearch({
       text: 'mower',
+      terms: ['mower'],
       filters: {},
       limit: 5,
       fieldWeights: { title: 1, brand: 1, category: 1, description: 1, attributes: 1 },

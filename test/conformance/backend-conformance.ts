@@ -9,9 +9,11 @@ import { CatalogService } from '../../src/catalog/catalog-service.ts';
 import type { SearchBackend } from '../../src/catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../../src/embeddings/embedder.ts';
 import { loadMappings } from '../../src/main/mappings.ts';
+import type { SearchPipeline } from '../../src/retrieval/search-pipeline.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
-import { SearchService } from '../../src/retrieval/search-service.ts';
+import { analyzeQuery } from '../../src/text/analyzer.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
+import { testSearchPipeline } from '../helpers/search-pipeline.ts';
 
 export interface BackendUnderTest {
   backend: SearchBackend;
@@ -40,13 +42,19 @@ export function describeBackendConformance(name: string, create: () => Promise<B
   describe(`SearchBackend conformance: ${name}`, () => {
     let subject: BackendUnderTest;
     let catalog: CatalogService;
-    let search: SearchService;
+    let search: SearchPipeline;
     const weights = mappings.boosts.fields;
 
     const lexicalIds = async (text: string, filters: SearchRequest['filters'] = {}) =>
-      (await subject.backend.lexicalSearch({ text, filters, limit: 50, fieldWeights: weights })).map(
-        (h) => h.id,
-      );
+      (
+        await subject.backend.lexicalSearch({
+          text,
+          terms: analyzeQuery(text).terms,
+          filters,
+          limit: 50,
+          fieldWeights: weights,
+        })
+      ).map((h) => h.id);
     const vectorIds = async (text: string, filters: SearchRequest['filters'] = {}) => {
       const [vector] = await subject.embedder.embed([text], 'query');
       return (await subject.backend.vectorSearch({ vector: vector!, filters, limit: 50 })).map((h) => h.id);
@@ -56,7 +64,7 @@ export function describeBackendConformance(name: string, create: () => Promise<B
     beforeAll(async () => {
       subject = await create();
       catalog = new CatalogService(subject.backend, new EmbedderSlot(subject.embedder));
-      search = new SearchService(subject.backend, new EmbedderSlot(subject.embedder), () => mappings);
+      search = testSearchPipeline(subject.backend, subject.embedder, mappings);
       const report = await catalog.ingest(FIXTURE_PRODUCTS);
       expect(report.rejected).toBe(0);
       await subject.refresh();

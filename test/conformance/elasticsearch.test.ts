@@ -115,6 +115,7 @@ describe.skipIf(!url)('Elasticsearch at ELASTICSEARCH_URL', () => {
       const ids = (
         await backend.lexicalSearch({
           text: 'cordless drill',
+          terms: ['cordless', 'drill'],
           filters: {},
           limit: 5,
           fieldWeights: { title: 3, brand: 2, category: 1.5, description: 0.5, attributes: 0.75 },

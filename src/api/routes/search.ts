@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import type { SearchService } from '../../retrieval/search-service.ts';
+import type { SearchPipeline } from '../../retrieval/search-pipeline.ts';
 import { StageTimer } from '../../retrieval/stage-timer.ts';
 import { parseSearchBody, parseSearchQuery } from '../search-params.ts';
 
-export function searchRoutes(search: SearchService): Router {
+export function searchRoutes(search: SearchPipeline): Router {
   const router = Router();
   router.get('/v1/search', async (req, res) => {
     const timer = new StageTimer();

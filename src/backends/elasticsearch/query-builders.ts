@@ -4,9 +4,8 @@
  * both legs (the BM25 query's `filter` and the kNN `filter`), as the embedded backend does.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import { categoryFacetDepth, type SearchFilters, type SortOrder } from '../../catalog/catalog-query.ts';
 import type { BrowseQuery, FieldWeights, LexicalQuery, VectorQuery } from '../../catalog/search-backend.ts';
-import { categoryFacetDepth } from '../../retrieval/facets.ts';
-import type { SearchFilters, SortOrder } from '../../retrieval/search-request.ts';
 import { CATEGORY_LEVELS, categoryLevelField } from './search-document.ts';
 
 /** The mapped fields each boosts.yaml weight applies to: the analyzed field and its `cjk` sub-field. */

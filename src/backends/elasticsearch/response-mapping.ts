@@ -5,9 +5,9 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { z } from 'zod';
+import type { FacetRow } from '../../catalog/catalog-query.ts';
 import { type Product, productSchema } from '../../catalog/product.ts';
 import type { BrowseResult, ProductSummary, RankedHit } from '../../catalog/search-backend.ts';
-import type { FacetRow } from '../../retrieval/facets.ts';
 
 export interface BrowseAggregations {
   brand?: estypes.AggregationsStringTermsAggregate;

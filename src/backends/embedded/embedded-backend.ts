@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FacetRow, SortOrder } from '../../catalog/catalog-query.ts';
 import { attributesText, categoryPathText, type Product } from '../../catalog/product.ts';
 import type {
   BrowseQuery,
@@ -24,9 +25,7 @@ import type {
 } from '../../catalog/search-backend.ts';
 import { hasMagnitude } from '../../embeddings/embedder.ts';
 import type { Logger } from '../../main/logger.ts';
-import type { FacetRow } from '../../retrieval/facets.ts';
-import type { SortOrder } from '../../retrieval/search-request.ts';
-import { analyze, analyzeQuery } from '../../text/analyzer.ts';
+import { analyze } from '../../text/analyzer.ts';
 import { migrateSchema, openDatabase, readMeta, type SqliteDatabase, writeMeta } from './database.ts';
 import { productFilterSql, vectorFilterSql } from './filter-sql.ts';
 import { LexicalSearcher } from './lexical-search.ts';
@@ -332,9 +331,8 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   async lexicalSearch(query: LexicalQuery): Promise<RankedHit[]> {
-    const { terms } = analyzeQuery(query.text);
-    if (terms.length === 0) return [];
-    return this.lexical.search(terms, query.fieldWeights, productFilterSql(query.filters), query.limit);
+    if (query.terms.length === 0) return [];
+    return this.lexical.search(query.terms, query.fieldWeights, productFilterSql(query.filters), query.limit);
   }
 
   async vectorSearch(query: VectorQuery): Promise<RankedHit[]> {

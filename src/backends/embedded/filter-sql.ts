@@ -2,7 +2,7 @@
  * Search filters as SQL: once against the products table (BM25 leg, browse) and once as
  * sqlite-vec metadata constraints (kNN leg), so both legs see the same filtered catalog.
  */
-import type { SearchFilters } from '../../retrieval/search-request.ts';
+import type { SearchFilters } from '../../catalog/catalog-query.ts';
 
 export interface SqlFragment {
   /** Conditions joined with AND, each starting with ` AND `; empty when nothing to filter. */

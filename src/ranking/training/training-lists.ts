@@ -9,8 +9,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Judgments } from '../../eval/judgments.ts';
-import type { SearchRequest } from '../../retrieval/search-request.ts';
-import type { SearchService } from '../../retrieval/search-service.ts';
 import { type EventStore, impressionsWithActions } from '../../users/event-store.ts';
 import { eventLabel } from '../../users/profiles.ts';
 import { FEATURE_COUNT } from '../features/feature-set.ts';
@@ -106,36 +104,25 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
   };
 }
 
+/** A query's fused candidates (ids in fused order) and the serving features of the top `count`. */
+export type JudgedCandidates = (
+  query: string,
+) => Promise<{ ids: string[]; features: Float32Array; count: number }>;
+
 /** Runs each judged query through retrieval as serving does and labels the candidates. */
 export async function listsFromJudgments(
-  search: SearchService,
+  candidates: JudgedCandidates,
   judgments: Judgments,
   onQuery?: (done: number, total: number) => void,
 ): Promise<KeyedList[]> {
   const lists: KeyedList[] = [];
   let done = 0;
   for (const [query, relevance] of judgments) {
-    const request: SearchRequest = {
-      q: query,
-      filters: {},
-      facets: [],
-      page: 1,
-      size: 10,
-      sort: 'relevance',
-      explain: false,
-    };
-    const { fused, ranking } = await search.candidates(request);
+    const { ids, features, count } = await candidates(query);
     onQuery?.(++done, judgments.size);
-    if (!ranking || ranking.count < 2) continue;
-    const labels = Float32Array.from(fused.slice(0, ranking.count), (c) =>
-      Math.max(0, (relevance.get(c.id) ?? 1) - 1),
-    );
-    lists.push({
-      key: query.trim().toLowerCase(),
-      count: ranking.count,
-      features: ranking.features.slice(),
-      labels,
-    });
+    if (count < 2) continue;
+    const labels = Float32Array.from(ids.slice(0, count), (id) => Math.max(0, (relevance.get(id) ?? 1) - 1));
+    lists.push({ key: query.trim().toLowerCase(), count, features: features.slice(), labels });
   }
   return lists;
 }

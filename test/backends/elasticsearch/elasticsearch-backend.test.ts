@@ -103,7 +103,13 @@ describe('Elasticsearch backend (against the transport mock)', () => {
       await backend.open(); // not fatal: the service starts and reports not ready
       expect(await backend.isReady()).toBe(false);
       await expect(
-        backend.lexicalSearch({ text: 'drill', filters: {}, limit: 10, fieldWeights: weights }),
+        backend.lexicalSearch({
+          text: 'drill',
+          terms: ['drill'],
+          filters: {},
+          limit: 10,
+          fieldWeights: weights,
+        }),
       ).rejects.toThrow(BackendUnavailableError);
       await expect(backend.upsertProducts([item({ id: 'a', title: 'A' })])).rejects.toThrow(
         BackendUnavailableError,
@@ -113,7 +119,13 @@ describe('Elasticsearch backend (against the transport mock)', () => {
       expect(await backend.isReady()).toBe(true);
       expect(es.aliasTargets(ALIAS)).toEqual(['shop-000001']); // set up on the way
       expect(
-        await backend.lexicalSearch({ text: 'drill', filters: {}, limit: 10, fieldWeights: weights }),
+        await backend.lexicalSearch({
+          text: 'drill',
+          terms: ['drill'],
+          filters: {},
+          limit: 10,
+          fieldWeights: weights,
+        }),
       ).toEqual([]);
     });
 
@@ -135,7 +147,7 @@ describe('Elasticsearch backend (against the transport mock)', () => {
       await backend.open();
       es.onSearch = () => responseError(400, 'search_phase_execution_exception');
       const error = await backend
-        .lexicalSearch({ text: 'drill', filters: {}, limit: 10, fieldWeights: weights })
+        .lexicalSearch({ text: 'drill', terms: ['drill'], filters: {}, limit: 10, fieldWeights: weights })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(errors.ResponseError);
     });

@@ -7,8 +7,8 @@ import {
   priceRanges,
   vectorSearchRequest,
 } from '../../../src/backends/elasticsearch/query-builders.ts';
+import { priceBucketIndex } from '../../../src/catalog/catalog-query.ts';
 import type { FieldWeights } from '../../../src/catalog/search-backend.ts';
-import { priceBucketIndex } from '../../../src/retrieval/facets.ts';
 
 const weights: FieldWeights = { title: 3, brand: 2, category: 1.5, description: 0.5, attributes: 0.75 };
 
@@ -80,7 +80,13 @@ describe('retrieval requests', () => {
       },
     };
     expect(
-      lexicalSearchRequest('shop', { text: 'cordless mower', filters, limit: 50, fieldWeights: weights }),
+      lexicalSearchRequest('shop', {
+        text: 'cordless mower',
+        terms: [],
+        filters,
+        limit: 50,
+        fieldWeights: weights,
+      }),
     ).toEqual(expected);
   });
 

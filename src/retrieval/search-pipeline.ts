@@ -1,0 +1,73 @@
+/**
+ * The search path, as data. First phase (retrieval and fusion, on every match): analyze the
+ * query once, embed it, retrieve with both legs, fuse. Second phase (the learned ranker, on
+ * the top K): features, rerank. Then facets, the requested order and page, the page's
+ * products, and the response. Browse (filters, no text) skips the text stages. Each stage is
+ * a file in stages/; the list below is the order they run in, each timed under its name.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SearchRequest } from './search-request.ts';
+import { StageTimer } from './stage-timer.ts';
+import { analyze } from './stages/analyze.ts';
+import { bm25 } from './stages/bm25.ts';
+import { browse } from './stages/browse.ts';
+import { embed } from './stages/embed.ts';
+import { facets } from './stages/facets.ts';
+import { features } from './stages/features.ts';
+import { fetchProducts } from './stages/fetch.ts';
+import { fuse } from './stages/fuse.ts';
+import { knn } from './stages/knn.ts';
+import { rerank } from './stages/rerank.ts';
+import { respond, type SearchResponse } from './stages/respond.ts';
+import { sort } from './stages/sort.ts';
+import { type SearchDeps, type SearchStart, Stages } from './stages/stage.ts';
+import { summaries } from './stages/summaries.ts';
+
+/** Retrieval, fusion and the ranker's view of the top K: what serving reranks and training on judgments reads. */
+const CANDIDATES = new Stages<SearchStart>()
+  .add(analyze)
+  .add(embed)
+  .add(bm25)
+  .add(knn)
+  .add(fuse)
+  .add(summaries)
+  .add(features);
+
+const SEARCH = CANDIDATES.add(rerank).add(facets).add(sort).add(fetchProducts);
+
+const BROWSE = new Stages<SearchStart>().add(browse).add(facets).add(fetchProducts);
+
+export class SearchPipeline {
+  constructor(private readonly deps: SearchDeps) {}
+
+  async search(request: SearchRequest, timer = new StageTimer()): Promise<SearchResponse> {
+    const start = this.start(request);
+    if (!request.q.trim()) return respond((await BROWSE.run(start, timer)).state, 'browse', timer);
+    const { state, explain } = await SEARCH.run(start, timer);
+    return respond(state, 'hybrid', timer, explain);
+  }
+
+  /** The fused candidates of a plain query and the ranker's features of the top K, as serving sees them. */
+  async candidates(q: string): Promise<{ ids: string[]; features: Float32Array; count: number }> {
+    const request: SearchRequest = {
+      q,
+      filters: {},
+      facets: [],
+      page: 1,
+      size: 10,
+      sort: 'relevance',
+      explain: false,
+    };
+    const { state } = await CANDIDATES.run(this.start(request), new StageTimer());
+    return {
+      ids: state.fused.map((c) => c.id),
+      features: state.features.features,
+      count: state.features.count,
+    };
+  }
+
+  /** One settings snapshot per search: a mappings reload never splits one. */
+  private start(request: SearchRequest): SearchStart {
+    return { request, settings: this.deps.settings(), deps: this.deps, queryId: randomUUID() };
+  }
+}

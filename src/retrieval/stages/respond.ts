@@ -1,0 +1,110 @@
+/**
+ * The end of the search path: the page's hits with their products (and, with explain,
+ * each stage's part of why they rank there), the page logged with the feature values the
+ * ranker saw (feature logging, what training learns from), and the observation.
+ */
+
+import type { SortOrder } from '../../catalog/catalog-query.ts';
+import type { Product } from '../../catalog/product.ts';
+import type { FusedCandidate } from '../../ranking/candidate.ts';
+import type { FacetCounts } from '../facets.ts';
+import type { StageTimer } from '../stage-timer.ts';
+import type { RankedFeatures } from './features.ts';
+import type { RankingInfo } from './rerank.ts';
+import type { HitExplanation, PageOfHits, SearchStart } from './stage.ts';
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  product: Product;
+  explain?: HitExplanation;
+}
+
+export interface SearchResponse {
+  query_id: string;
+  q: string;
+  mode: 'hybrid' | 'browse';
+  total: number;
+  page: number;
+  size: number;
+  sort: SortOrder;
+  hits: SearchHit[];
+  facets: FacetCounts;
+  ranking?: RankingInfo;
+  took: { total_ms: number; stages: Record<string, number> };
+}
+
+/** What any search has at its end; the second phase's fields only after a search with text. */
+export interface Answered extends SearchStart, PageOfHits {
+  facets: FacetCounts;
+  products: Map<string, Product>;
+  fusedRank?: ReadonlyMap<string, number>;
+  features?: RankedFeatures;
+  scores?: ReadonlyMap<string, number>;
+  ranking?: RankingInfo;
+}
+
+function logImpression(state: Answered, features: RankedFeatures, hits: readonly SearchHit[]): void {
+  const { request, ranking } = state;
+  state.deps.ranking.events.recordImpression({
+    queryId: state.queryId,
+    query: request.q,
+    timestamp: Date.now(),
+    ...(features.userHash && { userHash: features.userHash }),
+    ...(request.sessionId && { sessionId: request.sessionId }),
+    ...(ranking?.model && { modelVersion: ranking.model }),
+    items: hits.map((hit, i) => {
+      const row = features.row(hit.id);
+      return { productId: hit.id, position: state.offset + i + 1, ...(row && { features: Array.from(row) }) };
+    }),
+  });
+}
+
+export function respond(
+  state: Answered,
+  mode: SearchResponse['mode'],
+  timer: StageTimer,
+  explain?: (id: string) => HitExplanation,
+): SearchResponse {
+  const { request, offset, ranking, fusedRank } = state;
+  const hits: SearchHit[] = [];
+  for (const candidate of state.page as FusedCandidate[]) {
+    const product = state.products.get(candidate.id);
+    if (!product) continue; // deleted between retrieval and fetch
+    const score = state.scores?.get(candidate.id) ?? candidate.score;
+    hits.push({
+      id: candidate.id,
+      score,
+      product,
+      ...(request.explain && explain && { explain: explain(candidate.id) }),
+    });
+  }
+  if (state.features) logImpression(state, state.features, hits);
+  const response: SearchResponse = {
+    query_id: state.queryId,
+    q: request.q,
+    mode,
+    total: state.total,
+    page: request.page,
+    size: request.size,
+    sort: request.sort,
+    hits,
+    facets: state.facets,
+    ...(ranking && { ranking }),
+    took: { total_ms: timer.totalMs, stages: timer.stages },
+  };
+  state.deps.observer?.search({
+    queryId: state.queryId,
+    mode,
+    total: state.total,
+    shown: hits.length,
+    firstPosition: offset + 1,
+    stages: response.took.stages,
+    reranked: ranking?.reranked ?? false,
+    positionShifts:
+      ranking?.reranked && fusedRank
+        ? hits.map((hit, i) => Math.abs(offset + i + 1 - fusedRank.get(hit.id)!))
+        : [],
+  });
+  return response;
+}
