@@ -60,6 +60,11 @@ function toImpression(row: ImpressionRow): Impression {
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private pending: Impression[] = [];
+  /**
+   * How often each product was shown in the pending impressions: the counters a search reads
+   * include them, so it never has to write the buffer first.
+   */
+  private pendingShown = new Map<string, number>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(file: string) {
@@ -129,6 +134,8 @@ export class SqliteEventStore implements EventStore {
 
   recordImpression(impression: Impression): void {
     this.pending.push(impression);
+    for (const { productId } of impression.items)
+      this.pendingShown.set(productId, (this.pendingShown.get(productId) ?? 0) + 1);
     if (this.pending.length >= IMPRESSION_FLUSH_SIZE) this.flushNow();
     else this.flushTimer ??= setTimeout(() => this.flushNow(), IMPRESSION_FLUSH_MS).unref();
   }
@@ -143,6 +150,7 @@ export class SqliteEventStore implements EventStore {
     if (this.pending.length === 0 || !this.db.open) return;
     const batch = this.pending;
     this.pending = [];
+    this.pendingShown = new Map();
     const insert = this.db.prepare(
       `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -249,25 +257,32 @@ export class SqliteEventStore implements EventStore {
   }
 
   async productStats(productIds: readonly string[]): Promise<Map<string, ProductStats>> {
-    this.flushNow();
     const rows = this.db
       .prepare(
         `SELECT product_id, impressions, clicks, carts, purchases FROM product_stats
          WHERE product_id IN (SELECT value FROM json_each(?))`,
       )
       .all(JSON.stringify(productIds)) as (ProductStats & { product_id: string })[];
-    return new Map(rows.map(({ product_id, ...stats }) => [product_id, stats]));
+    const stats = new Map(rows.map(({ product_id, ...counts }) => [product_id, counts]));
+    for (const id of new Set(productIds)) {
+      const shown = this.pendingShown.get(id);
+      if (shown === undefined) continue;
+      const counts = stats.get(id) ?? { impressions: 0, clicks: 0, carts: 0, purchases: 0 };
+      stats.set(id, { ...counts, impressions: counts.impressions + shown });
+    }
+    return stats;
   }
 
   /** Totals over all products: the prior that smooths each product's click-through rate. */
   async totalStats(): Promise<ProductStats> {
-    this.flushNow();
-    return this.db
+    const totals = this.db
       .prepare(
         `SELECT coalesce(sum(impressions), 0) AS impressions, coalesce(sum(clicks), 0) AS clicks,
            coalesce(sum(carts), 0) AS carts, coalesce(sum(purchases), 0) AS purchases FROM product_stats`,
       )
       .get() as ProductStats;
+    for (const shown of this.pendingShown.values()) totals.impressions += shown;
+    return totals;
   }
 
   async forgetUser(userHash: string): Promise<ForgetReport> {
