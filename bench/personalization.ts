@@ -22,9 +22,8 @@ import {
 import { SimulationCatalog } from '../src/eval/simulator/simulation-catalog.ts';
 import { enrichTitleOnlyProducts } from '../src/eval/simulator/title-enrichment.ts';
 import { DEFAULT_TRAFFIC, simulateTraffic, type TrafficReport } from '../src/eval/simulator/traffic.ts';
-import { type RankerTrainingOutcome, trainAndGate } from '../src/ranking/training/ranker-training.ts';
+import { type RankerTrainingOutcome, trainRankerFrom } from '../src/ranking/training/ranker-training.ts';
 import type { RankerTrainingOptions } from '../src/ranking/training/train-ranker.ts';
-import { listsFromEvents, splitLists } from '../src/ranking/training/training-lists.ts';
 import { benchRuntime, PRODUCTS_CSV } from './homedepot.ts';
 
 export interface PersonalizationBenchOptions {
@@ -93,12 +92,11 @@ export async function benchPersonalization(
         `${traffic.report.events.click ?? 0} clicks`,
     );
 
-    const logged = await listsFromEvents(runtime.eventStore, 0);
-    const { train, heldOut } = splitLists(logged.lists);
-    const outcome = await trainAndGate(
-      { source: 'events', train, heldOut, propensities: logged.propensities, depth: logged.depth },
+    const report = await trainRankerFrom(
+      { events: runtime.eventStore, since: 0 },
       { registry: runtime.rankers, promote: 'auto', logger: runtime.logger, training: options.training },
     );
+    const outcome = report.outcome!;
     options.log(`personalization: ${outcome.decision}`);
     // Measured whatever the gate said: the question is what the model does for shoppers.
     if (!outcome.promoted) runtime.rankers.promote(outcome.metadata.version);
@@ -116,8 +114,8 @@ export async function benchPersonalization(
       products: products.length,
       traffic: traffic.report,
       trafficSeconds,
-      lists: { train: train.length, heldOut: heldOut.length },
-      propensities: logged.propensities,
+      lists: { train: report.train, heldOut: report.heldOut },
+      propensities: outcome.metadata.training.position_propensity ?? [],
       outcome,
       evaluation,
     };

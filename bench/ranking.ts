@@ -17,8 +17,8 @@ import { parseArgs } from 'node:util';
 import type { Judgments } from '../src/eval/judgments.ts';
 import { scoreRankings } from '../src/eval/ranking-metrics.ts';
 import type { Runtime } from '../src/main/runtime.ts';
-import { trainAndGate } from '../src/ranking/training/ranker-training.ts';
-import { isHeldOut, listsFromJudgments, splitLists } from '../src/ranking/training/training-lists.ts';
+import { trainRankerFrom } from '../src/ranking/training/ranker-training.ts';
+import { isHeldOut } from '../src/ranking/training/training-lists.ts';
 import {
   benchRuntime,
   fmt,
@@ -104,15 +104,20 @@ console.error(`ingested ${ingest.products} products`);
 const before = await rankingsOf(runtime, heldOut, false);
 
 const listsStarted = performance.now();
-const lists = await listsFromJudgments((q) => runtime.search.candidates(q), train);
-const listSeconds = (performance.now() - listsStarted) / 1000;
-const { train: trainLists, heldOut: validation } = splitLists(lists, 0.1, 'validation');
-const outcome = await trainAndGate(
-  { source: 'judgments', train: trainLists, heldOut: validation },
+let listSeconds = 0;
+const report = await trainRankerFrom(
+  {
+    judgments: train,
+    candidates: (q) => runtime.search.candidates(q),
+    onQuery: (done, total) => {
+      if (done === total) listSeconds = (performance.now() - listsStarted) / 1000;
+    },
+  },
   {
     registry: runtime.rankers,
     promote: 'auto',
     logger: runtime.logger,
+    split: { share: 0.1, salt: 'validation' },
     training: {
       ...(args.epochs && { epochs: Number(args.epochs) }),
       onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) =>
@@ -122,6 +127,7 @@ const outcome = await trainAndGate(
     },
   },
 );
+const outcome = report.outcome!;
 runtime.reranker.load();
 const after = await rankingsOf(runtime, heldOut, true);
 
@@ -149,7 +155,7 @@ const result = {
   machine: machineDescription(),
   embedder: encoder.id,
   queries: { train: train.size, held_out: heldOut.size },
-  lists: { train: trainLists.length, validation: validation.length, seconds: listSeconds },
+  lists: { train: report.train, validation: report.heldOut, seconds: listSeconds },
   model: {
     version: meta.version,
     promoted: outcome.promoted,
@@ -194,7 +200,7 @@ const file = writeResult('ranking', result);
 
 console.log(`\n### bench:ranking (${result.date.slice(0, 10)}, ${result.machine})\n`);
 console.log(
-  `Judgment lists: ${train.size} training queries (${trainLists.length} lists, ${validation.length} for early stopping), ` +
+  `Judgment lists: ${train.size} training queries (${report.train} lists, ${report.heldOut} for early stopping), ` +
     `${heldOut.size} held-out queries. Model ${meta.version} (MLP ${meta.hidden.join('-')}), ${outcome.decision}.\n`,
 );
 console.log('| held-out queries (README scoring) | NDCG@10 | Recall@100 |\n|---|---|---|');
@@ -207,7 +213,7 @@ console.log(
   `| training | ${fmt(meta.training.seconds, 1)} s, ${meta.training.epochs} epochs (${fmt(result.training.seconds_per_epoch, 2)} s/epoch), ` +
     `tfjs backend ${meta.tensorflow.backend} (${meta.tensorflow.provider}) |`,
 );
-console.log(`| judgment lists built | ${lists.length} in ${fmt(listSeconds, 0)} s |`);
+console.log(`| judgment lists built | ${report.train + report.heldOut} in ${fmt(listSeconds, 0)} s |`);
 console.log(
   `| rerank stage, K = 100, p50 / p95 / p99 | ${fmt(result.latency_ms.rerank.p50, 3)} / ${fmt(result.latency_ms.rerank.p95, 3)} / ${fmt(result.latency_ms.rerank.p99, 3)} ms |`,
 );

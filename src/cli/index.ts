@@ -26,8 +26,7 @@ import { JOB_NAMES, type JobName } from '../jobs/job-store.ts';
 import { ConfigError, loadConfig } from '../main/config.ts';
 import { ConfigFileError } from '../main/config-file.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from '../main/runtime.ts';
-import { type RankerTrainingRun, trainAndGate } from '../ranking/training/ranker-training.ts';
-import { listsFromEvents, listsFromJudgments, splitLists } from '../ranking/training/training-lists.ts';
+import { trainRankerFrom } from '../ranking/training/ranker-training.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 
 /** A mistake in the command line itself (a missing file, say). */
@@ -234,49 +233,37 @@ async function train(options: TrainOptions): Promise<void> {
   const runtime = await createRuntime(config);
   const bar = new SingleBar({ format: '{task} [{bar}] {value}/{total} {info}', hideCursor: true });
   try {
-    let run: RankerTrainingRun;
-    if (options.judgments) {
-      const judgments = loadJudgments(options.judgments);
-      if (options.progress) bar.start(judgments.size, 0, { task: 'judged queries', info: '' });
-      const lists = await listsFromJudgments(
-        (q) => runtime.search.candidates(q),
-        judgments,
-        (done) => options.progress && bar.update(done),
-      );
-      if (options.progress) bar.stop();
-      run = { source: 'judgments', ...splitLists(lists) };
-    } else {
-      const since = Date.now() - options.sinceDays * 86_400_000;
-      const logged = await listsFromEvents(runtime.eventStore, since);
-      if (logged.lists.length === 0) {
-        throw new UsageError(
-          `no logged searches with events in the last ${options.sinceDays} days to learn from`,
-        );
-      }
-      run = {
-        source: 'events',
-        ...splitLists(logged.lists),
-        propensities: logged.propensities,
-        depth: logged.depth,
-        ...(logged.window && { window: logged.window }),
-      };
-    }
+    const judgments = options.judgments ? loadJudgments(options.judgments) : undefined;
+    if (judgments && options.progress) bar.start(judgments.size, 0, { task: 'judged queries', info: '' });
     const epochs = options.epochs ?? 30;
-    if (options.progress) bar.start(epochs, 0, { task: 'epochs', info: '' });
-    const outcome = await trainAndGate(run, {
-      registry: runtime.rankers,
-      promote: options.promote ? 'auto' : 'never',
-      logger: runtime.logger,
-      tfjsBackend: config.tfjsBackend,
-      training: {
-        epochs,
-        onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) => {
-          const info = `loss ${loss.toFixed(4)} | held-out NDCG@10 ${heldoutNdcg.toFixed(4)} | ${seconds.toFixed(1)} s`;
-          if (options.progress) bar.update(epoch, { info });
-          else console.error(`epoch ${epoch}: ${info}`);
+    const report = await trainRankerFrom(
+      judgments
+        ? {
+            judgments,
+            candidates: (q) => runtime.search.candidates(q),
+            onQuery: (done) => options.progress && bar.update(done),
+          }
+        : { events: runtime.eventStore, since: Date.now() - options.sinceDays * 86_400_000 },
+      {
+        registry: runtime.rankers,
+        promote: options.promote ? 'auto' : 'never',
+        logger: runtime.logger,
+        tfjsBackend: config.tfjsBackend,
+        training: {
+          epochs,
+          onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) => {
+            const info = `loss ${loss.toFixed(4)} | held-out NDCG@10 ${heldoutNdcg.toFixed(4)} | ${seconds.toFixed(1)} s`;
+            if (!options.progress) console.error(`epoch ${epoch}: ${info}`);
+            else if (epoch === 1) {
+              bar.stop();
+              bar.start(epochs, 1, { task: 'epochs', info });
+            } else bar.update(epoch, { info });
+          },
         },
       },
-    });
+    );
+    const { outcome } = report;
+    if (!outcome) throw new UsageError(`${report.notTrained} (events of the last ${options.sinceDays} days)`);
     if (options.progress) bar.stop();
     const { metadata } = outcome;
     printJson({
@@ -284,7 +271,7 @@ async function train(options: TrainOptions): Promise<void> {
       promoted: outcome.promoted,
       decision: outcome.decision,
       source: metadata.training.source,
-      lists: { train: run.train.length, held_out: run.heldOut.length },
+      lists: { train: report.train, held_out: report.heldOut },
       metrics: metadata.metrics,
       tensorflow: metadata.tensorflow,
       seconds: Math.round(metadata.training.seconds * 10) / 10,

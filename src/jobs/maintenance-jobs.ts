@@ -10,8 +10,7 @@ import { readRecordBatches } from '../catalog/record-files.ts';
 import type { Config } from '../main/config.ts';
 import type { RankerRegistry } from '../ranking/model-registry.ts';
 import type { Reranker } from '../ranking/reranker.ts';
-import { trainAndGate } from '../ranking/training/ranker-training.ts';
-import { listsFromEvents, splitLists } from '../ranking/training/training-lists.ts';
+import { trainRankerFrom } from '../ranking/training/ranker-training.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventStore } from '../users/event-store.ts';
 import type { JobHandler } from './job-runner.ts';
@@ -50,44 +49,26 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
     },
     retrain: async ({ signal, logger }) => {
       const { since_days, min_lists, epochs, learning_rate } = deps.settings().jobs.retrain;
-      const logged = await listsFromEvents(deps.eventStore, Date.now() - since_days * 86_400_000);
-      const labelled = logged.lists.filter((list) => list.labels.some((label) => label > 0)).length;
-      if (labelled < min_lists) {
-        const counts: Record<string, number> = {
-          impressions: logged.impressions,
-          labelled_lists: labelled,
-          promoted: 0,
-        };
-        return {
-          counts,
-          summary: `not enough to learn from: ${labelled} result lists with a click, ${min_lists} needed`,
-        };
-      }
-      const { train, heldOut } = splitLists(logged.lists);
-      const outcome = await trainAndGate(
-        {
-          source: 'events',
-          train,
-          heldOut,
-          propensities: logged.propensities,
-          depth: logged.depth,
-          ...(logged.window && { window: logged.window }),
-        },
+      const report = await trainRankerFrom(
+        { events: deps.eventStore, since: Date.now() - since_days * 86_400_000 },
         {
           registry: deps.rankers,
           promote: 'auto',
           logger,
           tfjsBackend: deps.config.tfjsBackend,
           training: { signal, epochs, learningRate: learning_rate },
+          minLabelled: min_lists,
         },
       );
+      const { outcome } = report;
+      const counts = { impressions: report.impressions ?? 0, labelled_lists: report.labelled };
+      if (!outcome) return { counts: { ...counts, promoted: 0 }, summary: report.notTrained! };
       deps.reranker.load();
       return {
         counts: {
-          impressions: logged.impressions,
-          labelled_lists: labelled,
-          train_lists: train.length,
-          heldout_lists: heldOut.length,
+          ...counts,
+          train_lists: report.train,
+          heldout_lists: report.heldOut,
           promoted: outcome.promoted ? 1 : 0,
         },
         summary: `${outcome.metadata.version}: ${outcome.decision}`,

@@ -1,21 +1,26 @@
 /**
- * One training run end to end: fit a ranker on the training lists, score it on the
- * held-out lists next to the order retrieval gave and the model serving now, save it as a
- * new version, and promote it only if it is at least as good as what serves today.
+ * One training run end to end, the same for the CLI's `train`, the `retrain` job and the
+ * benches: lists from logged events or from judgments, split into training and held-out
+ * lists, a ranker fit on the first, scored on the second next to the order retrieval gave
+ * and the model serving now, saved as a new version, and promoted only if it is at least as
+ * good as what serves today.
  */
+
+import type { Judgments } from '../../eval/judgments.ts';
+import { inputOrder, meanListNdcg } from '../../eval/ranking-metrics.ts';
 import type { Logger } from '../../main/logger.ts';
 import type { BackendPreference } from '../../ml/tensorflow-backend.ts';
+import type { EventStore } from '../../users/event-store.ts';
 import { FEATURE_NAMES, shopperHasHistory } from '../features/feature-set.ts';
 import type { RankerRegistry } from '../model-registry.ts';
 import { type RankerMetadata, RankerModel } from '../ranker-model.ts';
 import {
   DEFAULT_RANKER_TRAINING,
-  inputOrder,
-  meanListNdcg,
   type RankerTrainingOptions,
   type RankingList,
   trainRanker,
 } from './train-ranker.ts';
+import { type JudgedCandidates, listsFromEvents, listsFromJudgments, splitLists } from './training-lists.ts';
 
 export interface RankerTrainingRun {
   source: 'events' | 'judgments';
@@ -143,6 +148,60 @@ export async function trainAndGate(
     promoted: true,
     decision: `promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}${withoutHistory.note}`,
   };
+}
+
+export type TrainingSource =
+  | { events: EventStore; since: number }
+  | { judgments: Judgments; candidates: JudgedCandidates; onQuery?: (done: number, total: number) => void };
+
+export interface TrainFromOptions extends GateOptions {
+  /** Fewer lists with a positive label (a click, a relevant judged product) than this: no training (default 1). */
+  minLabelled?: number;
+  /** The held-out split: its share of the lists and its salt (default 0.2, unsalted). */
+  split?: { share: number; salt?: string };
+}
+
+export interface TrainingReport {
+  /** Logged searches read (events). */
+  impressions?: number;
+  /** Lists with a positive label. */
+  labelled: number;
+  train: number;
+  heldOut: number;
+  /** Absent when there was too little to learn from (`notTrained` says why). */
+  outcome?: RankerTrainingOutcome;
+  notTrained?: string;
+}
+
+export async function trainRankerFrom(
+  source: TrainingSource,
+  options: TrainFromOptions,
+): Promise<TrainingReport> {
+  const logged = 'events' in source ? await listsFromEvents(source.events, source.since) : undefined;
+  const lists =
+    'events' in source
+      ? logged!.lists
+      : await listsFromJudgments(source.candidates, source.judgments, source.onQuery);
+  const labelled = lists.filter((list) => list.labels.some((label) => label > 0)).length;
+  const impressions = logged && { impressions: logged.impressions };
+  const minimum = options.minLabelled ?? 1;
+  if (labelled < minimum) {
+    const notTrained = `not enough to learn from: ${labelled} result lists with a click, ${minimum} needed`;
+    return { ...impressions, labelled, train: 0, heldOut: 0, notTrained };
+  }
+  const { train, heldOut } = splitLists(lists, options.split?.share, options.split?.salt);
+  const run: RankerTrainingRun = logged
+    ? {
+        source: 'events',
+        train,
+        heldOut,
+        propensities: logged.propensities,
+        depth: logged.depth,
+        ...(logged.window && { window: logged.window }),
+      }
+    : { source: 'judgments', train, heldOut };
+  const outcome = await trainAndGate(run, options);
+  return { ...impressions, labelled, train: train.length, heldOut: heldOut.length, outcome };
 }
 
 /** Held-out lists of shoppers without history needed to judge the model for them. */

@@ -6,6 +6,7 @@
  */
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type * as TF from '@tensorflow/tfjs';
+import { type GradedList, meanListNdcg } from '../../eval/ranking-metrics.ts';
 import type { Logger } from '../../main/logger.ts';
 import { seededRandom } from '../../ml/seeded-random.ts';
 import {
@@ -17,14 +18,9 @@ import { FEATURE_COUNT } from '../features/feature-set.ts';
 import { type DenseLayer, type Normalization, RankerModel } from '../ranker-model.ts';
 
 /** One result list: candidates in the order retrieval (or serving) gave them. */
-export interface RankingList {
-  count: number;
+export interface RankingList extends GradedList {
   /** count x FEATURE_COUNT, row-major. */
   features: Float32Array;
-  /** Graded relevance per candidate (0 = not relevant). */
-  labels: Float32Array;
-  /** Per-candidate weight of the label (inverse propensity for clicks); 1 when absent. */
-  weights?: Float32Array;
 }
 
 export interface RankerTrainingOptions {
@@ -74,67 +70,6 @@ export interface TrainedRanker {
   epochLoss: number[];
   epochHeldoutNdcg: number[];
   seconds: number;
-}
-
-/** DCG@k of the list ordered by `scores` (descending) and the ideal DCG@k of its gains. */
-function dcgAndIdeal(gains: Float32Array, scores: ArrayLike<number>, k: number): [number, number] {
-  const order = Array.from(gains.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const dcg = (values: number[]) => values.slice(0, k).reduce((sum, g, i) => sum + g / Math.log2(i + 2), 0);
-  return [dcg(order.map((i) => gains[i]!)), dcg([...gains].sort((a, b) => b - a))];
-}
-
-function weightedGains(list: Pick<RankingList, 'labels' | 'weights'>): Float32Array {
-  const { labels, weights } = list;
-  return weights ? Float32Array.from(labels, (label, i) => label * weights[i]!) : labels;
-}
-
-/** NDCG@k of one list ordered by `scores`, with labels (times their weights, if given) as gains. */
-export function listNdcg(
-  labels: Float32Array,
-  scores: ArrayLike<number>,
-  k = 10,
-  weights?: Float32Array,
-): number | undefined {
-  const [dcg, ideal] = dcgAndIdeal(weightedGains({ labels, weights }), scores, k);
-  return ideal > 0 ? dcg / ideal : undefined;
-}
-
-/**
- * NDCG@10 of lists ordered by `score`; lists without a relevant item are skipped.
- * Judged lists (no weights) give the usual mean of per-list NDCG. Click lists with
- * inverse-propensity weights give sum(IPS-weighted DCG) / sum(weighted ideal DCG): per-list
- * normalization would cancel the weight of every single-click list (most of them), and a
- * click at rank 6 would count no more than one at rank 1, which favours the served order.
- */
-export function meanListNdcg(
-  lists: readonly RankingList[],
-  score: (list: RankingList) => ArrayLike<number>,
-): number {
-  let sum = 0;
-  let n = 0;
-  let weightedDcg = 0;
-  let weightedIdeal = 0;
-  let weighted = 0;
-  for (const list of lists) {
-    const [dcg, ideal] = dcgAndIdeal(weightedGains(list), score(list), 10);
-    if (ideal <= 0) continue;
-    if (list.weights) {
-      weightedDcg += dcg;
-      weightedIdeal += ideal;
-      weighted++;
-    } else {
-      sum += dcg / ideal;
-      n++;
-    }
-  }
-  // Mixed sets: each part counts by its number of lists.
-  const clickPart = weightedIdeal > 0 ? (weighted * weightedDcg) / weightedIdeal : 0;
-  return n + weighted > 0 ? (sum + clickPart) / (n + weighted) : 0;
-}
-
-/** The lists in the order they came: position i scores -i. */
-export function inputOrder(list: RankingList): Float32Array {
-  return Float32Array.from({ length: list.count }, (_, i) => -i);
 }
 
 function normalization(lists: readonly RankingList[]): Normalization {

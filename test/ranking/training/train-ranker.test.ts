@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { inputOrder, meanListNdcg } from '../../../src/eval/ranking-metrics.ts';
 import { seededRandom } from '../../../src/ml/seeded-random.ts';
 import { FEATURE_COUNT } from '../../../src/ranking/features/feature-set.ts';
 import { RankerModel } from '../../../src/ranking/ranker-model.ts';
-import {
-  inputOrder,
-  listNdcg,
-  meanListNdcg,
-  type RankingList,
-  trainRanker,
-} from '../../../src/ranking/training/train-ranker.ts';
+import { type RankingList, trainRanker } from '../../../src/ranking/training/train-ranker.ts';
 
 /**
  * Lists whose relevance is hidden in feature 3 (plus noise in the others), served in an
@@ -28,48 +23,6 @@ function syntheticLists(count: number, seed: number): RankingList[] {
     return { count: size, features, labels };
   });
 }
-
-describe('listNdcg', () => {
-  it('is 1 for the ideal order and lower otherwise', () => {
-    const labels = Float32Array.from([0, 1, 2]);
-    expect(listNdcg(labels, [0, 1, 2])).toBe(1);
-    // Worst order: (0 + 1/log2(3) + 2/log2(4)) / (2 + 1/log2(3)).
-    expect(listNdcg(labels, [2, 1, 0])).toBeCloseTo((1 / Math.log2(3) + 1) / (2 + 1 / Math.log2(3)), 6);
-    expect(listNdcg(Float32Array.from([0, 0]), [1, 0])).toBeUndefined();
-  });
-
-  it('weights gains by their inverse propensity', () => {
-    // A click at rank 5 (weight 4) counts for more than one at rank 1 (weight 1).
-    const labels = Float32Array.from([1, 0, 0, 0, 1]);
-    const weights = Float32Array.from([1, 1, 1, 1, 4]);
-    const served = [5, 4, 3, 2, 1];
-    const lowFirst = [1, 2, 3, 4, 5];
-    expect(listNdcg(labels, served)).toBeCloseTo(listNdcg(labels, lowFirst)!, 6);
-    expect(listNdcg(labels, lowFirst, 10, weights)).toBeGreaterThan(listNdcg(labels, served, 10, weights)!);
-  });
-});
-
-describe('meanListNdcg', () => {
-  it('counts a click from a rarely examined rank by its inverse propensity', () => {
-    const list = (clickedAt: number, weight: number): RankingList => {
-      const labels = new Float32Array(10);
-      const weights = new Float32Array(10).fill(1);
-      labels[clickedAt] = 1;
-      weights[clickedAt] = weight;
-      return { count: 10, features: new Float32Array(10 * FEATURE_COUNT), labels, weights };
-    };
-    // One click at rank 6 (seen by 1 shopper in 6) and one at rank 1.
-    const lists = [list(5, 6), list(0, 1)];
-    const served = meanListNdcg(lists, inputOrder);
-    // Promote rank 6 to the top, demote rank 1 to second: better, once weights count.
-    const swapped = meanListNdcg(lists, (l) =>
-      l.labels[5] ? [0, 0, 0, 0, 0, 1, 0, 0, 0, 0] : [1, 2, 0, 0, 0, 0, 0, 0, 0, 0],
-    );
-    expect(served).toBeCloseTo((6 / Math.log2(7) + 1) / 7, 6);
-    expect(swapped).toBeCloseTo((6 + 1 / Math.log2(3)) / 7, 6);
-    expect(swapped).toBeGreaterThan(served);
-  });
-});
 
 describe('trainRanker', () => {
   const training = syntheticLists(120, 1);
