@@ -17,9 +17,6 @@ import { MappingConflictError } from '../backends/elasticsearch/mapping-conflict
 import { EmbedderMismatchError } from '../backends/embedded/embedded-backend.ts';
 import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from '../catalog/record-files.ts';
 import { BackendUnavailableError } from '../catalog/search-backend.ts';
-import { activeEncoderDir, listEncoderVersions } from '../embeddings/encoder/encoder-artifact.ts';
-import { eventTrainingPairs, MIN_EVENT_PAIRS } from '../embeddings/encoder/event-pairs.ts';
-import { trainEncoderOnCatalog } from '../embeddings/encoder/train-on-catalog.ts';
 import { JudgmentsFileError, loadJudgments } from '../eval/judgments.ts';
 import { JobBusyError } from '../jobs/job-runner.ts';
 import { JOB_NAMES, type JobName } from '../jobs/job-store.ts';
@@ -27,7 +24,9 @@ import { ConfigError, loadConfig } from '../main/config.ts';
 import { ConfigFileError } from '../main/config-file.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from '../main/runtime.ts';
 import { trainRankerFrom } from '../ranking/training/ranker-training.ts';
+import { encoderList, encoderTrain } from './commands/encoder.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
+import { printJson } from './print.ts';
 
 /** A mistake in the command line itself (a missing file, say). */
 class UsageError extends Error {}
@@ -46,10 +45,6 @@ function positiveInteger(value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
-}
-
-function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
 }
 
 async function serve(): Promise<void> {
@@ -146,76 +141,6 @@ async function reindex(): Promise<void> {
   } finally {
     await runtime.close();
   }
-}
-
-interface EncoderTrainOptions {
-  sinceDays: number;
-  epochs?: number;
-  dimensions?: number;
-  activate: boolean;
-  progress: boolean;
-}
-
-async function encoderTrain(options: EncoderTrainOptions): Promise<void> {
-  const config = loadConfig();
-  const runtime = await createRuntime(config);
-  const bar = new SingleBar({
-    format: 'train [{bar}] epoch {epoch} | step {value}/{total} | loss {loss}',
-    hideCursor: true,
-  });
-  let barEpoch = 0;
-  try {
-    const logged = await eventTrainingPairs(runtime.eventStore, runtime.backend, {
-      since: Date.now() - options.sinceDays * 86_400_000,
-    });
-    const eventPairs = logged.length >= MIN_EVENT_PAIRS ? logged : [];
-    runtime.logger.info(
-      { pairs: logged.length, used: eventPairs.length > 0, minimum: MIN_EVENT_PAIRS },
-      'query-product pairs from logged events',
-    );
-    const result = await trainEncoderOnCatalog({
-      config,
-      backend: runtime.backend,
-      catalog: runtime.catalog,
-      eventPairs,
-      logger: runtime.logger,
-      activate: options.activate,
-      training: {
-        ...(options.epochs && { epochs: options.epochs }),
-        ...(options.dimensions && { dimensions: options.dimensions }),
-        onProgress: ({ epoch, step, steps, loss }) => {
-          if (!options.progress) return;
-          if (epoch !== barEpoch) {
-            if (barEpoch > 0) bar.stop();
-            bar.start(steps, 0, { epoch, loss: '-' });
-            barEpoch = epoch;
-          }
-          bar.update(step, { epoch, loss: loss.toFixed(3) });
-        },
-      },
-    });
-    if (options.progress && barEpoch > 0) bar.stop();
-    printJson({ ...result.metadata, dir: result.dir, reindex: result.reindex });
-  } finally {
-    await runtime.close();
-  }
-}
-
-function encoderList(): void {
-  const config = loadConfig();
-  const active = activeEncoderDir(config.modelsDir);
-  printJson(
-    listEncoderVersions(config.modelsDir).map((metadata) => ({
-      version: metadata.version,
-      active: active?.endsWith(metadata.version) ?? false,
-      dimensions: metadata.dimensions,
-      trained_at: metadata.trained_at,
-      products: metadata.training.products,
-      seconds: Math.round(metadata.training.seconds),
-      backend: metadata.tensorflow.backend,
-      recall_at_10: metadata.metrics.recall_at_10,
-    })),
-  );
 }
 
 interface TrainOptions {

@@ -5,10 +5,8 @@
  * models directory; the model hub is used only when remote models are allowed.
  */
 import path from 'node:path';
+import type { TransformersDtype } from '../main/config.ts';
 import type { Embedder, EmbedKind } from './embedder.ts';
-
-export const TRANSFORMERS_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'] as const;
-export type TransformersDtype = (typeof TRANSFORMERS_DTYPES)[number];
 
 export interface TransformersEmbedderOptions {
   /** Model id, also its folder under `localModelPath` (e.g. `Xenova/all-MiniLM-L6-v2`). */

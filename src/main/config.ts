@@ -5,8 +5,11 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { TRANSFORMERS_DTYPES, type TransformersDtype } from '../embeddings/transformers-embedder.ts';
-import type { BackendPreference } from '../ml/tensorflow-backend.ts';
+
+export const TRANSFORMERS_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'] as const;
+export type TransformersDtype = (typeof TRANSFORMERS_DTYPES)[number];
+/** `auto`: GPU, then native CPU, then wasm. */
+export type BackendPreference = 'auto' | 'gpu' | 'node' | 'wasm';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 

@@ -6,6 +6,7 @@
  * The plain `cpu` backend is never chosen: it is several times slower than wasm.
  */
 import type * as TF from '@tensorflow/tfjs';
+import type { BackendPreference } from '../main/config.ts';
 import type { Logger } from '../main/logger.ts';
 
 export type Tensorflow = typeof TF;
@@ -19,8 +20,6 @@ export interface LoadedTensorflow {
   /** CUDA devices seen by the native GPU build (0 elsewhere). */
   gpu: boolean;
 }
-
-export type BackendPreference = 'auto' | 'gpu' | 'node' | 'wasm';
 
 let loaded: Promise<LoadedTensorflow> | undefined;
 

@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventTrainingPairs } from '../../src/embeddings/encoder/event-pairs.ts';
+import { eventTrainingPairs } from '../../src/cli/commands/encoder.ts';
 import type { Runtime } from '../../src/main/runtime.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';

@@ -10,13 +10,11 @@
  * (row-sparse) Adam update to them. A dense update would touch the whole table each step,
  * and the wasm backend has no kernel for the sparse gradient of a gather.
  */
+
+import type { BackendPreference } from '../../main/config.ts';
 import type { Logger } from '../../main/logger.ts';
 import { seededRandom } from '../../ml/seeded-random.ts';
-import {
-  type BackendPreference,
-  type LoadedTensorflow,
-  loadTensorflow,
-} from '../../ml/tensorflow-backend.ts';
+import { type LoadedTensorflow, loadTensorflow } from '../../ml/tensorflow-backend.ts';
 import { DEFAULT_NGRAM_SETTINGS, extractNgramFeatures, type SparseFeatures } from '../ngram-features.ts';
 import type { EncoderArtifact, EncoderMetadata } from './encoder-artifact.ts';
 import { embedWithTable } from './trained-encoder.ts';

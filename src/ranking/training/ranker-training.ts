@@ -8,8 +8,8 @@
 
 import type { Judgments } from '../../eval/judgments.ts';
 import { inputOrder, meanListNdcg } from '../../eval/ranking-metrics.ts';
+import type { BackendPreference } from '../../main/config.ts';
 import type { Logger } from '../../main/logger.ts';
-import type { BackendPreference } from '../../ml/tensorflow-backend.ts';
 import type { EventStore } from '../../users/event-store.ts';
 import { FEATURE_NAMES, shopperHasHistory } from '../features/feature-set.ts';
 import type { RankerRegistry } from '../model-registry.ts';

@@ -7,13 +7,10 @@
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type * as TF from '@tensorflow/tfjs';
 import { type GradedList, meanListNdcg } from '../../eval/ranking-metrics.ts';
+import type { BackendPreference } from '../../main/config.ts';
 import type { Logger } from '../../main/logger.ts';
 import { seededRandom } from '../../ml/seeded-random.ts';
-import {
-  type BackendPreference,
-  type LoadedTensorflow,
-  loadTensorflow,
-} from '../../ml/tensorflow-backend.ts';
+import { type LoadedTensorflow, loadTensorflow } from '../../ml/tensorflow-backend.ts';
 import { FEATURE_COUNT } from '../features/feature-set.ts';
 import { type DenseLayer, type Normalization, RankerModel } from '../ranker-model.ts';
 
