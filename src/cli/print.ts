@@ -1,4 +1,6 @@
-/** Command results go to stdout as JSON (logs go to stderr), so `| jq` works. */
+import { toWire } from '../api/wire.ts';
+
+/** Command results go to stdout as snake_case JSON (logs go to stderr), so `| jq` works. */
 export function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
+  console.log(JSON.stringify(toWire(value), null, 2));
 }

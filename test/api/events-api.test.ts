@@ -37,7 +37,7 @@ describe('/v1/events and shopper profiles', () => {
     expect(again.body).toMatchObject({ accepted: 3, duplicates: 3 });
 
     const profile = (await request(app).get('/v1/users/alice/profile').expect(200)).body;
-    expect(profile.userHash).not.toContain('alice');
+    expect(profile.user_hash).not.toContain('alice');
     expect(profile.counts).toEqual({ clicks: 1, carts: 1, purchases: 1 });
     expect(profile.purchased).toEqual(['blower-1']);
     expect(profile.recent).toEqual(['mower-1']);

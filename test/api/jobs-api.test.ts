@@ -163,8 +163,8 @@ describe('maintenance jobs', () => {
     expect(names).toEqual(['reindex', 'suggestions', 'retrain']);
     const reindex = res.body.jobs[0];
     expect(reindex).toMatchObject({ schedule: '30 2 * * *', enabled: true, timezone: 'UTC', running: false });
-    expect(reindex.lastRun).toMatchObject({ job: 'reindex', status: 'succeeded', trigger: 'api' });
-    expect(reindex.lastRun.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect(reindex.last_run).toMatchObject({ job: 'reindex', status: 'succeeded', trigger: 'api' });
+    expect(reindex.last_run.duration_seconds).toBeGreaterThanOrEqual(0);
     expect(res.body.runs.length).toBeGreaterThanOrEqual(3);
     await request(app).get('/v1/admin/jobs').query({ job: 'nope' }).set(auth).expect(400);
   });

@@ -10,6 +10,7 @@ import { JobBusyError, type JobRunner } from '../../jobs/job-runner.ts';
 import { JOB_NAMES, type JobName, type JobStore } from '../../jobs/job-store.ts';
 import type { JobScheduler } from '../../jobs/scheduler.ts';
 import { ApiError, invalidRequest, zodDetails } from '../errors.ts';
+import { toWire } from '../wire.ts';
 
 function keysMatch(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -69,15 +70,17 @@ export function adminRoutes(options: {
       ...(parsed.data.job && { job: parsed.data.job }),
     });
     const lastRuns = await Promise.all(JOB_NAMES.map((job) => options.store.runs({ job, limit: 1 })));
-    res.json({
-      scheduler: options.schedulerEnabled ? 'on' : 'off',
-      jobs: options.scheduler.describe().map((job, i) => ({
-        ...job,
-        running: options.runner.running().some((run) => run.job === job.job),
-        lastRun: lastRuns[i]![0] ?? null,
-      })),
-      runs,
-    });
+    res.json(
+      toWire({
+        scheduler: options.schedulerEnabled ? 'on' : 'off',
+        jobs: options.scheduler.describe().map((job, i) => ({
+          ...job,
+          running: options.runner.running().some((run) => run.job === job.job),
+          lastRun: lastRuns[i]![0] ?? null,
+        })),
+        runs,
+      }),
+    );
   });
   router.post('/v1/admin/jobs/:name/run', async (req, res) => {
     const name = req.params.name as JobName;
@@ -90,7 +93,7 @@ export function adminRoutes(options: {
     }
     try {
       const { run } = await options.runner.start(name, 'api');
-      res.status(202).json({ run });
+      res.status(202).json(toWire({ run }));
     } catch (error) {
       if (error instanceof JobBusyError) throw new ApiError(409, 'job_running', error.message);
       throw error;

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { EventService } from '../../users/event-service.ts';
 import { MAX_EVENTS_PER_REQUEST } from '../../users/events.ts';
 import { bulkRecords, bulkStatus, ndjsonBody } from '../bulk-body.ts';
+import { toWire } from '../wire.ts';
 import { requireKeyWhenSet } from './admin.ts';
 
 export function eventRoutes(events: EventService, apiKey: string | undefined): Router {
@@ -14,7 +15,7 @@ export function eventRoutes(events: EventService, apiKey: string | undefined): R
     res.status(bulkStatus(report)).json(report);
   });
   router.get<{ id: string }>('/v1/users/:id/profile', shopperData, async (req, res) => {
-    res.json(await events.profile(req.params.id));
+    res.json(toWire(await events.profile(req.params.id)));
   });
   router.delete<{ id: string }>('/v1/users/:id', shopperData, async (req, res) => {
     res.json({ forgotten: await events.forgetUser(req.params.id) });

@@ -26,6 +26,7 @@ import { enrichTitleOnlyProducts } from '../../eval/simulator/title-enrichment.t
 import { DEFAULT_TRAFFIC, simulateTraffic } from '../../eval/simulator/traffic.ts';
 import { loadConfig } from '../../main/config.ts';
 import { createRuntime, loadDemoCatalogIfEmpty, type Runtime } from '../../main/runtime.ts';
+import { printJson } from '../print.ts';
 
 export interface SimulateCommandOptions {
   url?: string;
@@ -230,7 +231,7 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
         onQuery: progress('evaluate'),
       });
     }
-    console.log(JSON.stringify(output, null, 2));
+    printJson(output);
   } finally {
     bar.stop();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
