@@ -5,7 +5,7 @@
  */
 import express, { type RequestHandler } from 'express';
 import { parseNdjsonLine, splitNdjson } from '../catalog/record-files.ts';
-import { ApiError } from './errors.ts';
+import { ServiceError } from '../main/errors.ts';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
@@ -26,17 +26,20 @@ export function bulkRecords(
   } else if (body && typeof body === 'object' && Object.keys(body).length > 0) {
     records = [body];
   } else {
-    throw new ApiError(
-      400,
+    throw new ServiceError(
       'invalid_request',
       `the body must be a ${noun} object, a JSON array of them, or NDJSON (Content-Type: application/x-ndjson)`,
-      [{ field: '(body)', rule: 'type', message: `expected a ${noun}, an array of them or NDJSON lines` }],
+      {
+        details: [
+          { field: '(body)', rule: 'type', message: `expected a ${noun}, an array of them or NDJSON lines` },
+        ],
+      },
     );
   }
   if (records.length > max) {
-    throw new ApiError(413, 'too_many_records', `at most ${max} records per request`, [
-      { field: '(body)', rule: 'max_records', message: `got ${records.length} records` },
-    ]);
+    throw new ServiceError('too_many_records', `at most ${max} records per request`, {
+      details: [{ field: '(body)', rule: 'max_records', message: `got ${records.length} records` }],
+    });
   }
   return records;
 }

@@ -1,29 +1,18 @@
 /**
- * API errors: always JSON `{error: {code, message, details}}`. Client mistakes get a 4xx
- * naming the field and the rule; an unreachable backend a 503 with `Retry-After`; anything
- * unexpected is logged and answered with a generic 500 that never carries a stack trace.
+ * API errors, from the one error model (main/errors.ts): always JSON `{error: {code,
+ * message, details}}`. Client mistakes get a 4xx naming the field and the rule; an
+ * unreachable backend a 503 with `Retry-After`; anything else is logged and answered with
+ * the code's generic message, never a stack trace.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { BackendUnavailableError } from '../catalog/search-backend.ts';
+import { ERRORS, isServiceError, ServiceError } from '../main/errors.ts';
 import type { Logger } from '../main/logger.ts';
 
 export interface ErrorDetail {
   field: string;
   rule: string;
   message: string;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
 }
 
 export function zodDetails(error: z.ZodError): ErrorDetail[] {
@@ -40,14 +29,13 @@ export function zodDetails(error: z.ZodError): ErrorDetail[] {
   });
 }
 
-export function invalidRequest(details: ErrorDetail[]): ApiError {
+export function invalidRequest(details: ErrorDetail[]): ServiceError {
   const first = details[0];
-  const summary = first ? `${first.field}: ${first.message}` : 'invalid request';
-  return new ApiError(400, 'invalid_request', summary, details);
+  return new ServiceError('invalid_request', first && `${first.field}: ${first.message}`, { details });
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+  next(new ServiceError('not_found', `no route for ${req.method} ${req.path}`));
 };
 
 interface BodyParserError {
@@ -56,40 +44,33 @@ interface BodyParserError {
   expose?: boolean;
 }
 
+/** A body parser's failure as the error model's. */
+function parserError(error: BodyParserError & Error): ServiceError | undefined {
+  if (error.type === 'entity.parse.failed') return new ServiceError('invalid_json');
+  if (error.type === 'entity.too.large') return new ServiceError('payload_too_large');
+  if (error.expose && error.status && error.status < 500)
+    return new ServiceError('bad_request', error.message, { status: error.status });
+  return undefined;
+}
+
 export function errorHandler(logger: Logger, onBackendUnavailable?: () => void): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    let apiError: ApiError;
-    if (error instanceof ApiError) {
-      apiError = error;
-    } else if (error instanceof BackendUnavailableError) {
+    const known = isServiceError(error) ? error : parserError(error as BodyParserError & Error);
+    const unavailable = known?.code === 'backend_unavailable';
+    const where = { method: req.method, path: req.path };
+    if (unavailable) {
       onBackendUnavailable?.();
-      logger.warn({ err: error, method: req.method, path: req.path }, 'search backend unavailable');
-      apiError = new ApiError(
-        503,
-        'backend_unavailable',
-        'the search backend is unavailable; retry later',
-        undefined,
-        { 'Retry-After': String(error.retryAfterSeconds) },
-      );
-    } else {
-      const parserError = error as BodyParserError;
-      if (parserError.type === 'entity.parse.failed') {
-        apiError = new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
-      } else if (parserError.type === 'entity.too.large') {
-        apiError = new ApiError(413, 'payload_too_large', 'the request body is too large');
-      } else if (parserError.expose && parserError.status && parserError.status < 500) {
-        apiError = new ApiError(parserError.status, 'bad_request', (error as Error).message);
-      } else {
-        logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');
-        apiError = new ApiError(500, 'internal_error', 'internal error');
-      }
+      logger.warn({ err: error, ...where }, 'search backend unavailable');
     }
-    if (apiError.headers) res.set(apiError.headers);
-    res.status(apiError.status).json({
+    // Client mistakes and an unreachable backend are answered as such; everything else is a 500.
+    const answer = known && (known.status < 500 || unavailable) ? known : new ServiceError('internal_error');
+    if (answer.code === 'internal_error') logger.error({ err: error, ...where }, 'unhandled error');
+    if (answer.headers) res.set(answer.headers);
+    res.status(answer.status).json({
       error: {
-        code: apiError.code,
-        message: apiError.message,
-        ...(apiError.details !== undefined && { details: apiError.details }),
+        code: answer.code,
+        message: answer.status >= 500 ? ERRORS[answer.code].message : answer.message,
+        ...(answer.details !== undefined && { details: answer.details }),
       },
     });
   };

@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import type { EmbedderIdentity, SearchBackend } from '../catalog/search-backend.ts';
 import type { JobStore } from '../jobs/job-store.ts';
-import { type Config, ConfigError } from '../main/config.ts';
+import type { Config } from '../main/config.ts';
+import { ServiceError } from '../main/errors.ts';
 import type { Logger } from '../main/logger.ts';
 import type { SuggestionStore } from '../suggest/suggestion-store.ts';
 import type { EventStore } from '../users/event-store.ts';
@@ -43,7 +44,8 @@ export interface StoreOptions {
 
 function engineStores(config: Config, options: StoreOptions): Omit<Stores, 'suggestions' | 'close'> {
   if (config.searchBackend === 'elasticsearch') {
-    if (!config.elasticsearch) throw new ConfigError('SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
+    if (!config.elasticsearch)
+      throw new ServiceError('invalid_config', 'SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL');
     const client = options.client ?? createElasticsearchClient(config.elasticsearch);
     const { alias } = config.elasticsearch;
     return {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
+import { ServiceError } from '../main/errors.ts';
 import type { UnreadableRecord } from './catalog-service.ts';
 import { productSchema } from './product.ts';
 
@@ -26,7 +27,10 @@ export function detectFormat(file: string): RecordFormat {
   if (ext === '.csv') return 'csv';
   if (ext === '.json') return 'json';
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
-  throw new Error(`cannot tell the format of ${file} from its extension; use --format csv|json|ndjson`);
+  throw new ServiceError(
+    'usage',
+    `cannot tell the format of ${file} from its extension; use --format csv|json|ndjson`,
+  );
 }
 
 /** One NDJSON line: the parsed value, or a marker that validation reports against its index. */
@@ -102,7 +106,11 @@ async function* recordsOf(file: string, options: ReadOptions): AsyncGenerator<un
     const parser = stream.pipe(
       parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true }),
     );
-    for await (const row of parser) yield csvRowToRecord(row as Record<string, string>, rename);
+    try {
+      for await (const row of parser) yield csvRowToRecord(row as Record<string, string>, rename);
+    } catch (error) {
+      throw new ServiceError('invalid_file', `${file}: ${(error as Error).message}`, { cause: error });
+    }
   } else if (format === 'ndjson') {
     const lines = readline.createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) {
@@ -110,9 +118,15 @@ async function* recordsOf(file: string, options: ReadOptions): AsyncGenerator<un
     }
   } else {
     stream.destroy();
-    const parsed: unknown = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+    } catch (error) {
+      throw new ServiceError('invalid_file', `${file} is not valid JSON: ${(error as Error).message}`);
+    }
     options.onBytes?.((await fs.promises.stat(file)).size);
-    if (!Array.isArray(parsed)) throw new Error(`${file}: a JSON catalog must be an array of products`);
+    if (!Array.isArray(parsed))
+      throw new ServiceError('invalid_file', `${file}: a JSON catalog must be an array of products`);
     for (const record of parsed) yield renameKeys(record, rename);
   }
 }

@@ -4,6 +4,7 @@
  * conformance suite in test/conformance.
  */
 
+import { ServiceError } from '../main/errors.ts';
 import type { FacetRow, SearchFilters, SortOrder } from './catalog-query.ts';
 import type { Product } from './product.ts';
 
@@ -92,13 +93,16 @@ export interface BrowseResult {
  * The engine cannot be reached or is overloaded (connection refused, timeout, 429/502/503/504).
  * The API answers 503 with `Retry-After`; nothing is cached, so the next request tries again.
  */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends ServiceError {
   readonly retryAfterSeconds: number;
 
   constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'BackendUnavailableError';
-    this.retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    super('backend_unavailable', message, {
+      cause: options.cause,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -2,34 +2,32 @@
 
 /**
  * One program, several commands, all reading the same configuration (PORT, DATA_DIR, ...
- * from the environment) as the service:
- *   serve | ingest <file> | reindex | encoder train|list | train | models list|promote|rollback
- *   | profiles rebuild | jobs run <name> | jobs list | simulate
+ * from the environment) as the service. Results are JSON on stdout, logs go to stderr.
+ * A mistake a person fixes prints one line, `hybrid-search: <message>`, and exits non-zero
+ * (2 for a wrong command line); anything else is a bug and keeps its stack.
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
-
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import { SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { IndexSetupError } from '../backends/elasticsearch/index-lifecycle.ts';
-import { MappingConflictError } from '../backends/elasticsearch/mapping-conflicts.ts';
-import { EmbedderMismatchError } from '../backends/embedded/embedded-backend.ts';
-import { RECORD_FORMATS, type RecordFormat, readRecordBatches } from '../catalog/record-files.ts';
-import { BackendUnavailableError } from '../catalog/search-backend.ts';
-import { JudgmentsFileError, loadJudgments } from '../eval/judgments.ts';
-import { JobBusyError } from '../jobs/job-runner.ts';
-import { JOB_NAMES, type JobName } from '../jobs/job-store.ts';
-import { ConfigError, loadConfig } from '../main/config.ts';
-import { ConfigFileError } from '../main/config-file.ts';
-import { createRuntime, loadDemoCatalogIfEmpty } from '../main/runtime.ts';
-import { trainRankerFrom } from '../ranking/training/ranker-training.ts';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { RECORD_FORMATS } from '../catalog/record-files.ts';
+import { JOB_NAMES } from '../jobs/job-store.ts';
+import { isServiceError } from '../main/errors.ts';
 import { encoderList, encoderTrain } from './commands/encoder.ts';
+import { ingest } from './commands/ingest.ts';
+import {
+  jobsList,
+  jobsRun,
+  modelsList,
+  modelsPromote,
+  modelsRollback,
+  profilesRebuild,
+  reindex,
+} from './commands/maintenance.ts';
+import { serve } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
-import { printJson } from './print.ts';
+import { train } from './commands/train.ts';
 
-/** A mistake in the command line itself (a missing file, say). */
-class UsageError extends Error {}
+const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 function parseRename(value: string, previous: Map<string, string>): Map<string, string> {
   for (const pair of value.split(',')) {
@@ -47,207 +45,13 @@ function positiveInteger(value: string): number {
   return n;
 }
 
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  const runtime = await createRuntime(config);
-  try {
-    await loadDemoCatalogIfEmpty(runtime);
-    const optimized = await runtime.backend.optimize();
-    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
-  } catch (error) {
-    // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
-    // until it returns. Anything else is.
-    if (!(error instanceof BackendUnavailableError)) throw error;
-    runtime.logger.warn(
-      { err: error },
-      'search backend unavailable at start-up; serving 503 until it returns',
-    );
-  }
-  runtime.mappings.watch();
-  if (config.jobsScheduler) runtime.jobs.scheduler.start();
-  const server: Server = runtime.createApp().listen(config.port, config.host, () => {
-    runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
-    if (!config.adminApiKey)
-      runtime.logger.warn(
-        'ADMIN_API_KEY is not set: catalog writes and shopper profiles are open to every client, and the admin API is off',
-      );
-  });
-  // SIGTERM: stop taking requests, let a running job stop at its next safe point, close.
-  const shutdown = (signal: string) => {
-    runtime.logger.info({ signal }, 'shutting down');
-    runtime.jobs.scheduler.stop();
-    server.close();
-    void runtime.close().then(() => process.exit(0));
-    setTimeout(() => process.exit(1), 40_000).unref();
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-}
-
-interface IngestOptions {
-  format?: RecordFormat;
-  rename: Map<string, string>;
-  batchSize: number;
-  progress: boolean;
-}
-
-async function ingest(file: string, options: IngestOptions): Promise<void> {
-  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const runtime = await createRuntime(loadConfig());
-  const size = fs.statSync(file).size;
-  const bar = new SingleBar({
-    format: 'ingest [{bar}] {percentage}% | {products} products | {rate}/s | {eta_formatted} left',
-    hideCursor: true,
-  });
-  if (options.progress) bar.start(size, 0, { products: 0, rate: 0 });
-  const started = performance.now();
-  const totals = { received: 0, accepted: 0, rejected: 0, created: 0, updated: 0, unchanged: 0 };
-  const errors: unknown[] = [];
-  try {
-    for await (const batch of readRecordBatches(file, {
-      ...(options.format && { format: options.format }),
-      rename: options.rename,
-      batchSize: options.batchSize,
-      onBytes: (bytes) => options.progress && bar.update(bytes),
-    })) {
-      const report = await runtime.catalog.ingest(batch, totals.received);
-      for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += report[key];
-      errors.push(...report.errors);
-      const rate = Math.round(totals.received / ((performance.now() - started) / 1000));
-      if (options.progress) bar.update({ products: totals.received, rate });
-    }
-  } finally {
-    if (options.progress) bar.stop();
-  }
-  const optimized = await runtime.backend.optimize();
-  const seconds = (performance.now() - started) / 1000;
-  printJson({
-    ...totals,
-    seconds: Math.round(seconds * 10) / 10,
-    products_per_second: Math.round(totals.received / seconds),
-    vector_index: optimized,
-    errors: errors.slice(0, 20),
-  });
-  if (errors.length > 20) console.log(`... and ${errors.length - 20} more rejected records`);
-  await runtime.close();
-  if (totals.rejected > 0) process.exitCode = 2;
-}
-
-async function reindex(): Promise<void> {
-  // The way out of a changed EMBEDDER: the store opens though built with another one.
-  const runtime = await createRuntime(loadConfig(), { acceptEmbedderChange: true });
-  try {
-    printJson(await runtime.catalog.reindex());
-  } finally {
-    await runtime.close();
-  }
-}
-
-interface TrainOptions {
-  judgments?: string;
-  sinceDays: number;
-  epochs?: number;
-  promote: boolean;
-  progress: boolean;
-}
-
-async function train(options: TrainOptions): Promise<void> {
-  if (options.judgments && !fs.existsSync(options.judgments))
-    throw new UsageError(`no such file: ${options.judgments}`);
-  const config = loadConfig();
-  const runtime = await createRuntime(config);
-  const bar = new SingleBar({ format: '{task} [{bar}] {value}/{total} {info}', hideCursor: true });
-  try {
-    const judgments = options.judgments ? loadJudgments(options.judgments) : undefined;
-    if (judgments && options.progress) bar.start(judgments.size, 0, { task: 'judged queries', info: '' });
-    const epochs = options.epochs ?? 30;
-    const report = await trainRankerFrom(
-      judgments
-        ? {
-            judgments,
-            candidates: (q) => runtime.search.candidates(q),
-            onQuery: (done) => options.progress && bar.update(done),
-          }
-        : { events: runtime.eventStore, since: Date.now() - options.sinceDays * 86_400_000 },
-      {
-        registry: runtime.rankers,
-        promote: options.promote ? 'auto' : 'never',
-        logger: runtime.logger,
-        tfjsBackend: config.tfjsBackend,
-        training: {
-          epochs,
-          onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) => {
-            const info = `loss ${loss.toFixed(4)} | held-out NDCG@10 ${heldoutNdcg.toFixed(4)} | ${seconds.toFixed(1)} s`;
-            if (!options.progress) console.error(`epoch ${epoch}: ${info}`);
-            else if (epoch === 1) {
-              bar.stop();
-              bar.start(epochs, 1, { task: 'epochs', info });
-            } else bar.update(epoch, { info });
-          },
-        },
-      },
-    );
-    const { outcome } = report;
-    if (!outcome) throw new UsageError(`${report.notTrained} (events of the last ${options.sinceDays} days)`);
-    if (options.progress) bar.stop();
-    const { metadata } = outcome;
-    printJson({
-      version: metadata.version,
-      promoted: outcome.promoted,
-      decision: outcome.decision,
-      source: metadata.training.source,
-      lists: { train: report.train, held_out: report.heldOut },
-      metrics: metadata.metrics,
-      tensorflow: metadata.tensorflow,
-      seconds: Math.round(metadata.training.seconds * 10) / 10,
-      epochs: metadata.training.epoch_loss.map((loss, i) => ({
-        epoch: i + 1,
-        loss: Math.round(loss * 10_000) / 10_000,
-        heldout_ndcg10: Math.round(metadata.training.epoch_heldout_ndcg[i]! * 10_000) / 10_000,
-        seconds: Math.round(metadata.training.epoch_seconds[i]! * 100) / 100,
-      })),
-      dir: outcome.dir,
-    });
-  } finally {
-    await runtime.close();
-  }
-}
-
-async function withRuntime<T>(
-  action: (runtime: Awaited<ReturnType<typeof createRuntime>>) => T,
-): Promise<void> {
-  const runtime = await createRuntime(loadConfig());
-  try {
-    printJson(await action(runtime));
-  } finally {
-    await runtime.close();
-  }
-}
-
-async function jobsRun(name: string): Promise<void> {
-  if (!(JOB_NAMES as readonly string[]).includes(name)) {
-    throw new UsageError(`no job named "${name}"; jobs are ${JOB_NAMES.join(', ')}`);
-  }
-  const runtime = await createRuntime(loadConfig());
-  const stop = () => runtime.jobs.runner.shutdown(60_000);
-  process.once('SIGTERM', stop);
-  try {
-    const run = await runtime.jobs.runner.run(name as JobName, 'cli');
-    printJson(run);
-    if (run.status !== 'succeeded') process.exitCode = 1;
-  } catch (error) {
-    if (error instanceof JobBusyError) throw new UsageError(error.message);
-    throw error;
-  } finally {
-    process.off('SIGTERM', stop);
-    await runtime.close();
-  }
-}
-
+// Set before the commands are added: they inherit both.
 const program = new Command()
   .name('hybrid-search')
   .description('Hybrid product search: BM25 + vectors + learning to rank')
-  .showHelpAfterError();
+  .version(version)
+  .exitOverride()
+  .configureOutput({ outputError: () => {} });
 
 program.command('serve').description('run the HTTP service').action(serve);
 
@@ -293,74 +97,46 @@ program
   .action(train);
 
 const models = program.command('models').description('ranking model versions');
-models
-  .command('list')
-  .description('saved ranking models and which one serves')
-  .action(() =>
-    withRuntime(({ rankers }) => {
-      const { active, history } = rankers.state();
-      return rankers.list().map((m) => ({
-        version: m.version,
-        serving: m.version === active,
-        previously_serving: history.includes(m.version),
-        source: m.training.source,
-        trained_at: m.trained_at,
-        heldout_ndcg10: m.metrics.ndcg10,
-        fused_ndcg10: m.metrics.ndcg10_fused,
-        backend: m.tensorflow.backend,
-      }));
-    }),
-  );
+models.command('list').description('saved ranking models and which one serves').action(modelsList);
 models
   .command('promote')
   .description('serve a saved version (the current one can be rolled back to)')
   .argument('<version>')
-  .action((version: string) => withRuntime(({ rankers }) => rankers.promote(version)));
-models
-  .command('rollback')
-  .description('go back to the previously serving version')
-  .action(() => withRuntime(({ rankers }) => rankers.rollback()));
+  .action(modelsPromote);
+models.command('rollback').description('go back to the previously serving version').action(modelsRollback);
 
 const jobs = program.command('jobs').description('maintenance jobs (reindex, suggestions, retrain)');
 jobs
   .command('run')
   .description('run a job now and wait for it (what Kubernetes CronJobs call)')
-  .argument('<name>', JOB_NAMES.join(' | '))
+  .addArgument(new Argument('<name>').choices(JOB_NAMES))
   .action(jobsRun);
-jobs
-  .command('list')
-  .description('schedules and recent runs')
-  .action(() =>
-    withRuntime(async ({ jobs: { scheduler, store } }) => ({
-      jobs: scheduler.describe(),
-      runs: await store.runs({ limit: 20 }),
-    })),
-  );
+jobs.command('list').description('schedules and recent runs').action(jobsList);
 
 program
   .command('profiles')
   .description('shopper profiles')
   .command('rebuild')
   .description('recompute every shopper profile from the event log')
-  .action(() => withRuntime(async ({ events }) => ({ profiles: await events.rebuildProfiles() })));
+  .action(profilesRebuild);
 
 registerSimulateCommand(program);
 
-/** Problems a person fixes in configuration or data: the message says what to do, a stack adds nothing. */
-const STARTUP_PROBLEMS = [
-  UsageError,
-  ConfigError,
-  ConfigFileError,
-  MappingConflictError,
-  IndexSetupError,
-  EmbedderMismatchError,
-  JudgmentsFileError,
-];
+/** One line for a mistake a person fixes, and its exit status; anything else is rethrown with its stack. */
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return 0; // --help, --version
+    if (error.code !== 'commander.help')
+      console.error(`hybrid-search: ${error.message.replace(/^error: /, '')}`);
+    return 2;
+  }
+  if (!isServiceError(error) || error.code === 'internal_error') throw error;
+  console.error(`hybrid-search: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
+  return error.exitCode;
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (!STARTUP_PROBLEMS.some((problem) => error instanceof problem)) throw error;
-  console.error(`hybrid-search: ${(error as Error).message}`);
-  process.exitCode = 1;
+  process.exitCode = reportFailure(error);
 }

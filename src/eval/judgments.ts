@@ -4,19 +4,17 @@
  */
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import { ServiceError } from '../main/errors.ts';
 
 /** query -> product id -> graded relevance (1 = not relevant .. 3 = highly relevant). */
 export type Judgments = Map<string, Map<string, number>>;
-
-/** A judgments file a person has to fix: the message names the line. */
-export class JudgmentsFileError extends Error {}
 
 export function parseJudgmentsCsv(text: string): Judgments {
   let rows: Record<string, string>[];
   try {
     rows = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   } catch (error) {
-    throw new JudgmentsFileError(`judgments: ${(error as Error).message}`);
+    throw new ServiceError('invalid_file', `judgments: ${(error as Error).message}`);
   }
   const judgments: Judgments = new Map();
   for (const [i, row] of rows.entries()) {
@@ -24,7 +22,8 @@ export function parseJudgmentsCsv(text: string): Judgments {
     const product = row.product_uid ?? row.product_id;
     const relevance = Number(row.relevance);
     if (!query || !product || !Number.isFinite(relevance)) {
-      throw new JudgmentsFileError(
+      throw new ServiceError(
+        'invalid_file',
         `judgments line ${i + 2}: expected query, product_uid and a numeric relevance`,
       );
     }

@@ -5,6 +5,7 @@
  * is lost.
  */
 import os from 'node:os';
+import { ServiceError } from '../main/errors.ts';
 import type { Logger } from '../main/logger.ts';
 import { type JobName, type JobRun, type JobStore, type JobTrigger, newRunId } from './job-store.ts';
 
@@ -23,12 +24,6 @@ export type JobHandler = (context: JobContext) => Promise<JobResult>;
 
 export interface JobObserver {
   finished(run: JobRun): void;
-}
-
-export class JobBusyError extends Error {
-  constructor(readonly job: JobName) {
-    super(`job ${job} is already running (here or on another replica)`);
-  }
 }
 
 export class JobRunner {
@@ -52,7 +47,7 @@ export class JobRunner {
   /** Starts a run now; resolves when it has started (lock taken, run recorded). */
   async start(job: JobName, trigger: JobTrigger): Promise<{ run: JobRun; done: Promise<JobRun> }> {
     if (this.active.has(job) || !(await this.store.acquireLock(job, this.owner, this.options.lockTtlMs))) {
-      throw new JobBusyError(job);
+      throw new ServiceError('job_running', `job ${job} is already running (here or on another replica)`);
     }
     const run: JobRun = {
       id: newRunId(),

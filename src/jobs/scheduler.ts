@@ -4,8 +4,9 @@
  * Every replica may schedule: the job lock lets one of them run each time.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import { isServiceError } from '../main/errors.ts';
 import type { Logger } from '../main/logger.ts';
-import { JobBusyError, type JobRunner } from './job-runner.ts';
+import type { JobRunner } from './job-runner.ts';
 import { JOB_NAMES, type JobName } from './job-store.ts';
 import type { JobsSettings } from './jobs-settings.ts';
 
@@ -37,7 +38,7 @@ export class JobScheduler {
           try {
             await this.runner.run(job, 'schedule');
           } catch (error) {
-            if (error instanceof JobBusyError)
+            if (isServiceError(error, 'job_running'))
               this.logger.info({ job }, 'scheduled run skipped: already running');
             else this.logger.error({ err: error, job }, 'scheduled run could not start');
           }

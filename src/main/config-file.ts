@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { ServiceError } from './errors.ts';
 
-export class ConfigFileError extends Error {
+export class ConfigFileError extends ServiceError {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`invalid configuration in ${file}:\n  ${problems.join('\n  ')}`);
+    super('invalid_config', `invalid configuration in ${file}:\n  ${problems.join('\n  ')}`);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { ServiceError } from './errors.ts';
 
 export const TRANSFORMERS_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4'] as const;
 export type TransformersDtype = (typeof TRANSFORMERS_DTYPES)[number];
@@ -150,13 +151,11 @@ export interface Config {
   jobsScheduler: boolean;
 }
 
-export class ConfigError extends Error {}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+    throw new ServiceError('invalid_config', `invalid environment: ${problems.join('; ')}`);
   }
   const e = parsed.data;
   const mappingsDir = path.resolve(e.MAPPINGS_DIR);

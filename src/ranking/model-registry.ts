@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ServiceError } from '../main/errors.ts';
 import { type DenseLayer, type RankerMetadata, SavedRanker } from './ranker-model.ts';
 
 interface StoredLayer {
@@ -81,8 +82,13 @@ export class RankerRegistry {
 
   /** Makes `version` the serving model; the one serving now goes onto the history. */
   promote(version: string): RegistryState {
-    if (!fs.existsSync(path.join(this.dir, version, 'metadata.json')))
-      throw new Error(`no ranker version ${version}`);
+    if (!fs.existsSync(path.join(this.dir, version, 'metadata.json'))) {
+      const saved = this.list().map((m) => m.version);
+      throw new ServiceError(
+        'not_found',
+        `no ranker version ${version}; saved versions: ${saved.join(', ') || 'none'}`,
+      );
+    }
     const state = this.state();
     if (state.active === version) return state;
     const next = {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { SqliteJobStore } from '../../src/backends/embedded/job-store.ts';
-import { JobBusyError, JobRunner } from '../../src/jobs/job-runner.ts';
+import { JobRunner } from '../../src/jobs/job-runner.ts';
 import { createLogger } from '../../src/main/logger.ts';
 import { loadDemoCatalogIfEmpty, type Runtime } from '../../src/main/runtime.ts';
 import { seededRandom } from '../../src/ml/seeded-random.ts';
@@ -111,12 +111,12 @@ describe('maintenance jobs', () => {
     const b = new JobRunner(store, slowJobs, logger, { lockTtlMs: 60_000 });
     Object.defineProperty(b, 'owner', { value: 'other-replica:1' });
     await a.start('reindex', 'api');
-    await expect(a.start('reindex', 'api')).rejects.toBeInstanceOf(JobBusyError);
-    await expect(b.start('reindex', 'schedule')).rejects.toBeInstanceOf(JobBusyError);
+    await expect(a.start('reindex', 'api')).rejects.toMatchObject({ code: 'job_running' });
+    await expect(b.start('reindex', 'schedule')).rejects.toMatchObject({ code: 'job_running' });
     await expect(b.run('suggestions', 'cli')).resolves.toMatchObject({ status: 'succeeded' });
     // A lock whose owner died expires: another runner takes over.
     expect(await store.acquireLock('retrain', 'crashed:1', 50)).toBe(true);
-    await expect(b.start('retrain', 'api')).rejects.toBeInstanceOf(JobBusyError);
+    await expect(b.start('retrain', 'api')).rejects.toMatchObject({ code: 'job_running' });
     await new Promise((resolve) => setTimeout(resolve, 80));
     await expect(b.run('retrain', 'api')).resolves.toMatchObject({ status: 'succeeded' });
     await a.shutdown(100);

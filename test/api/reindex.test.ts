@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { describe, expect, it, vi } from 'vitest';
-import { EmbeddedBackend, EmbedderMismatchError } from '../../src/backends/embedded/embedded-backend.ts';
+import { EmbeddedBackend } from '../../src/backends/embedded/embedded-backend.ts';
 import { CachedEmbedder } from '../../src/backends/embedded/embedding-cache.ts';
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
 import { type Embedder, EmbedderSlot } from '../../src/embeddings/embedder.ts';
@@ -160,7 +160,7 @@ describe('reindex through the runtime', () => {
     const reopened = await createTestRuntime({ DATA_DIR: dataDir, EMBEDDER: 'hashing' });
     expect(await reopened.backend.countProducts()).toBe(10);
     await reopened.close();
-    await expect(createTestRuntime({ DATA_DIR: dataDir })).rejects.toBeInstanceOf(EmbedderMismatchError);
+    await expect(createTestRuntime({ DATA_DIR: dataDir })).rejects.toMatchObject({ code: 'index_conflict' });
   });
 
   it('rebuilds a store after EMBEDDER changed (the reindex command), which then serves again', async () => {

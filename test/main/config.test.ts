@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/main/config.ts';
+import { loadConfig } from '../../src/main/config.ts';
 
 describe('configuration: search backend', () => {
   it('defaults to the embedded backend with no Elasticsearch settings', () => {
@@ -51,7 +51,9 @@ describe('configuration: search backend', () => {
   });
 
   it('says clearly what is missing or contradictory', () => {
-    expect(() => loadConfig({ SEARCH_BACKEND: 'elasticsearch' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SEARCH_BACKEND: 'elasticsearch' })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
     expect(() => loadConfig({ SEARCH_BACKEND: 'elasticsearch' })).toThrow(
       /ELASTICSEARCH_URL: SEARCH_BACKEND=elasticsearch needs ELASTICSEARCH_URL/,
     );

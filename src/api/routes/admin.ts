@@ -6,10 +6,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { JobBusyError, type JobRunner } from '../../jobs/job-runner.ts';
+import type { JobRunner } from '../../jobs/job-runner.ts';
 import { JOB_NAMES, type JobName, type JobStore } from '../../jobs/job-store.ts';
 import type { JobScheduler } from '../../jobs/scheduler.ts';
-import { ApiError, invalidRequest, zodDetails } from '../errors.ts';
+import { ServiceError } from '../../main/errors.ts';
+import { invalidRequest, zodDetails } from '../errors.ts';
 import { toWire } from '../wire.ts';
 
 function keysMatch(given: string, expected: string): boolean {
@@ -21,7 +22,7 @@ function keysMatch(given: string, expected: string): boolean {
 export function requireAdminKey(expected: string | undefined): RequestHandler {
   return (req, res, next) => {
     if (!expected) {
-      throw new ApiError(403, 'admin_disabled', 'the admin API is off: set ADMIN_API_KEY to enable it');
+      throw new ServiceError('admin_disabled');
     }
     checkKey(expected)(req, res, next);
   };
@@ -40,8 +41,8 @@ function checkKey(expected: string): RequestHandler {
     const bearer = req.headers.authorization?.match(/^Bearer (.+)$/i)?.[1];
     const given = bearer ?? req.header('x-api-key');
     if (!given || !keysMatch(given, expected)) {
-      throw new ApiError(401, 'unauthorized', 'a valid admin API key is required', undefined, {
-        'WWW-Authenticate': 'Bearer realm="admin"',
+      throw new ServiceError('unauthorized', undefined, {
+        headers: { 'WWW-Authenticate': 'Bearer realm="admin"' },
       });
     }
     next();
@@ -85,19 +86,13 @@ export function adminRoutes(options: {
   router.post('/v1/admin/jobs/:name/run', async (req, res) => {
     const name = req.params.name as JobName;
     if (!(JOB_NAMES as readonly string[]).includes(name)) {
-      throw new ApiError(
-        404,
+      throw new ServiceError(
         'not_found',
         `no job named "${req.params.name}"; jobs are ${JOB_NAMES.join(', ')}`,
       );
     }
-    try {
-      const { run } = await options.runner.start(name, 'api');
-      res.status(202).json(toWire({ run }));
-    } catch (error) {
-      if (error instanceof JobBusyError) throw new ApiError(409, 'job_running', error.message);
-      throw error;
-    }
+    const { run } = await options.runner.start(name, 'api');
+    res.status(202).json(toWire({ run }));
   });
   return router;
 }

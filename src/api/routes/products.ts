@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { CatalogService } from '../../catalog/catalog-service.ts';
+import { ServiceError } from '../../main/errors.ts';
 import { bulkRecords, bulkStatus, ndjsonBody } from '../bulk-body.ts';
-import { ApiError } from '../errors.ts';
 import { requireKeyWhenSet } from './admin.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
@@ -16,12 +16,12 @@ export function productRoutes(catalog: CatalogService, apiKey: string | undefine
   });
   router.get('/v1/products/:id', async (req, res) => {
     const product = await catalog.get(req.params.id);
-    if (!product) throw new ApiError(404, 'not_found', `no product with id "${req.params.id}"`);
+    if (!product) throw new ServiceError('not_found', `no product with id "${req.params.id}"`);
     res.json(product);
   });
   router.delete<{ id: string }>('/v1/products/:id', writer, async (req, res) => {
     if (!(await catalog.delete(req.params.id))) {
-      throw new ApiError(404, 'not_found', `no product with id "${req.params.id}"`);
+      throw new ServiceError('not_found', `no product with id "${req.params.id}"`);
     }
     res.status(204).end();
   });

@@ -4,6 +4,7 @@
  * instead of being lost in a response nobody reads.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { ServiceError } from '../../main/errors.ts';
 import type { SearchDocument } from './search-document.ts';
 
 export interface BulkFailure {
@@ -32,14 +33,16 @@ export interface BulkIndexResult {
 
 const REPORTED_FAILURES = 20;
 
-export class BulkIndexError extends Error {
+export class BulkIndexError extends ServiceError {
   constructor(
     readonly index: string,
     readonly result: BulkIndexResult,
   ) {
     const shown = result.failures.map((f) => `${f.id} (${f.status}): ${f.reason}`).join('; ');
-    super(`Elasticsearch rejected ${result.failed} document(s) written to ${index}: ${shown}`);
-    this.name = 'BulkIndexError';
+    super(
+      'index_write_failed',
+      `Elasticsearch rejected ${result.failed} document(s) written to ${index}: ${shown}`,
+    );
   }
 }
 

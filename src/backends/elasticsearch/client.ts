@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import { Client, errors, SniffingTransport } from '@elastic/elasticsearch';
 import { BackendUnavailableError } from '../../catalog/search-backend.ts';
-import { ConfigError, type ElasticsearchConfig } from '../../main/config.ts';
+import type { ElasticsearchConfig } from '../../main/config.ts';
+import { ServiceError } from '../../main/errors.ts';
 
 /** Retries per request on connection errors and 502/503/504, spread over the node(s). */
 export const MAX_RETRIES = 2;
@@ -45,7 +46,10 @@ function readCaCertificate(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (error) {
-    throw new ConfigError(`ELASTICSEARCH_CA_CERT: cannot read ${file}: ${(error as Error).message}`);
+    throw new ServiceError(
+      'invalid_config',
+      `ELASTICSEARCH_CA_CERT: cannot read ${file}: ${(error as Error).message}`,
+    );
   }
 }
 

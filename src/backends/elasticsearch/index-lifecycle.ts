@@ -6,6 +6,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { IndexedProduct } from '../../catalog/search-backend.ts';
+import { ServiceError } from '../../main/errors.ts';
 import { BulkIndexError, type BulkIndexOptions, bulkIndex } from './bulk-indexing.ts';
 import { errorType } from './client.ts';
 import type { IndexDefinition } from './index-settings.ts';
@@ -54,8 +55,6 @@ export async function aliasTargets(client: Client, alias: string): Promise<strin
   return Object.keys(await client.indices.getAlias({ name: alias }));
 }
 
-export class IndexSetupError extends Error {}
-
 /** Refuses to serve from an index whose mapping disagrees with the expected one. */
 export async function checkServingMapping(
   client: Client,
@@ -90,7 +89,8 @@ export async function ensureServingIndex(
     return { index: current[0]!, created: false };
   }
   if (await client.indices.exists({ index: alias })) {
-    throw new IndexSetupError(
+    throw new ServiceError(
+      'index_conflict',
       `"${alias}" is an index, not an alias: the service serves from versioned indices behind an alias. ` +
         `Reindex into a new alias (ELASTICSEARCH_INDEX) or delete the index "${alias}".`,
     );
@@ -108,7 +108,8 @@ export async function ensureServingIndex(
   } catch (error) {
     if (errorType(error) !== 'resource_already_exists_exception') throw error;
     if ((await aliasTargets(client, alias)).length === 0) {
-      throw new IndexSetupError(
+      throw new ServiceError(
+        'index_conflict',
         `index ${index} exists but alias "${alias}" does not point to it; add the alias or delete the index`,
       );
     }
@@ -142,14 +143,17 @@ export interface ReindexReport {
   tookMs: number;
 }
 
-export class ReindexError extends Error {
+export class ReindexError extends ServiceError {
   constructor(
     readonly index: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`reindex into ${index} failed, the alias was left as it was: ${message}`, options);
-    this.name = 'ReindexError';
+    super(
+      'index_write_failed',
+      `reindex into ${index} failed, the alias was left as it was: ${message}`,
+      options,
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * field differs, instead of answering wrong results.
  */
 import type { estypes } from '@elastic/elasticsearch';
+import { ServiceError } from '../../main/errors.ts';
 
 /** Attributes whose change breaks queries or scores, with the value Elasticsearch omits when it is the default. */
 const COMPARED_ATTRIBUTES: Record<string, unknown> = {
@@ -91,17 +92,17 @@ export function findMappingConflicts(
   return conflicts;
 }
 
-export class MappingConflictError extends Error {
+export class MappingConflictError extends ServiceError {
   constructor(
     readonly alias: string,
     readonly conflicts: string[],
   ) {
     super(
+      'index_conflict',
       `the Elasticsearch index behind alias "${alias}" does not match mappings/elasticsearch:\n` +
         conflicts.map((c) => `  - ${c}`).join('\n') +
         '\nRun a reindex (it builds a new versioned index from the current mappings and swaps the alias), ' +
         'or set ELASTICSEARCH_INDEX to a new alias and ingest the catalog again.',
     );
-    this.name = 'MappingConflictError';
   }
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { FacetRow } from '../../catalog/catalog-query.ts';
 import { type Product, productSchema } from '../../catalog/product.ts';
 import type { BrowseResult, ProductSummary, RankedHit } from '../../catalog/search-backend.ts';
+import { ServiceError } from '../../main/errors.ts';
 
 export interface BrowseAggregations {
   brand?: estypes.AggregationsStringTermsAggregate;
@@ -15,10 +16,11 @@ export interface BrowseAggregations {
   price?: estypes.AggregationsRangeAggregate;
 }
 
-export class InvalidDocumentError extends Error {
-  constructor(id: string, index: string, problem: string) {
-    super(`document "${id}" in index ${index} is not a valid product (${problem}); reindex from the catalog`);
-  }
+function invalidDocument(id: string, index: string, problem: string): ServiceError {
+  return new ServiceError(
+    'invalid_document',
+    `document "${id}" in index ${index} is not a valid product (${problem}); reindex from the catalog`,
+  );
 }
 
 function hitsOf(response: estypes.SearchResponse<unknown, unknown>): { id: string; score: number }[] {
@@ -90,7 +92,7 @@ export function productFromSource(source: unknown, id: string, index: string): P
   const parsed = productSchema.safeParse(source);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidDocumentError(id, index, `${issue.path.join('.')}: ${issue.message}`);
+    throw invalidDocument(id, index, `${issue.path.join('.')}: ${issue.message}`);
   }
   return parsed.data;
 }
@@ -121,7 +123,7 @@ export function summariesFromMget(response: estypes.MgetResponse<unknown>): Map<
     const parsed = summarySchema.safeParse(doc._source);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new InvalidDocumentError(doc._id, doc._index, `${issue.path.join('.')}: ${issue.message}`);
+      throw invalidDocument(doc._id, doc._index, `${issue.path.join('.')}: ${issue.message}`);
     }
     summaries.set(doc._id, parsed.data);
   }

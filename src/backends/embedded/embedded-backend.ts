@@ -24,6 +24,7 @@ import type {
   VectorQuery,
 } from '../../catalog/search-backend.ts';
 import { hasMagnitude } from '../../embeddings/embedder.ts';
+import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
 import { analyze } from '../../text/analyzer.ts';
 import { migrateSchema, openDatabase, readMeta, type SqliteDatabase, writeMeta } from './database.ts';
@@ -70,13 +71,12 @@ function removeDatabaseFiles(file: string): void {
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
 }
 
-export class EmbedderMismatchError extends Error {
-  constructor(stored: string, configured: string) {
-    super(
-      `the index was built with embedder "${stored}" but the service is configured with "${configured}"; ` +
-        'rebuild the index with the configured embedder: npm run cli -- reindex',
-    );
-  }
+function embedderMismatch(stored: string, configured: string): ServiceError {
+  return new ServiceError(
+    'index_conflict',
+    `the index was built with embedder "${stored}" but the service is configured with "${configured}"; ` +
+      'rebuild the index with the configured embedder: npm run cli -- reindex',
+  );
 }
 
 interface SummaryRow {
@@ -163,7 +163,7 @@ export class EmbeddedBackend implements SearchBackend {
       const storedId = readMeta(db, 'embedder_id');
       let stale: string | undefined;
       if (storedId !== id && storedId !== undefined && productCount > 0) {
-        if (!this.options.acceptEmbedderChange) throw new EmbedderMismatchError(storedId, id);
+        if (!this.options.acceptEmbedderChange) throw embedderMismatch(storedId, id);
         stale = storedId;
         dimensions = Number(readMeta(db, 'embedder_dimensions'));
         this.options.logger?.warn(

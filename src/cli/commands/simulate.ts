@@ -18,13 +18,14 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { generateDemoCatalog } from '../../catalog/demo-catalog.ts';
 import { type Product, validateProduct } from '../../catalog/product.ts';
 import { readRecordBatches } from '../../catalog/record-files.ts';
-import { type BulkReport, SearchApiClient, SimulatorRequestError } from '../../eval/simulator/api-client.ts';
+import { type BulkReport, SearchApiClient } from '../../eval/simulator/api-client.ts';
 import { DEFAULT_CLICK_MODEL } from '../../eval/simulator/click-model.ts';
 import { evaluatePersonalization } from '../../eval/simulator/personalization-eval.ts';
 import { SimulationCatalog } from '../../eval/simulator/simulation-catalog.ts';
 import { enrichTitleOnlyProducts } from '../../eval/simulator/title-enrichment.ts';
 import { DEFAULT_TRAFFIC, simulateTraffic } from '../../eval/simulator/traffic.ts';
 import { loadConfig } from '../../main/config.ts';
+import { ServiceError } from '../../main/errors.ts';
 import { createRuntime, loadDemoCatalogIfEmpty, type Runtime } from '../../main/runtime.ts';
 import { printJson } from '../print.ts';
 
@@ -49,9 +50,6 @@ export interface SimulateCommandOptions {
 }
 
 const UPLOAD_BATCH = 5_000;
-
-/** A mistake in the command line (a missing catalog file, say): reported in one line, no stack. */
-export class SimulateUsageError extends Error {}
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -100,7 +98,7 @@ async function readCatalogFile(
   options: SimulateCommandOptions,
 ): Promise<{ products: Product[]; invalid: number }> {
   const file = options.catalog!;
-  if (!fs.existsSync(file)) throw new SimulateUsageError(`no such file: ${file}`);
+  if (!fs.existsSync(file)) throw new ServiceError('usage', `no such file: ${file}`);
   const records: Record<string, unknown>[] = [];
   for await (const batch of readRecordBatches(file, { rename: options.rename, batchSize: 5_000 })) {
     for (const record of batch)
@@ -270,15 +268,5 @@ export function registerSimulateCommand(program: Command): Command {
     .option('--evaluate', "afterwards, NDCG@10 against the shoppers' preferences, personalized vs not", false)
     .option('--eval-queries <n>', 'evaluation queries per shopper', positiveInteger, 5)
     .option('--no-progress', 'no progress bar')
-    .action(async (options: SimulateCommandOptions) => {
-      try {
-        await runSimulateCommand(options);
-      } catch (error) {
-        // An unreachable or failing service and a bad command line are the user's to fix:
-        // say what happened in one line. Anything else is a bug and keeps its stack.
-        if (!(error instanceof SimulatorRequestError || error instanceof SimulateUsageError)) throw error;
-        console.error(`simulate: ${error.message}`);
-        process.exitCode = 1;
-      }
-    });
+    .action(runSimulateCommand);
 }

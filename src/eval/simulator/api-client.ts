@@ -6,6 +6,7 @@
  * backoff; any other error status fails the run with the service's own message.
  */
 import { z } from 'zod';
+import { ServiceError } from '../../main/errors.ts';
 import type { ShopperEvent } from '../../users/events.ts';
 import type { ShopperProduct } from './simulation-catalog.ts';
 
@@ -62,15 +63,6 @@ const bulkReportSchema = z.object({
   duplicates: z.number().optional(),
   errors: z.array(z.unknown()),
 });
-
-export class SimulatorRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_ATTEMPTS = 4;
@@ -147,8 +139,8 @@ export class SearchApiClient {
           // fetch says "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, ...).
           const cause = (error as { cause?: { code?: string; message?: string } }).cause;
           const why = cause ? ` (${cause.code ?? cause.message})` : '';
-          throw new SimulatorRequestError(
-            0,
+          throw new ServiceError(
+            'request_failed',
             `${method} ${this.baseUrl}${path}: ${(error as Error).message}${why}`,
           );
         }
@@ -175,10 +167,7 @@ export class SearchApiClient {
       } catch {
         // not JSON: keep the raw text
       }
-      throw new SimulatorRequestError(
-        response.status,
-        `${method} ${path} answered ${response.status}: ${message}`,
-      );
+      throw new ServiceError('request_failed', `${method} ${path} answered ${response.status}: ${message}`);
     }
   }
 }

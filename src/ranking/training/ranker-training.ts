@@ -9,6 +9,7 @@
 import type { Judgments } from '../../eval/judgments.ts';
 import { inputOrder, meanListNdcg } from '../../eval/ranking-metrics.ts';
 import type { BackendPreference } from '../../main/config.ts';
+import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
 import type { EventStore } from '../../users/event-store.ts';
 import { FEATURE_NAMES, shopperHasHistory } from '../features/feature-set.ts';
@@ -60,7 +61,13 @@ export async function trainAndGate(
   run: RankerTrainingRun,
   options: GateOptions,
 ): Promise<RankerTrainingOutcome> {
-  if (run.heldOut.length === 0) throw new Error('no held-out lists: not enough data to evaluate a model');
+  if (run.heldOut.length === 0) {
+    const lists = run.train.length;
+    throw new ServiceError(
+      'not_enough_data',
+      `${lists} result lists, none held out to evaluate a model on: too few queries`,
+    );
+  }
   const trained = await trainRanker(run.train, run.heldOut, {
     ...(options.logger && { logger: options.logger }),
     ...(options.tfjsBackend && { tfjsBackend: options.tfjsBackend }),

@@ -8,6 +8,7 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type * as TF from '@tensorflow/tfjs';
 import { type GradedList, meanListNdcg } from '../../eval/ranking-metrics.ts';
 import type { BackendPreference } from '../../main/config.ts';
+import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
 import { seededRandom } from '../../ml/seeded-random.ts';
 import { type LoadedTensorflow, loadTensorflow } from '../../ml/tensorflow-backend.ts';
@@ -125,7 +126,8 @@ export async function trainRanker(
 
   // Lists that teach something: at least one positive label.
   const usable = training.filter((list) => list.labels.some((l) => l > 0));
-  if (usable.length === 0) throw new Error('no training list has a positive label');
+  if (usable.length === 0)
+    throw new ServiceError('not_enough_data', 'no training list has a relevant product');
 
   const model = tf.sequential();
   options.hidden.forEach((units, i) => {

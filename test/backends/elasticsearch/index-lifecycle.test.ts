@@ -3,7 +3,6 @@ import { errors } from '@elastic/elasticsearch';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ensureServingIndex,
-  IndexSetupError,
   indexVersion,
   pruneIndices,
   ReindexError,
@@ -88,7 +87,9 @@ describe('start-up: ensureServingIndex', () => {
 
   it('refuses a concrete index that sits where the alias should be', async () => {
     es.addIndex(ALIAS, definition.mappings);
-    await expect(ensureServingIndex(es.client, ALIAS, definition)).rejects.toThrow(IndexSetupError);
+    await expect(ensureServingIndex(es.client, ALIAS, definition)).rejects.toMatchObject({
+      code: 'index_conflict',
+    });
   });
 
   it('accepts losing the creation race to another replica', async () => {
