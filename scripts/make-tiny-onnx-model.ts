@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { generateDemoCatalog } from '../src/catalog/demo-catalog.ts';
+import { demoCatalog } from '../src/catalog/demo-catalog.ts';
 import { seededRandom } from '../src/ml/seeded-random.ts';
 
 const { onnx } = onnxProto;
@@ -28,7 +28,7 @@ export interface TinyModelOptions {
 function buildVocabulary(): string[] {
   const words = new Set<string>();
   const characters = new Set<string>('abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
-  for (const product of generateDemoCatalog()) {
+  for (const product of demoCatalog()) {
     const text = `${product.title} ${product.brand ?? ''} ${product.description ?? ''}`.toLowerCase();
     for (const word of text.match(/[\p{L}\p{N}]+/gu) ?? []) {
       if (/^[a-z0-9]+$/.test(word)) words.add(word);

@@ -6,8 +6,7 @@
  */
 import path from 'node:path';
 import { CachedEmbedder } from '../backends/embedded/embedding-cache.ts';
-import { generateDemoCatalog } from '../catalog/demo-catalog.ts';
-import { productEmbeddingText, validateProduct } from '../catalog/product.ts';
+import { demoCatalogTexts } from '../catalog/demo-catalog.ts';
 import type { Embedder } from '../embeddings/embedder.ts';
 import {
   activateEncoder,
@@ -16,26 +15,10 @@ import {
 } from '../embeddings/encoder/encoder-artifact.ts';
 import { trainEncoder } from '../embeddings/encoder/train-encoder.ts';
 import { TrainedEncoder } from '../embeddings/encoder/trained-encoder.ts';
-import type { CatalogText } from '../embeddings/encoder/training-pairs.ts';
 import { HashingEmbedder } from '../embeddings/hashing-embedder.ts';
 import { defaultPrefixes, TransformersEmbedder } from '../embeddings/transformers-embedder.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-
-export function demoCatalogTexts(): CatalogText[] {
-  return generateDemoCatalog().flatMap((record) => {
-    const validation = validateProduct(record);
-    if (!validation.ok) return [];
-    const { product } = validation;
-    return [
-      {
-        title: product.title,
-        ...(product.brand && { brand: product.brand }),
-        text: productEmbeddingText(product),
-      },
-    ];
-  });
-}
 
 /** First-start training: a few hundred demo products need far fewer steps than a real catalog. */
 export const BOOTSTRAP_TRAINING = { epochs: 2, minPairsPerEpoch: 8000 } as const;

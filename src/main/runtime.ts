@@ -6,7 +6,7 @@
 import { createApp } from '../api/app.ts';
 import { createStores } from '../backends/create-stores.ts';
 import { CatalogService } from '../catalog/catalog-service.ts';
-import { generateDemoCatalog } from '../catalog/demo-catalog.ts';
+import { demoCatalog } from '../catalog/demo-catalog.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
@@ -187,7 +187,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 /** First start: an empty store gets the demo catalog so the first search shows results. */
 export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> {
   if (runtime.config.demoCatalog === 'off' || (await runtime.backend.countProducts()) > 0) return 0;
-  const report = await runtime.catalog.ingest(generateDemoCatalog());
+  const report = await runtime.catalog.ingest(demoCatalog());
   runtime.logger.info({ products: report.accepted }, 'demo catalog loaded');
   return report.accepted;
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { demoCatalogTexts } from '../../src/catalog/demo-catalog.ts';
 import {
   activateEncoder,
   activeEncoderDir,
@@ -12,7 +13,6 @@ import {
 import { trainEncoder } from '../../src/embeddings/encoder/train-encoder.ts';
 import { TrainedEncoder } from '../../src/embeddings/encoder/trained-encoder.ts';
 import { misspell, titleFragment } from '../../src/embeddings/encoder/training-pairs.ts';
-import { demoCatalogTexts } from '../../src/main/create-embedder.ts';
 import { seededRandom } from '../../src/ml/seeded-random.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 

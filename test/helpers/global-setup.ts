@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { demoCatalogTexts } from '../../src/catalog/demo-catalog.ts';
 import { activateEncoder, saveEncoderArtifact } from '../../src/embeddings/encoder/encoder-artifact.ts';
 import { trainEncoder } from '../../src/embeddings/encoder/train-encoder.ts';
-import { BOOTSTRAP_TRAINING, demoCatalogTexts } from '../../src/main/create-embedder.ts';
+import { BOOTSTRAP_TRAINING } from '../../src/main/create-embedder.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

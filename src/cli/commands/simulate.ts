@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
-import { generateDemoCatalog } from '../../catalog/demo-catalog.ts';
+import { demoProducts } from '../../catalog/demo-catalog.ts';
 import { type Product, validateProduct } from '../../catalog/product.ts';
 import { readRecordBatches } from '../../catalog/record-files.ts';
 import { type BulkReport, SearchApiClient } from '../../eval/simulator/api-client.ts';
@@ -178,10 +178,7 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
       products = await storedProducts(runtime);
       output.catalog = { source: 'the service store', products: products.length };
     } else {
-      products = generateDemoCatalog().flatMap((record) => {
-        const validated = validateProduct(record);
-        return validated.ok ? [validated.product] : [];
-      });
+      products = demoProducts();
       output.catalog = {
         source: 'the demo catalog (assumed to be what the service holds)',
         products: products.length,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateDemoCatalog } from '../../../src/catalog/demo-catalog.ts';
+import { demoCatalog } from '../../../src/catalog/demo-catalog.ts';
 import { type Product, validateProduct } from '../../../src/catalog/product.ts';
 import { nextQuery, productTypeWords, titleHead } from '../../../src/eval/simulator/queries.ts';
 import { randomStream } from '../../../src/eval/simulator/sampling.ts';
@@ -21,7 +21,7 @@ function validated(records: readonly unknown[]): Product[] {
 
 const fixtures = new Map(validated(FIXTURE_PRODUCTS).map((p) => [p.id, p]));
 const fixture = (id: string) => fixtures.get(id)!;
-const demo = new SimulationCatalog(validated(generateDemoCatalog()));
+const demo = new SimulationCatalog(validated(demoCatalog()));
 
 /** Likes outdoor power equipment, EGO, and about $200 give or take a little. */
 const gardener: Shopper = {
