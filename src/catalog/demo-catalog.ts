@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { CatalogText } from '../embeddings/encoder/training-pairs.ts';
-import { type Product, type ProductInput, productEmbeddingText, validateProduct } from './product.ts';
+import { type Product, type ProductInput, productTrainingText, validateProduct } from './product.ts';
 
 /** A fresh copy of the demo catalog's records, as a shop would send them. */
 export function demoCatalog(): ProductInput[] {
@@ -23,9 +23,5 @@ export function demoProducts(): Product[] {
 
 /** The demo catalog as encoder training texts: what a fresh install trains its first encoder on. */
 export function demoCatalogTexts(): CatalogText[] {
-  return demoProducts().map((product) => ({
-    title: product.title,
-    ...(product.brand && { brand: product.brand }),
-    text: productEmbeddingText(product),
-  }));
+  return demoProducts().map(productTrainingText);
 }

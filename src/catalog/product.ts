@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { CatalogText } from '../embeddings/encoder/training-pairs.ts';
 
 const CATEGORY_SEPARATOR = '>';
 
@@ -107,6 +108,15 @@ export function attributesText(attributes: Product['attributes']): string {
 /** The text an embedder sees for a product (title first: it carries the most signal). */
 export function productEmbeddingText(product: Product): string {
   return [product.title, product.brand, categoryPathText(product.category)].filter(Boolean).join(' | ');
+}
+
+/** A product as encoder training text: title and brand (for self-supervised pairs), and what is embedded. */
+export function productTrainingText(product: Product): CatalogText {
+  return {
+    title: product.title,
+    ...(product.brand && { brand: product.brand }),
+    text: productEmbeddingText(product),
+  };
 }
 
 /** Stable hash of the normalized record: an unchanged upsert is detected and skipped. */

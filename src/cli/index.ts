@@ -8,7 +8,7 @@
  *   npm run cli -- ingest products.csv --rename product_uid=id
  */
 import fs from 'node:fs';
-import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { RECORD_FORMATS } from '../catalog/record-files.ts';
 import { JOB_NAMES } from '../jobs/job-store.ts';
 import { isServiceError } from '../main/errors.ts';
@@ -26,24 +26,9 @@ import {
 import { serve } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { train } from './commands/train.ts';
+import { fieldRenames, positiveInteger } from './options.ts';
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-
-function parseRename(value: string, previous: Map<string, string>): Map<string, string> {
-  for (const pair of value.split(',')) {
-    const [from, to] = pair.split('=').map((s) => s.trim());
-    if (!from || !to) throw new InvalidArgumentError(`expected source=field pairs, got "${pair}"`);
-    previous.set(from, to);
-  }
-  return previous;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number.parseInt(value, 10);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
 
 // Set before the commands are added: they inherit both.
 const program = new Command()
@@ -62,7 +47,7 @@ program
   .addOption(
     new Option('--format <format>', 'file format (default: from the extension)').choices(RECORD_FORMATS),
   )
-  .option('--rename <pairs>', 'rename source fields, e.g. product_uid=id,name=title', parseRename, new Map())
+  .option('--rename <pairs>', 'rename source fields, e.g. product_uid=id,name=title', fieldRenames, new Map())
   .option('--batch-size <n>', 'records per write batch', positiveInteger, 1000)
   .option('--no-progress', 'no progress bar')
   .action(ingest);

@@ -27,18 +27,6 @@ export function hasMagnitude(vector: Float32Array): boolean {
   return false;
 }
 
-export function dot(a: Float32Array, b: Float32Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  const n = a.length - (a.length % 2);
-  for (let i = 0; i < n; i += 2) {
-    s0 += a[i]! * b[i]!;
-    s1 += a[i + 1]! * b[i + 1]!;
-  }
-  if (n < a.length) s0 += a[n]! * b[n]!;
-  return s0 + s1;
-}
-
 /**
  * The embedder the service uses now. Search and catalog read it per call; a reindex with
  * another model replaces it in the same step that switches the index generation.

@@ -5,7 +5,7 @@
  * `encoder list`: the saved versions.
  */
 import { SingleBar } from 'cli-progress';
-import { productEmbeddingText } from '../../catalog/product.ts';
+import { productEmbeddingText, productTrainingText } from '../../catalog/product.ts';
 import type { SearchBackend } from '../../catalog/search-backend.ts';
 import {
   activateEncoder,
@@ -65,15 +65,7 @@ export async function eventTrainingPairs(
 
 async function storedCatalogTexts(backend: SearchBackend): Promise<CatalogText[]> {
   const texts: CatalogText[] = [];
-  for await (const batch of backend.scanProducts(1000)) {
-    for (const product of batch) {
-      texts.push({
-        title: product.title,
-        ...(product.brand && { brand: product.brand }),
-        text: productEmbeddingText(product),
-      });
-    }
-  }
+  for await (const batch of backend.scanProducts(1000)) texts.push(...batch.map(productTrainingText));
   return texts;
 }
 

@@ -27,6 +27,7 @@ import { DEFAULT_TRAFFIC, simulateTraffic } from '../../eval/simulator/traffic.t
 import { loadConfig } from '../../main/config.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { createRuntime, loadDemoCatalogIfEmpty, type Runtime } from '../../main/runtime.ts';
+import { fieldRenames, integer, positiveInteger, positiveNumber, share } from '../options.ts';
 import { printJson } from '../print.ts';
 
 export interface SimulateCommandOptions {
@@ -50,42 +51,6 @@ export interface SimulateCommandOptions {
 }
 
 const UPLOAD_BATCH = 5_000;
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
-  return n;
-}
-
-function share(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1)
-    throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}"`);
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-}
-
-function fieldRenames(value: string, previous: Map<string, string>): Map<string, string> {
-  for (const pair of value.split(',')) {
-    const [from, to] = pair.split('=').map((s) => s.trim());
-    if (!from || !to) throw new InvalidArgumentError(`expected source=field pairs, got "${pair}"`);
-    previous.set(from, to);
-  }
-  return previous;
-}
 
 function serviceUrl(value: string): string {
   if (!/^https?:\/\/[^/]/.test(value))

@@ -39,8 +39,3 @@ export function pickOne<T>(random: Random, items: readonly T[]): T {
   if (items.length === 0) throw new Error('cannot pick from an empty list');
   return items[Math.floor(random() * items.length)]!;
 }
-
-/** Exponentially distributed waiting time with the given mean. */
-export function exponential(random: Random, mean: number): number {
-  return -Math.log(1 - random()) * mean;
-}
