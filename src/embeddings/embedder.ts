@@ -9,6 +9,8 @@ export interface Embedder {
   readonly id: string;
   readonly dimensions: number;
   embed(texts: readonly string[], kind: EmbedKind): Promise<Float32Array[]>;
+  /** Releases what the embedder holds open (a cache file). */
+  close?(): void;
 }
 
 export function l2Normalize(vector: Float32Array): Float32Array {

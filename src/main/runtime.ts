@@ -65,7 +65,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     mappings.close();
     throw error;
   }
-  const closeEmbedder = () => (embedder as { close?: () => void }).close?.();
   const { cell_size, probes } = mappings.current.search.vector_index;
   const stores = createStores(config, {
     embedder,
@@ -78,7 +77,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     await backend.open();
   } catch (error) {
     mappings.close();
-    closeEmbedder();
+    embedder.close?.();
     await stores.close().catch(() => undefined);
     throw error;
   }
@@ -178,7 +177,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       mappings.close();
       reranker.close();
       await stores.close();
-      closeEmbedder();
+      embedder.close?.();
     },
   };
   return runtime;

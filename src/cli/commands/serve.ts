@@ -1,7 +1,7 @@
 /** `serve`: the HTTP service, with the scheduled jobs and live reload of mappings/. */
 import type { Server } from 'node:http';
-import { BackendUnavailableError } from '../../catalog/search-backend.ts';
 import { loadConfig } from '../../main/config.ts';
+import { isServiceError } from '../../main/errors.ts';
 import { createRuntime, loadDemoCatalogIfEmpty } from '../../main/runtime.ts';
 
 export async function serve(): Promise<void> {
@@ -14,7 +14,7 @@ export async function serve(): Promise<void> {
   } catch (error) {
     // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
     // until it returns. Anything else is.
-    if (!(error instanceof BackendUnavailableError)) throw error;
+    if (!isServiceError(error, 'backend_unavailable')) throw error;
     runtime.logger.warn(
       { err: error },
       'search backend unavailable at start-up; serving 503 until it returns',
