@@ -36,6 +36,7 @@ const searchBodySchema = z
     session_id: z.string().trim().min(1).max(256).optional(),
     explain: z.boolean().default(false),
     rerank: z.boolean().default(true),
+    autocorrect: z.boolean().default(true),
     fusion: z.enum(FUSION_METHODS).optional(),
   })
   .superRefine((value, ctx) => {
@@ -88,6 +89,7 @@ function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest
     ...(body.session_id && { sessionId: body.session_id }),
     explain: body.explain,
     rerank: body.rerank,
+    autocorrect: body.autocorrect,
     ...(body.fusion && { fusion: body.fusion }),
   };
 }
@@ -107,6 +109,7 @@ const SCALAR_PARAMS = new Set([
   'session_id',
   'explain',
   'rerank',
+  'autocorrect',
   'fusion',
   'facets',
 ]);

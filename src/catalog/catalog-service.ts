@@ -71,6 +71,8 @@ export class CatalogService {
   constructor(
     private readonly backend: SearchBackend,
     private readonly embedder: EmbedderSlot,
+    /** Told after every write that changed the catalog, and after a reindex switched generations. */
+    private readonly onChange: () => void = () => {},
   ) {}
 
   /** `firstIndex` numbers the records when a large file arrives in several batches. */
@@ -109,7 +111,10 @@ export class CatalogService {
   async delete(id: string): Promise<boolean> {
     return this.writes.runExclusive(async () => {
       const deleted = await this.backend.deleteProduct(id);
-      if (deleted) this.recording?.set(id, null);
+      if (deleted) {
+        this.recording?.set(id, null);
+        this.onChange();
+      }
       return deleted;
     });
   }
@@ -155,6 +160,7 @@ export class CatalogService {
         const deleted = [...changes].filter(([, product]) => product === null).map(([id]) => id);
         for (const id of deleted) await this.backend.deleteProduct(id);
         await this.upsert([...changes.values()].filter((p): p is Product => p !== null));
+        this.onChange();
         return {
           ...report,
           embedder: embedder.id,
@@ -230,6 +236,7 @@ export class CatalogService {
       );
     }
     for (const product of products) this.recording?.set(product.id, product);
+    if (changed.length > 0) this.onChange();
     const created = changed.filter((c) => !stored.has(c.product.id)).length;
     return { created, updated: changed.length - created, unchanged: products.length - changed.length };
   }

@@ -17,6 +17,7 @@ import { Metrics } from '../metrics/metrics.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
+import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
 import { EventService } from '../users/event-service.ts';
@@ -35,6 +36,8 @@ export interface Runtime {
   embedder: EmbedderSlot;
   backend: SearchBackend;
   catalog: CatalogService;
+  /** The spelling dictionary and vector noise floor learned from the stored catalog. */
+  calibration: CatalogCalibration;
   search: SearchPipeline;
   events: EventService;
   eventStore: EventStore;
@@ -85,7 +88,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     backend.kind === 'elasticsearch' ? { alias: config.elasticsearch?.alias } : { dataDir: config.dataDir };
   logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
   const slot = new EmbedderSlot(embedder);
-  const catalog = new CatalogService(backend, slot);
+  const calibration = new CatalogCalibration(backend, slot, logger);
+  const catalog = new CatalogService(backend, slot, () => calibration.changed());
   const metrics = new Metrics();
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
@@ -110,6 +114,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     embedder: slot,
     settings: () => mappings.current,
     ranking: { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
+    calibration,
     observer: {
       search: (observation) => metrics.observeSearch(observation),
       embedderError: (error) => {
@@ -146,6 +151,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     embedder: slot,
     backend,
     catalog,
+    calibration,
     search,
     events,
     eventStore,
@@ -173,6 +179,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       }),
     close: async () => {
       scheduler.stop();
+      calibration.close();
       await runner.shutdown(30_000);
       mappings.close();
       reranker.close();

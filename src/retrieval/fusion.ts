@@ -74,8 +74,11 @@ export function fuseWeightedSum(legs: FusionLegs, weights: LegWeights): FusedCan
   return ranked(candidates.values());
 }
 
+/** A leg weighted 0 takes no part: its products join no list through it. */
 export function fuse(method: FusionMethod, legs: FusionLegs, options: { rrfK: number; weights: LegWeights }) {
+  const { weights } = options;
+  const taking = { bm25: weights.bm25 > 0 ? legs.bm25 : [], knn: weights.knn > 0 ? legs.knn : [] };
   return method === 'rrf'
-    ? fuseReciprocalRank(legs, options.rrfK, options.weights)
-    : fuseWeightedSum(legs, options.weights);
+    ? fuseReciprocalRank(taking, options.rrfK, weights)
+    : fuseWeightedSum(taking, weights);
 }

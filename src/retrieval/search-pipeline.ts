@@ -1,6 +1,7 @@
 /**
  * The search path, as data. First phase (retrieval and fusion, on every match): analyze the
- * query once, embed it, retrieve with both legs, fuse. Second phase (the learned ranker, on
+ * query once (correcting misspelt words), embed it, retrieve with both legs, read the
+ * candidates' summaries, fuse. Second phase (the learned ranker, on
  * the top K): features, rerank. Then facets, the requested order and page, the page's
  * products, and the response. Browse (filters, no text) skips the text stages. Each stage is
  * a file in stages/; the list below is the order they run in, each timed under its name.
@@ -12,7 +13,7 @@ import { analyze } from './stages/analyze.ts';
 import { bm25 } from './stages/bm25.ts';
 import { browse } from './stages/browse.ts';
 import { embed } from './stages/embed.ts';
-import { facets } from './stages/facets.ts';
+import { candidateFacets, facets } from './stages/facets.ts';
 import { features } from './stages/features.ts';
 import { fetchProducts } from './stages/fetch.ts';
 import { fuse } from './stages/fuse.ts';
@@ -29,11 +30,11 @@ const CANDIDATES = new Stages<SearchStart>()
   .add(embed)
   .add(bm25)
   .add(knn)
-  .add(fuse)
   .add(summaries)
+  .add(fuse)
   .add(features);
 
-const SEARCH = CANDIDATES.add(rerank).add(facets).add(sort).add(fetchProducts);
+const SEARCH = CANDIDATES.add(rerank).add(candidateFacets).add(sort).add(fetchProducts);
 
 const BROWSE = new Stages<SearchStart>().add(browse).add(facets).add(fetchProducts);
 

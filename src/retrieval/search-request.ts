@@ -20,6 +20,8 @@ export interface SearchRequest {
   fusion?: FusionMethod;
   /** Let the learning-to-rank model reorder the top candidates (default true). */
   rerank?: boolean;
+  /** Correct misspelt words for the keyword leg (default true); false searches the words as typed. */
+  autocorrect?: boolean;
 }
 
 export const MAX_PAGE_SIZE = 100;

@@ -6,13 +6,25 @@ export const searchSettingsSchema = z.strictObject({
   retrieval: z.strictObject({
     /** Candidates each leg (BM25, kNN) contributes before fusion. */
     window: z.number().int().min(10).max(1000),
-    /** kNN hits below this cosine similarity are dropped (0 keeps all). */
-    knn_min_similarity: z.number().min(-1).max(1),
+    /**
+     * kNN hits below this cosine similarity are dropped; `auto`: the similarity that random
+     * letter strings reach in this catalog (measured after each catalog change), so a
+     * nonsense query finds nothing.
+     */
+    knn_min_similarity: z.union([z.number().min(-1).max(1), z.literal('auto')]),
   }),
   fusion: z.strictObject({
     method: z.enum(FUSION_METHODS),
     rrf_k: z.number().positive().max(10_000),
     weights: z.strictObject({ bm25: z.number().min(0).max(10), knn: z.number().min(0).max(10) }),
+    /** `coverage`: the vector weight falls as the best keyword hit holds more of the query's words. */
+    knn_gate: z.enum(['coverage', 'none']),
+    /** Bonus for keyword hits with the query's words side by side, as a share of the best BM25 score. */
+    proximity: z.number().min(0).max(5),
+  }),
+  spelling: z.strictObject({
+    /** Correct misspelt query words against the catalog's vocabulary for the keyword leg. */
+    enabled: z.boolean(),
   }),
   facets: z.strictObject({
     price_edges: z

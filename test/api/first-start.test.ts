@@ -20,7 +20,7 @@ describe('first start', () => {
       expect(await loadDemoCatalogIfEmpty(runtime)).toBeGreaterThan(300);
       const res = await request(runtime.createApp())
         .get('/v1/search')
-        .query({ q: 'noise cancelling headphones', explain: 'true' })
+        .query({ q: 'noise cancelling headphones for travel', explain: 'true' }) // the vector leg joins
         .expect(200);
       expect(res.body.hits[0].product.category).toEqual(['Electronics', 'Audio', 'Headphones']);
       expect(res.body.hits[0].explain.knn).not.toBeNull();

@@ -151,7 +151,7 @@ describe('reindex through the runtime', () => {
     expect(runtime.embedder.current.id).toBe(hashing.id);
     const res = await request(runtime.createApp())
       .get('/v1/search')
-      .query({ q: 'lawn mower', explain: 'true' })
+      .query({ q: 'lawn mower battery', explain: 'true' }) // partly matched: the vector leg joins
       .expect(200);
     expect(res.body.hits[0].explain.knn).not.toBeNull();
     await runtime.close();
@@ -179,7 +179,7 @@ describe('reindex through the runtime', () => {
     const serving = await createTestRuntime({ DATA_DIR: dataDir });
     const res = await request(serving.createApp())
       .get('/v1/search')
-      .query({ q: 'lawn mower', explain: 'true' })
+      .query({ q: 'lawn mower battery', explain: 'true' }) // partly matched: the vector leg joins
       .expect(200);
     expect(res.body.hits[0].explain.knn).not.toBeNull();
     await serving.close();

@@ -76,28 +76,46 @@ describe('GET /v1/search', () => {
   });
 
   it('explains each hit with its BM25 rank, kNN rank and fused score', async () => {
+    // The best keyword hit holds 2 of the 3 words: the vector leg fills in with weight 1/3.
     const res = await request(app)
       .get('/v1/search')
-      .query({ q: 'cordless drill', explain: 'true' })
+      .query({ q: 'cordless drill battery', explain: 'true' })
       .expect(200);
     const top = res.body.hits[0];
     expect(top.id).toBe('drill-1');
     expect(top.explain.bm25).toEqual({ rank: 1, score: expect.any(Number) });
     expect(top.explain.knn).toEqual({ rank: expect.any(Number), score: expect.any(Number) });
-    // The default fusion (mappings/search.yaml): a normalized weighted sum, at most 1 + 0.7.
-    expect(top.explain.fused).toEqual({ method: 'weighted', score: top.score, rank: 1 });
-    expect(top.score).toBeLessThanOrEqual(1.7);
+    // The default fusion (mappings/search.yaml): a normalized weighted sum, the vector weight gated.
+    expect(top.explain.fused).toEqual({
+      method: 'weighted',
+      score: top.score,
+      rank: 1,
+      knn_weight: expect.closeTo(1 / 3, 10),
+      query_coverage: expect.closeTo(2 / 3, 10),
+    });
+    expect(top.score).toBeLessThanOrEqual(1 + 1 / 3 + 1e-9);
+  });
+
+  it('leaves the vector leg out when the best keyword hit holds every query word', async () => {
+    const res = await request(app)
+      .get('/v1/search')
+      .query({ q: 'cordless drill', explain: 'true' })
+      .expect(200);
+    expect(res.body.hits[0].id).toBe('drill-1');
+    expect(res.body.hits[0].explain.fused).toMatchObject({ knn_weight: 0, query_coverage: 1 });
+    for (const hit of res.body.hits) expect(hit.explain.bm25).not.toBeNull();
   });
 
   it('fuses by reciprocal rank on request', async () => {
     const res = await request(app)
       .get('/v1/search')
-      .query({ q: 'cordless drill', explain: 'true', fusion: 'rrf' });
+      .query({ q: 'cordless drill battery', explain: 'true', fusion: 'rrf' });
     expect(res.status).toBe(200);
     const top = res.body.hits[0];
     expect(top.explain.fused.method).toBe('rrf');
     const k = 60;
-    const expected = 1 / (k + top.explain.bm25.rank) + 0.7 / (k + top.explain.knn.rank);
+    const expected =
+      1 / (k + top.explain.bm25.rank) + top.explain.fused.knn_weight / (k + top.explain.knn.rank);
     expect(top.score).toBeCloseTo(expected, 10);
   });
 

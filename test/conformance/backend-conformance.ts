@@ -190,7 +190,14 @@ export function describeBackendConformance(name: string, create: () => Promise<B
     });
 
     it('explains hybrid hits with both leg ranks and the fused score', async () => {
-      const response = await search.search(request({ q: 'lawn mower', explain: true }));
+      // Both legs at their fixed weights (no coverage gate), so the vector leg's rank shows.
+      const ungated = {
+        ...mappings,
+        search: { ...mappings.search, fusion: { ...mappings.search.fusion, knn_gate: 'none' as const } },
+      };
+      const response = await testSearchPipeline(subject.backend, subject.embedder, ungated).search(
+        request({ q: 'lawn mower', explain: true }),
+      );
       const top = response.hits[0]!;
       expect(['mower-1', 'mower-2']).toContain(top.id);
       expect(top.explain?.bm25?.rank).toBeGreaterThanOrEqual(1);

@@ -7,6 +7,7 @@ import { loadMappings, type Mappings } from '../../src/main/mappings.ts';
 import { FeatureSource } from '../../src/ranking/features/feature-source.ts';
 import { RankerRegistry } from '../../src/ranking/model-registry.ts';
 import { Reranker } from '../../src/ranking/reranker.ts';
+import { CatalogCalibration } from '../../src/retrieval/catalog-calibration.ts';
 import { SearchPipeline } from '../../src/retrieval/search-pipeline.ts';
 import { UserIdHasher } from '../../src/users/user-ids.ts';
 import { temporaryDirectory } from './runtime.ts';
@@ -17,9 +18,11 @@ export function testSearchPipeline(
   mappings: Mappings = loadMappings(path.resolve('mappings')),
 ): SearchPipeline {
   const events = new SqliteEventStore(path.join(temporaryDirectory(), 'events.db'));
+  const slot = new EmbedderSlot(embedder);
   return new SearchPipeline({
     backend,
-    embedder: new EmbedderSlot(embedder),
+    embedder: slot,
+    calibration: new CatalogCalibration(backend, slot),
     settings: () => mappings,
     ranking: {
       reranker: new Reranker(new RankerRegistry(temporaryDirectory('models-'))),

@@ -11,6 +11,8 @@ export async function serve(): Promise<void> {
     await loadDemoCatalogIfEmpty(runtime);
     const optimized = await runtime.backend.optimize();
     if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+    // Spelling dictionary and vector noise floor: searches are served meanwhile, uncorrected.
+    void runtime.calibration.refresh();
   } catch (error) {
     // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
     // until it returns. Anything else is.

@@ -10,6 +10,10 @@ import { analyze, normalizeText } from '../../text/analyzer.ts';
 
 export interface ProductText {
   titleTerms: ReadonlySet<string>;
+  /** Adjacent title term pairs (`cordless drill`), for phrase proximity. */
+  titlePairs: ReadonlySet<string>;
+  /** Title, brand and category terms together: what a query word can be found in. */
+  terms: ReadonlySet<string>;
   normalizedTitle: string;
   brandTerms: readonly string[];
   /** The terms of each category segment. */
@@ -26,13 +30,34 @@ const MAX_CACHED = 100_000;
 const cache = new Map<string, Cached>();
 
 function analyzeProduct(summary: ProductSummary | undefined): ProductText {
+  const title = analyze(summary?.title);
+  const brandTerms = analyze(summary?.brand);
+  const categoryTerms = (summary?.category ?? []).map((segment) => analyze(segment));
   return {
-    titleTerms: new Set(analyze(summary?.title)),
+    titleTerms: new Set(title),
+    titlePairs: new Set(title.slice(1).map((term, i) => `${title[i]} ${term}`)),
+    terms: new Set([...title, ...brandTerms, ...categoryTerms.flat()]),
     normalizedTitle: normalizeText(summary?.title ?? ''),
-    brandTerms: analyze(summary?.brand),
-    categoryTerms: (summary?.category ?? []).map((segment) => analyze(segment)),
+    brandTerms,
+    categoryTerms,
     categoryPrefixes: categoryPrefixes(summary?.category),
   };
+}
+
+/** Share of the query's terms the product's title, brand or category holds (0..1). */
+export function termCoverage(terms: readonly string[], text: ProductText): number {
+  if (terms.length === 0) return 0;
+  let found = 0;
+  for (const term of terms) if (text.terms.has(term)) found++;
+  return found / terms.length;
+}
+
+/** Share of the query's adjacent term pairs that stand side by side in the title (0..1). */
+export function termProximity(terms: readonly string[], text: ProductText): number {
+  if (terms.length < 2) return 0;
+  let adjacent = 0;
+  for (let i = 1; i < terms.length; i++) if (text.titlePairs.has(`${terms[i - 1]} ${terms[i]}`)) adjacent++;
+  return adjacent / (terms.length - 1);
 }
 
 export function productText(summary: ProductSummary | undefined): ProductText {

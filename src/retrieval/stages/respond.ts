@@ -7,11 +7,14 @@
 import type { SortOrder } from '../../catalog/catalog-query.ts';
 import type { Product } from '../../catalog/product.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
+import { productText } from '../../ranking/features/product-text.ts';
+import { analyze } from '../../text/analyzer.ts';
+import type { SpellingCorrection } from '../../text/spelling.ts';
 import type { FacetCounts } from '../facets.ts';
 import type { StageTimer } from '../stage-timer.ts';
 import type { RankedFeatures } from './features.ts';
 import type { RankingInfo } from './rerank.ts';
-import type { HitExplanation, PageOfHits, SearchStart } from './stage.ts';
+import type { HitExplanation, PageOfHits, SearchStart, Summaries } from './stage.ts';
 
 export interface SearchHit {
   id: string;
@@ -30,6 +33,8 @@ export interface SearchResponse {
   sort: SortOrder;
   hits: SearchHit[];
   facets: FacetCounts;
+  /** The query as the shopper probably meant it, when correcting it found better matches. */
+  did_you_mean?: string;
   ranking?: RankingInfo;
   took: { total_ms: number; stages: Record<string, number> };
 }
@@ -42,6 +47,24 @@ export interface Answered extends SearchStart, PageOfHits {
   features?: RankedFeatures;
   scores?: ReadonlyMap<string, number>;
   ranking?: RankingInfo;
+  correction?: SpellingCorrection;
+  summaries?: Summaries;
+}
+
+/**
+ * A correction is worth saying when a typed word is unknown to the catalog (the results
+ * are the corrected query's), or when a rare typed word was searched beside its correction
+ * and the best hit holds the correction, not the typed word.
+ */
+function didYouMean(state: Answered, hits: readonly SearchHit[]): string | undefined {
+  const { correction } = state;
+  if (!correction || hits.length === 0) return undefined;
+  if (correction.changes.some((change) => !change.kept)) return correction.suggestion;
+  const top = productText(state.summaries?.get(hits[0]!.id));
+  const holds = (word: string) => analyze(word).every((term) => top.terms.has(term));
+  return correction.changes.some((change) => holds(change.to) && !holds(change.from))
+    ? correction.suggestion
+    : undefined;
 }
 
 function logImpression(state: Answered, features: RankedFeatures, hits: readonly SearchHit[]): void {
@@ -80,6 +103,7 @@ export function respond(
     });
   }
   if (state.features) logImpression(state, state.features, hits);
+  const suggestion = mode === 'hybrid' ? didYouMean(state, hits) : undefined;
   const response: SearchResponse = {
     query_id: state.queryId,
     q: request.q,
@@ -90,6 +114,7 @@ export function respond(
     sort: request.sort,
     hits,
     facets: state.facets,
+    ...(suggestion && { did_you_mean: suggestion }),
     ...(ranking && { ranking }),
     took: { total_ms: timer.totalMs, stages: timer.stages },
   };

@@ -12,7 +12,9 @@ import type { Boosts } from '../../merchandising/boosts.ts';
 import type { FusedCandidate, LegPosition } from '../../ranking/candidate.ts';
 import type { FeatureSource } from '../../ranking/features/feature-source.ts';
 import type { Reranker } from '../../ranking/reranker.ts';
+import type { SpellingDictionary } from '../../text/spelling.ts';
 import type { EventStore } from '../../users/event-store.ts';
+import type { KnnFloor } from '../catalog-calibration.ts';
 import type { FusionMethod, SearchRequest } from '../search-request.ts';
 import type { SearchSettings } from '../search-settings.ts';
 import type { StageTimer } from '../stage-timer.ts';
@@ -30,7 +32,14 @@ export interface Stage<In, Out> {
 export interface HitExplanation {
   bm25?: LegPosition | null;
   knn?: LegPosition | null;
-  fused?: { method: FusionMethod; score: number; rank: number };
+  fused?: {
+    method: FusionMethod;
+    score: number;
+    rank: number;
+    /** The vector leg's weight for this query and the share of its words the best keyword hit holds. */
+    knn_weight: number;
+    query_coverage: number;
+  };
   /** When the learned ranker scored the hit: its score, feature values and what each contributed. */
   ranking?: {
     model: string;
@@ -67,6 +76,8 @@ export interface SearchDeps {
   /** The tuning files; read once per search, so a reload never splits one search. */
   settings: () => { boosts: Boosts; search: SearchSettings };
   ranking: { reranker: Reranker; features: FeatureSource; events: EventStore };
+  /** What retrieval learned from the stored catalog (spelling, the vector noise floor). */
+  calibration: { readonly spelling: SpellingDictionary | undefined; knnFloor(): KnnFloor | undefined };
   observer?: SearchObserver;
 }
 

@@ -1,26 +1,14 @@
-/** The fields features, facets and sorting read, for every fused candidate, and its facet row. */
-import type { FacetRow } from '../../catalog/catalog-query.ts';
-import { priceBucketIndex } from '../../catalog/catalog-query.ts';
-import type { FusedCandidate } from '../../ranking/candidate.ts';
+/** The fields fusion, features, facets and sorting read, for every candidate of either leg. */
+import type { RankedHit } from '../../catalog/search-backend.ts';
 import type { SearchStart, Stage, Summaries } from './stage.ts';
 
 export const summaries: Stage<
-  SearchStart & { fused: FusedCandidate[] },
-  { summaries: Summaries; facetRows: FacetRow[] }
+  SearchStart & { bm25: RankedHit[]; knn: RankedHit[] },
+  { summaries: Summaries }
 > = {
   name: 'summaries',
-  async run({ deps, settings, fused }) {
-    const summaries = await deps.backend.getSummaries(fused.map((c) => c.id));
-    const edges = settings.search.facets.price_edges;
-    const facetRows = fused.map((c): FacetRow => {
-      const summary = summaries.get(c.id);
-      return {
-        brand: summary?.brand ?? null,
-        category: summary?.category?.join(' > ') ?? null,
-        priceBucket: priceBucketIndex(summary?.price, edges),
-        count: 1,
-      };
-    });
-    return { summaries, facetRows };
+  async run({ deps, bm25, knn }) {
+    const ids = new Set([...bm25.map((hit) => hit.id), ...knn.map((hit) => hit.id)]);
+    return { summaries: await deps.backend.getSummaries([...ids]) };
   },
 };
