@@ -115,18 +115,38 @@ export function searchRequest(q: string, size: number): SearchRequest {
 }
 
 export interface RetrievalQuality {
+  /** Plain BM25 of the engine: the query as typed, no spelling correction or proximity. */
+  plain_bm25: RankingQuality;
+  /** The keyword leg as the service serves it (spelling, proximity), the vector leg off. */
   bm25: RankingQuality;
   vector: RankingQuality;
   hybrid: RankingQuality;
 }
 
-/** Each leg alone (top 100) and the fused ranking the service serves, scored on the judgments. */
+/**
+ * Each leg alone (top 100) and the fused ranking the service serves, scored on the
+ * judgments. `bm25` runs the search pipeline with the vector leg weighted 0, so it is the
+ * keyword side exactly as served; `plain_bm25` asks the engine directly.
+ */
 export async function evaluateRetrieval(runtime: Runtime, judgments: Judgments): Promise<RetrievalQuality> {
   const { fields } = runtime.mappings.current.boosts;
+  const current = runtime.mappings.current;
+  const keywordOnly = runtime.search.withSettings({
+    ...current,
+    search: {
+      ...current.search,
+      fusion: { ...current.search.fusion, weights: { ...current.search.fusion.weights, knn: 0 } },
+    },
+  });
+  const plain = new Map<string, string[]>();
   const bm25 = new Map<string, string[]>();
   const vector = new Map<string, string[]>();
   const hybrid = new Map<string, string[]>();
   for (const q of judgments.keys()) {
+    bm25.set(
+      q,
+      (await keywordOnly.search(searchRequest(q, 100))).hits.map((h) => h.id),
+    );
     const lexical = await runtime.backend.lexicalSearch({
       text: q,
       terms: analyzeQuery(q).terms,
@@ -134,7 +154,7 @@ export async function evaluateRetrieval(runtime: Runtime, judgments: Judgments):
       limit: 100,
       fieldWeights: fields,
     });
-    bm25.set(
+    plain.set(
       q,
       lexical.map((h) => h.id),
     );
@@ -151,6 +171,7 @@ export async function evaluateRetrieval(runtime: Runtime, judgments: Judgments):
     );
   }
   return {
+    plain_bm25: scoreRankings(plain, judgments),
     bm25: scoreRankings(bm25, judgments),
     vector: scoreRankings(vector, judgments),
     hybrid: scoreRankings(hybrid, judgments),

@@ -1,20 +1,32 @@
 /**
- * npm run bench:search: indexes the 54,667 Home Depot products and reports, in one run,
- * ingest throughput (embeddings included), search latency in-process and over HTTP, and
- * NDCG@10 / Recall@100 of bm25-only, vector-only and hybrid rankings on the dev judgments.
- *   npm run bench:search -- --queries 500     (a quick subset)
+ * npm run bench:search: the Home Depot catalog (54,667 products) and dev judgments, NDCG@10
+ * and Recall@100 of plain BM25, the served keyword leg, the vector leg alone and the default
+ * hybrid, in three set-ups, each in a fresh data and models directory:
+ *   (a) installed: the demo catalog first (its encoder trained at first start), then the
+ *       Home Depot products ingested; the service replaces the demo, adapts the encoder by
+ *       itself (the reindex job its catalog trigger starts) and switches generations;
+ *   (b) hashing: the untrained hashing embedder;
+ *   (c) before adaptation: the demo-trained encoder serving the Home Depot catalog.
+ * Plus, for (a): adaptation and index-build time, query-embedding latency, and search
+ * latency in-process and over HTTP.
+ *   npm run bench:search -- --queries 500 --setups a     (a quick subset)
  */
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/main/config.ts';
+import { createLogger } from '../src/main/logger.ts';
+import { createRuntime, loadDemoCatalogIfEmpty, type Runtime } from '../src/main/runtime.ts';
 import {
-  benchRuntime,
   evaluateRetrieval,
   fmt,
-  homeDepotEncoder,
   ingestHomeDepot,
   latencySummary,
   loadDevJudgments,
   machineDescription,
+  type RetrievalQuality,
   searchRequest,
   writeResult,
 } from './homedepot.ts';
@@ -22,84 +34,175 @@ import {
 const { values: args } = parseArgs({
   options: {
     queries: { type: 'string' },
+    setups: { type: 'string', default: 'a,b,c' },
     'skip-http': { type: 'boolean', default: false },
-    retrain: { type: 'boolean', default: false },
   },
 });
-
-const { encoder } = await homeDepotEncoder(Boolean(args.retrain));
-const runtime = await benchRuntime({ embedder: encoder });
+const setups = new Set(args.setups!.split(','));
 const judgments = loadDevJudgments(args.queries ? Number(args.queries) : undefined);
 const queries = [...judgments.keys()];
-console.error(`machine: ${machineDescription()}; embedder ${runtime.embedder.current.id}`);
+const machine = machineDescription();
+console.error(`machine: ${machine}; ${queries.length} dev queries; set-ups ${[...setups].join(', ')}`);
 
-const ingest = await ingestHomeDepot(runtime);
-console.error(`ingested ${ingest.products} products: ${fmt(ingest.productsPerSecond, 0)}/s`);
+function freshDirectory(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
 
-const quality = await evaluateRetrieval(runtime, judgments);
+async function runtimeFor(env: Record<string, string>): Promise<Runtime> {
+  const config = loadConfig({ LOG_LEVEL: 'info', DEMO_CATALOG: 'off', ...env });
+  return createRuntime(config, { logger: createLogger('warn') });
+}
 
-// Latency in-process: the whole search path (20 hits with facets), per stage too.
-const inProcess: number[] = [];
-const stages = new Map<string, number[]>();
-for (const q of queries) {
+interface SetupResult {
+  embedder: string;
+  quality: RetrievalQuality;
+  [measure: string]: unknown;
+}
+
+const results: Record<string, SetupResult> = {};
+const modelsA = freshDirectory('bench-models-');
+
+if (setups.has('a')) {
+  // (a) As installed: the first start trains the demo encoder and loads the demo catalog.
   const started = performance.now();
-  const response = await runtime.search.search(searchRequest(q, 20));
-  inProcess.push(performance.now() - started);
-  for (const [stage, ms] of Object.entries(response.took.stages)) {
-    stages.set(stage, [...(stages.get(stage) ?? []), ms]);
-  }
-}
-
-// Latency over HTTP: the real express app on a local port, one request at a time.
-const http: number[] = [];
-if (!args['skip-http']) {
-  const server = runtime.createApp().listen(0);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  for (const q of queries) {
-    const started = performance.now();
-    const res = await fetch(`${base}/v1/search?q=${encodeURIComponent(q)}`);
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`HTTP ${res.status} for ${q}`);
-    http.push(performance.now() - started);
-  }
-  server.close();
-}
-
-const result = {
-  date: new Date().toISOString(),
-  machine: machineDescription(),
-  embedder: runtime.embedder.current.id,
-  ingest,
-  quality,
-  latency_ms: {
-    in_process: latencySummary(inProcess),
-    http: http.length ? latencySummary(http) : undefined,
-    stages_in_process: Object.fromEntries([...stages].map(([s, v]) => [s, latencySummary(v)])),
-  },
-  queries: queries.length,
-};
-const file = writeResult('search', result);
-
-const l = result.latency_ms;
-console.log(`\n### bench:search (${result.date.slice(0, 10)}, ${result.machine})\n`);
-console.log(`Embedder \`${result.embedder}\`, ${ingest.products} products, ${queries.length} dev queries.\n`);
-console.log('| ranking | NDCG@10 | Recall@100 |\n|---|---|---|');
-for (const [name, q] of Object.entries(quality))
-  console.log(`| ${name} | ${fmt(q.ndcg10)} | ${fmt(q.recall100)} |`);
-console.log('\n| measure | value |\n|---|---|');
-console.log(
-  `| ingest (embeddings included) | ${fmt(ingest.productsPerSecond, 0)} products/s (${fmt(ingest.ingestSeconds, 1)} s + ${fmt(ingest.optimizeSeconds, 1)} s vector-cell build) |`,
-);
-console.log(
-  `| search in-process p50 / p95 / p99 | ${fmt(l.in_process.p50, 2)} / ${fmt(l.in_process.p95, 2)} / ${fmt(l.in_process.p99, 2)} ms |`,
-);
-if (l.http)
-  console.log(
-    `| search over HTTP p50 / p95 / p99 | ${fmt(l.http.p50, 2)} / ${fmt(l.http.p95, 2)} / ${fmt(l.http.p99, 2)} ms |`,
+  const runtime = await runtimeFor({
+    DATA_DIR: freshDirectory('bench-a-'),
+    MODELS_DIR: modelsA,
+    DEMO_CATALOG: 'auto',
+  });
+  const firstStartSeconds = (performance.now() - started) / 1000;
+  await loadDemoCatalogIfEmpty(runtime);
+  const demoEncoder = runtime.embedder.current.id;
+  const ingest = await ingestHomeDepot(runtime);
+  console.error(
+    `(a) ingested ${ingest.products} products (${fmt(ingest.productsPerSecond, 0)}/s); waiting for the adaptation`,
   );
-for (const [stage, s] of Object.entries(l.stages_in_process)) {
-  console.log(`| stage ${stage} p50 / p99 | ${fmt(s.p50, 2)} / ${fmt(s.p99, 2)} ms |`);
+  {
+    let run = (await runtime.jobs.store.runs({ job: 'reindex', limit: 1 }))[0];
+    while (runtime.embedder.current.id === demoEncoder || run?.status === 'running' || !run) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      run = (await runtime.jobs.store.runs({ job: 'reindex', limit: 1 }))[0];
+      if (run && run.status !== 'running' && run.status !== 'succeeded')
+        throw new Error(`adaptation ${run.status}: ${run.error}`);
+    }
+    await runtime.calibration.refresh();
+    const quality = await evaluateRetrieval(runtime, judgments);
+    console.error(`(a) ${JSON.stringify(quality)}`);
+    const stages = new Map<string, number[]>();
+    const inProcess: number[] = [];
+    for (const q of queries) {
+      const t0 = performance.now();
+      const response = await runtime.search.search(searchRequest(q, 20));
+      inProcess.push(performance.now() - t0);
+      for (const [stage, ms] of Object.entries(response.took.stages))
+        stages.set(stage, [...(stages.get(stage) ?? []), ms]);
+    }
+    const http: number[] = [];
+    if (!args['skip-http']) {
+      const server = runtime.createApp().listen(0);
+      await new Promise((resolve) => server.once('listening', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const q of queries) {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/v1/search?q=${encodeURIComponent(q)}`);
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`HTTP ${res.status} for ${q}`);
+        http.push(performance.now() - t0);
+      }
+      server.close();
+    }
+    results.a = {
+      embedder: runtime.embedder.current.id,
+      quality,
+      first_start_seconds: firstStartSeconds,
+      ingest,
+      adaptation: { seconds: run!.durationSeconds, summary: run!.summary, counts: run!.counts },
+      latency_ms: {
+        in_process: latencySummary(inProcess),
+        ...(http.length > 0 && { http: latencySummary(http) }),
+        stages: Object.fromEntries([...stages].map(([stage, samples]) => [stage, latencySummary(samples)])),
+      },
+    };
+  }
+  await runtime.close();
+}
+
+if (setups.has('c')) {
+  // (c) The demo-trained encoder of a first start serving the Home Depot catalog (no demo
+  // catalog in this store, so nothing triggers an adaptation).
+  const runtime = await runtimeFor({ DATA_DIR: freshDirectory('bench-c-'), MODELS_DIR: modelsA });
+  const ingest = await ingestHomeDepot(runtime);
+  await runtime.calibration.refresh();
+  results.c = {
+    embedder: runtime.embedder.current.id,
+    quality: await evaluateRetrieval(runtime, judgments),
+    ingest,
+  };
+  console.error(`(c) ${JSON.stringify(results.c.quality)}`);
+  await runtime.close();
+}
+
+if (setups.has('b')) {
+  const runtime = await runtimeFor({
+    DATA_DIR: freshDirectory('bench-b-'),
+    MODELS_DIR: freshDirectory('bench-models-'),
+    EMBEDDER: 'hashing',
+  });
+  const ingest = await ingestHomeDepot(runtime);
+  await runtime.calibration.refresh();
+  results.b = {
+    embedder: runtime.embedder.current.id,
+    quality: await evaluateRetrieval(runtime, judgments),
+    ingest,
+  };
+  console.error(`(b) ${JSON.stringify(results.b.quality)}`);
+  await runtime.close();
+}
+
+const file = writeResult('search', {
+  date: new Date().toISOString(),
+  machine,
+  queries: queries.length,
+  results,
+});
+console.log(
+  `\n### bench:search (${new Date().toISOString().slice(0, 10)}, ${machine}), ${queries.length} dev queries\n`,
+);
+console.log('| set-up | embedder | plain BM25 | keyword leg | vector leg | hybrid | hybrid - keyword leg |');
+console.log('|---|---|---|---|---|---|---|');
+const names: Record<string, string> = {
+  a: '(a) installed, adapted',
+  b: '(b) hashing',
+  c: '(c) before adaptation',
+};
+for (const [setup, result] of Object.entries(results)) {
+  const q = result.quality;
+  const cell = (r: { ndcg10: number; recall100: number }) => `${fmt(r.ndcg10)} / ${fmt(r.recall100)}`;
+  console.log(
+    `| ${names[setup]} | \`${result.embedder}\` | ${cell(q.plain_bm25)} | ${cell(q.bm25)} | ${cell(q.vector)} | ${cell(q.hybrid)} | ${fmt(q.hybrid.ndcg10 - q.bm25.ndcg10)} / ${fmt(q.hybrid.recall100 - q.bm25.recall100)} |`,
+  );
+}
+if (results.a) {
+  const a = results.a as SetupResult & {
+    latency_ms: {
+      in_process: { p50: number; p99: number };
+      http?: { p50: number; p99: number };
+      stages: Record<string, { p50: number; p99: number }>;
+    };
+    adaptation: { seconds?: number; summary?: string };
+    ingest: { productsPerSecond: number };
+  };
+  console.log(
+    `\n(a) adaptation: ${a.adaptation.seconds} s (${a.adaptation.summary}); ingest ${fmt(a.ingest.productsPerSecond, 0)} products/s`,
+  );
+  console.log(
+    `(a) search in-process p50 / p99: ${fmt(a.latency_ms.in_process.p50, 2)} / ${fmt(a.latency_ms.in_process.p99, 2)} ms`,
+  );
+  if (a.latency_ms.http)
+    console.log(
+      `(a) search over HTTP p50 / p99: ${fmt(a.latency_ms.http.p50, 2)} / ${fmt(a.latency_ms.http.p99, 2)} ms`,
+    );
+  for (const [stage, s] of Object.entries(a.latency_ms.stages))
+    console.log(`(a) stage ${stage} p50 / p99: ${fmt(s.p50, 2)} / ${fmt(s.p99, 2)} ms`);
 }
 console.error(`\nfull result: ${file}`);
-await runtime.close();

@@ -27,7 +27,18 @@ export interface IngestReport {
   created: number;
   updated: number;
   unchanged: number;
+  /** Demo products removed because the shop's own catalog arrived (first batch only). */
+  demoRemoved?: number;
   errors: RejectedRecord[];
+}
+
+export interface CatalogServiceOptions {
+  /** Told after every write that changed the catalog, and after a reindex switched generations. */
+  onChange?: () => void;
+  /** The demo catalog's ids: while the store holds only them, the first other product replaces them. */
+  demoIds?: ReadonlySet<string>;
+  /** The demo catalog was replaced by the shop's own (time to adapt the encoder to it). */
+  onDemoReplaced?: () => void;
 }
 
 /** A record that could not even be read (a malformed NDJSON line, say). */
@@ -68,12 +79,18 @@ export class CatalogService {
   /** While a reindex builds: the latest write of each product id (null: deleted). */
   private recording: Map<string, Product | null> | undefined;
 
+  /** Whether the store holds exactly the demo catalog; worked out at the first write. */
+  private demoOnly: boolean | undefined;
+
   constructor(
     private readonly backend: SearchBackend,
     private readonly embedder: EmbedderSlot,
-    /** Told after every write that changed the catalog, and after a reindex switched generations. */
-    private readonly onChange: () => void = () => {},
+    private readonly options: CatalogServiceOptions = {},
   ) {}
+
+  private onChange(): void {
+    this.options.onChange?.();
+  }
 
   /** `firstIndex` numbers the records when a large file arrives in several batches. */
   async ingest(records: readonly unknown[], firstIndex = 0): Promise<IngestReport> {
@@ -98,14 +115,52 @@ export class CatalogService {
         });
       }
     });
-    const outcome = await this.writes.runExclusive(() => this.upsert([...latest.values()]));
+    const products = [...latest.values()];
+    const { demoRemoved, ...outcome } = await this.writes.runExclusive(async () => {
+      const removed = await this.replaceDemo(products);
+      return { ...(await this.upsert(products)), demoRemoved: removed };
+    });
+    if (demoRemoved > 0) this.options.onDemoReplaced?.();
     return {
       received: records.length,
       accepted: records.length - errors.length,
       rejected: errors.length,
       ...outcome,
+      ...(demoRemoved > 0 && { demoRemoved }),
       errors,
     };
+  }
+
+  /**
+   * The shop's first own products leave no demo product behind: shop results never mix with
+   * demo products. The caller holds the write lock. Returns how many were removed.
+   */
+  private async replaceDemo(products: readonly Product[]): Promise<number> {
+    const demo = this.options.demoIds;
+    if (!demo || this.demoOnly === false || products.every((p) => demo.has(p.id))) return 0;
+    if (this.demoOnly === undefined) {
+      const count = await this.backend.countProducts();
+      const stored = await this.backend.contentHashes([...demo]);
+      this.demoOnly = count > 0 && count === stored.size;
+    }
+    if (!this.demoOnly) return 0;
+    this.demoOnly = false;
+    let removed = 0;
+    for (const id of demo) if (await this.backend.deleteProduct(id)) removed++;
+    this.onChange();
+    return removed;
+  }
+
+  /** Removes every product (`catalog clear`); returns how many there were. */
+  async clear(): Promise<number> {
+    return this.writes.runExclusive(async () => {
+      const ids: string[] = [];
+      for await (const batch of this.backend.scanProducts(SCAN_BATCH)) ids.push(...batch.map((p) => p.id));
+      for (const id of ids) await this.backend.deleteProduct(id);
+      this.demoOnly = false;
+      if (ids.length > 0) this.onChange();
+      return ids.length;
+    });
   }
 
   async delete(id: string): Promise<boolean> {

@@ -13,7 +13,7 @@ import { RECORD_FORMATS } from '../catalog/record-files.ts';
 import { JOB_NAMES } from '../jobs/job-store.ts';
 import { isServiceError } from '../main/errors.ts';
 import { encoderList, encoderTrain } from './commands/encoder.ts';
-import { ingest } from './commands/ingest.ts';
+import { catalogClear, ingest } from './commands/ingest.ts';
 import {
   jobsList,
   jobsRun,
@@ -50,7 +50,16 @@ program
   .option('--rename <pairs>', 'rename source fields, e.g. product_uid=id,name=title', fieldRenames, new Map())
   .option('--batch-size <n>', 'records per write batch', positiveInteger, 1000)
   .option('--no-progress', 'no progress bar')
+  .option('--no-adapt', 'when the file replaces the demo catalog, leave adapting the encoder to the service')
   .action(ingest);
+
+program
+  .command('catalog')
+  .description('the stored catalog')
+  .command('clear')
+  .description('remove every product from the store (the demo catalog too); the next start loads no demo')
+  .requiredOption('--yes', 'confirm: every product is removed')
+  .action(catalogClear);
 
 program
   .command('reindex')
@@ -61,11 +70,17 @@ const encoder = program.command('encoder').description('the in-house text encode
 encoder
   .command('train')
   .description(
-    'train a new encoder version on the stored catalog (and logged query-product pairs), activate it and reindex',
+    'train a new encoder version on the stored catalog (and logged query-product pairs), reindex with it and activate it',
   )
   .option('--since-days <n>', 'learn from the searches with clicks of the last n days', positiveInteger, 90)
   .option('--epochs <n>', 'training epochs', positiveInteger)
   .option('--dimensions <n>', 'vector dimensions', positiveInteger)
+  .addOption(
+    new Option(
+      '--teacher <model>',
+      'distil a pretrained model (use) or learn from the catalog alone (none)',
+    ).choices(['use', 'none']),
+  )
   .option('--no-activate', 'save the version without serving it')
   .option('--no-progress', 'no progress bar')
   .action(encoderTrain);

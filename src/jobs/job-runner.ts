@@ -13,7 +13,12 @@ export interface JobContext {
   signal: AbortSignal;
   trigger: JobTrigger;
   logger: Logger;
+  /** Reports how far the job is (shown by `jobs list` and /v1/admin/jobs while it runs). */
+  progress(stage: string, done: number, total: number): void;
 }
+
+/** A running job's progress reaches the run history (other processes read it) this often at most. */
+const PROGRESS_SAVE_MS = 5_000;
 
 export interface JobResult {
   counts?: Record<string, number>;
@@ -102,11 +107,21 @@ export class JobRunner {
     heartbeat.unref();
     const logger = this.logger.child({ job: run.job, run: run.id });
     logger.info({ trigger: run.trigger }, 'job started');
+    let savedProgressAt = 0;
+    const progress = (stage: string, done: number, total: number) => {
+      run.progress = { stage, done, total, updatedAt: new Date().toISOString() };
+      if (Date.now() - savedProgressAt < PROGRESS_SAVE_MS) return;
+      savedProgressAt = Date.now();
+      this.store
+        .saveRun(run)
+        .catch((error: unknown) => logger.warn({ err: error }, 'saving job progress failed'));
+    };
     try {
       const result = await this.handlers[run.job]({
         signal: controller.signal,
         trigger: run.trigger,
         logger,
+        progress,
       });
       controller.signal.throwIfAborted();
       Object.assign(run, { status: 'succeeded', ...result });

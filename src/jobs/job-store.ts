@@ -10,7 +10,15 @@ export const JOB_NAMES = ['reindex', 'suggestions', 'retrain'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'aborted';
-export type JobTrigger = 'schedule' | 'api' | 'cli';
+export type JobTrigger = 'schedule' | 'api' | 'cli' | 'catalog';
+
+/** How far a running job is: the step it is on and how much of it is done. */
+export interface JobProgress {
+  stage: string;
+  done: number;
+  total: number;
+  updatedAt: string;
+}
 
 export interface JobRun {
   id: string;
@@ -26,6 +34,8 @@ export interface JobRun {
   /** The decision or outcome in words, where there is one (e.g. promoted or not). */
   summary?: string;
   error?: string;
+  /** While it runs (and where it stopped): see JobProgress. */
+  progress?: JobProgress;
 }
 
 export interface JobStore {

@@ -33,6 +33,22 @@ export const jobsSettingsSchema = z.strictObject({
           rename: z.record(z.string(), z.string()).optional(),
         })
         .optional(),
+      /**
+       * Train a new encoder on the stored catalog, and build the generation with it, when the
+       * serving encoder learned another catalog (the demo) or too much of this one is new.
+       */
+      adapt_encoder: z.strictObject({
+        enabled: z.boolean(),
+        /** Share of products new or changed since the encoder was trained that calls for a new one. */
+        changed_share: z.number().min(0).max(1),
+        /** Fewer products than this are too few to learn from: the encoder stays. */
+        min_products: z.number().int().min(1),
+        /** `use`: distil the Universal Sentence Encoder's word knowledge; `none`: the catalog alone. */
+        teacher: z.enum(['use', 'none']),
+        epochs: z.number().int().min(1).max(50),
+        /** After the shop's catalog replaced the demo, the catalog stays unchanged this long before training starts. */
+        after_quiet_seconds: z.number().min(0).max(86_400),
+      }),
     }),
     suggestions: z.strictObject({
       ...job,

@@ -2,6 +2,8 @@
  * The three maintenance jobs and what each does:
  * - reindex: rebuild the index from the stored catalog, or from the configured catalog
  *   feed, into a new generation and switch atomically (only changed texts are embedded);
+ *   when the serving encoder learned another catalog (the demo) or much of this one is new
+ *   since, first train a new encoder on the stored catalog and build the generation with it;
  * - suggestions: regenerate autocomplete suggestions from the query log and the catalog;
  * - retrain: train a ranker on the recent logged searches and promote it only if better.
  */
@@ -13,6 +15,7 @@ import type { Reranker } from '../ranking/reranker.ts';
 import { trainRankerFrom } from '../ranking/training/ranker-training.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventStore } from '../users/event-store.ts';
+import { type AdaptationDeps, adaptEncoder } from './encoder-adaptation.ts';
 import type { JobHandler } from './job-runner.ts';
 import type { JobName } from './job-store.ts';
 import type { JobsSettings } from './jobs-settings.ts';
@@ -25,12 +28,43 @@ export interface MaintenanceDependencies {
   suggestions: SuggestionService;
   rankers: RankerRegistry;
   reranker: Reranker;
+  /** What encoder adaptation needs besides the catalog and the configuration. */
+  adaptation: Omit<AdaptationDeps, 'config' | 'catalog' | 'logger'>;
+  /** Told the adaptation's progress (0..1) and outcome, for /metrics. */
+  onAdaptation?: (event: { progress?: number; outcome?: 'adapted' | 'failed' }) => void;
 }
 
 export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, JobHandler> {
   return {
-    reindex: async ({ signal }) => {
-      const { feed } = deps.settings().jobs.reindex;
+    reindex: async ({ signal, logger, progress }) => {
+      const { feed, adapt_encoder } = deps.settings().jobs.reindex;
+      if (!feed) {
+        const adaptation = await adaptEncoder(
+          { ...deps.adaptation, config: deps.config, catalog: deps.catalog, logger },
+          adapt_encoder,
+          {
+            signal,
+            onProgress: (p) => {
+              progress(p.epoch ? `${p.stage} (epoch ${p.epoch})` : p.stage, p.done, p.total);
+              if (p.stage === 'train' && p.epoch)
+                deps.onAdaptation?.({
+                  progress: (p.epoch - 1 + p.done / Math.max(1, p.total)) / adapt_encoder.epochs,
+                });
+            },
+          },
+        ).catch((error: unknown) => {
+          deps.onAdaptation?.({ outcome: 'failed' });
+          throw error;
+        });
+        if (adaptation.reindex) {
+          deps.onAdaptation?.({ progress: 1, outcome: 'adapted' });
+          const { reindex, encoder } = adaptation;
+          return {
+            counts: { documents: reindex.documents, rejected: reindex.rejected, replayed: reindex.replayed },
+            summary: `encoder ${encoder!.version} trained (${adaptation.reason}); catalog -> ${reindex.generation} (${reindex.embedder})`,
+          };
+        }
+      }
       const report = await deps.catalog.reindex({
         signal,
         ...(feed && {

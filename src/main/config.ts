@@ -52,7 +52,7 @@ const envSchema = z
     ELASTICSEARCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     ELASTICSEARCH_MAPPINGS_DIR: optionalText,
     ELASTICSEARCH_PIPELINES_DIR: z.string().min(1).default('./pipelines'),
-    EMBEDDER: z.enum(['encoder', 'hashing', 'transformers']).default('encoder'),
+    EMBEDDER: z.enum(['encoder', 'hashing', 'transformers', 'use']).default('encoder'),
     TRANSFORMERS_MODEL: z.string().min(1).default('Xenova/all-MiniLM-L6-v2'),
     TRANSFORMERS_DTYPE: z.enum(TRANSFORMERS_DTYPES).default('q8'),
     TRANSFORMERS_POOLING: z.enum(['mean', 'cls']).default('mean'),
@@ -118,6 +118,7 @@ export interface ElasticsearchConfig {
 export type EmbedderConfig =
   | { kind: 'encoder' }
   | { kind: 'hashing' }
+  | { kind: 'use' }
   | {
       kind: 'transformers';
       model: string;

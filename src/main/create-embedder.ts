@@ -6,16 +6,19 @@
  */
 import path from 'node:path';
 import { CachedEmbedder } from '../backends/embedded/embedding-cache.ts';
-import { demoCatalogTexts } from '../catalog/demo-catalog.ts';
+import { demoCatalogRecord, demoCatalogTexts } from '../catalog/demo-catalog.ts';
 import type { Embedder } from '../embeddings/embedder.ts';
 import {
   activateEncoder,
   activeEncoderDir,
+  encoderVersionDir,
+  encoderVersionOf,
   saveEncoderArtifact,
 } from '../embeddings/encoder/encoder-artifact.ts';
 import { trainEncoder } from '../embeddings/encoder/train-encoder.ts';
 import { TrainedEncoder } from '../embeddings/encoder/trained-encoder.ts';
 import { HashingEmbedder } from '../embeddings/hashing-embedder.ts';
+import { UniversalSentenceEncoder } from '../embeddings/pretrained/universal-sentence-encoder.ts';
 import { defaultPrefixes, TransformersEmbedder } from '../embeddings/transformers-embedder.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -23,15 +26,25 @@ import type { Logger } from './logger.ts';
 /** First-start training: a few hundred demo products need far fewer steps than a real catalog. */
 export const BOOTSTRAP_TRAINING = { epochs: 2, minPairsPerEpoch: 8000 } as const;
 
-/** The active in-house encoder, trained on the demo catalog first if there is none. */
-export async function loadOrTrainEncoder(config: Config, logger: Logger): Promise<TrainedEncoder> {
-  const dir = activeEncoderDir(config.modelsDir);
+/**
+ * The in-house encoder to serve with: the version the serving index was built with (an
+ * adapted encoder, say) when it is in MODELS_DIR, else the active one, else one trained on
+ * the demo catalog now.
+ */
+export async function loadOrTrainEncoder(
+  config: Config,
+  logger: Logger,
+  indexEmbedder?: string,
+): Promise<TrainedEncoder> {
+  const version = indexEmbedder && encoderVersionOf(indexEmbedder);
+  const dir = (version && encoderVersionDir(config.modelsDir, version)) || activeEncoderDir(config.modelsDir);
   if (dir) return TrainedEncoder.load(dir);
   logger.info({ modelsDir: config.modelsDir }, 'no trained encoder yet: training one on the demo catalog');
   const artifact = await trainEncoder(demoCatalogTexts(), [], {
     ...BOOTSTRAP_TRAINING,
     logger,
     tfjsBackend: config.tfjsBackend,
+    catalog: demoCatalogRecord(),
   });
   const saved = saveEncoderArtifact(config.modelsDir, artifact);
   activateEncoder(config.modelsDir, artifact.metadata.version);
@@ -39,13 +52,19 @@ export async function loadOrTrainEncoder(config: Config, logger: Logger): Promis
   return new TrainedEncoder(artifact);
 }
 
-async function createInnerEmbedder(config: Config, logger: Logger): Promise<Embedder> {
+async function createInnerEmbedder(
+  config: Config,
+  logger: Logger,
+  indexEmbedder?: string,
+): Promise<Embedder> {
   const settings = config.embedder;
   switch (settings.kind) {
     case 'hashing':
       return new HashingEmbedder();
+    case 'use':
+      return UniversalSentenceEncoder.load({ logger, tfjsBackend: config.tfjsBackend });
     case 'encoder':
-      return loadOrTrainEncoder(config, logger);
+      return loadOrTrainEncoder(config, logger, indexEmbedder);
     case 'transformers': {
       const prefixes = defaultPrefixes(settings.model);
       return TransformersEmbedder.load({
@@ -67,6 +86,18 @@ export function withEmbeddingCache(config: Config, embedder: Embedder): CachedEm
   return new CachedEmbedder(embedder, path.join(config.dataDir, 'embedding-cache.db'));
 }
 
-export async function createEmbedder(config: Config, logger: Logger): Promise<CachedEmbedder> {
-  return withEmbeddingCache(config, await createInnerEmbedder(config, logger));
+/** `indexEmbedder`: the embedder id the serving index records it was built with, if known. */
+export async function createEmbedder(
+  config: Config,
+  logger: Logger,
+  indexEmbedder?: string,
+): Promise<CachedEmbedder> {
+  return withEmbeddingCache(config, await createInnerEmbedder(config, logger, indexEmbedder));
+}
+
+/** The saved in-house encoder an index records (`encoder:<version>:d128`), ready to serve; undefined if absent. */
+export function storedEncoder(config: Config, embedderId: string): CachedEmbedder | undefined {
+  const version = config.embedder.kind === 'encoder' ? encoderVersionOf(embedderId) : undefined;
+  const dir = version && encoderVersionDir(config.modelsDir, version);
+  return dir ? withEmbeddingCache(config, TrainedEncoder.load(dir)) : undefined;
 }

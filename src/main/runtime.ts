@@ -3,12 +3,15 @@
  * configuration. The HTTP server and every CLI command start from here, so they share
  * one way of wiring the service.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { createApp } from '../api/app.ts';
-import { createStores } from '../backends/create-stores.ts';
+import { createStores, servingEmbedderId } from '../backends/create-stores.ts';
 import { CatalogService } from '../catalog/catalog-service.ts';
-import { demoCatalog } from '../catalog/demo-catalog.ts';
+import { demoCatalog, demoProducts } from '../catalog/demo-catalog.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
+import { AdaptationTrigger, loggedEventPairs } from '../jobs/encoder-adaptation.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
@@ -24,7 +27,7 @@ import { EventService } from '../users/event-service.ts';
 import type { EventStore } from '../users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
 import type { Config } from './config.ts';
-import { createEmbedder } from './create-embedder.ts';
+import { createEmbedder, storedEncoder, withEmbeddingCache } from './create-embedder.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MappingsStore } from './mappings.ts';
 
@@ -63,17 +66,31 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const mappings = new MappingsStore(config.mappingsDir, logger);
   let embedder: Embedder;
   try {
-    embedder = options.embedder ?? (await createEmbedder(config, logger));
+    embedder = options.embedder ?? (await createEmbedder(config, logger, await servingEmbedderId(config)));
   } catch (error) {
     mappings.close();
     throw error;
   }
   const { cell_size, probes } = mappings.current.search.vector_index;
+  const slot = new EmbedderSlot(embedder);
   const stores = createStores(config, {
     embedder,
     logger,
     vectorIndex: { cellSize: cell_size, probes },
     ...(options.acceptEmbedderChange && { acceptEmbedderChange: true }),
+    // Another process (`ingest`, `encoder train`) switched to a generation of an adapted encoder.
+    resolveEmbedder: (storedId) => {
+      const adapted = storedEncoder(config, storedId);
+      if (adapted) {
+        slot.current = adapted;
+        setImmediate(() => calibration.changed());
+        logger.info(
+          { embedder: storedId },
+          'serving with the encoder the new index generation was built with',
+        );
+      }
+      return adapted;
+    },
   });
   const { backend, events: eventStore, jobs: jobStore } = stores;
   try {
@@ -87,9 +104,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const where =
     backend.kind === 'elasticsearch' ? { alias: config.elasticsearch?.alias } : { dataDir: config.dataDir };
   logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
-  const slot = new EmbedderSlot(embedder);
   const calibration = new CatalogCalibration(backend, slot, logger);
-  const catalog = new CatalogService(backend, slot, () => calibration.changed());
+  const catalog = new CatalogService(backend, slot, {
+    onChange: () => {
+      calibration.changed();
+      adaptationTrigger.noteWrite();
+    },
+    demoIds: new Set(demoProducts().map((p) => p.id)),
+    onDemoReplaced: () => {
+      declineDemoCatalog(config);
+      adaptationTrigger.arm();
+    },
+  });
   const metrics = new Metrics();
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
@@ -135,12 +161,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       suggestions,
       rankers,
       reranker,
+      adaptation: {
+        backend,
+        embedder: slot,
+        wrap: (encoder) => withEmbeddingCache(config, encoder),
+        eventPairs: () => loggedEventPairs(eventStore, backend, 90, logger),
+      },
+      onAdaptation: (event) => metrics.observeAdaptation(event),
     }),
     logger,
     {
       lockTtlMs: mappings.current.jobs.lock_ttl_seconds * 1000,
       observer: { finished: (run) => metrics.observeJob(run) },
     },
+  );
+  const adaptationTrigger = new AdaptationTrigger(
+    () => runner.start('reindex', 'catalog'),
+    logger,
+    () => mappings.current.jobs.jobs.reindex.adapt_encoder.after_quiet_seconds * 1000,
   );
   const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
   mappings.onReload(() => scheduler.restart());
@@ -179,6 +217,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       }),
     close: async () => {
       scheduler.stop();
+      adaptationTrigger.close();
       calibration.close();
       await runner.shutdown(30_000);
       mappings.close();
@@ -190,9 +229,22 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   return runtime;
 }
 
-/** First start: an empty store gets the demo catalog so the first search shows results. */
+const DEMO_DECLINED = 'demo-catalog.declined';
+
+/** The store had a shop's own catalog (or was cleared on purpose): an empty store stays empty. */
+export function declineDemoCatalog(config: Config): void {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.writeFileSync(path.join(config.dataDir, DEMO_DECLINED), `${new Date().toISOString()}\n`);
+}
+
+/**
+ * First start: an empty store gets the demo catalog so the first search shows results,
+ * unless the store has held a shop's own catalog or was cleared on purpose.
+ */
 export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> {
-  if (runtime.config.demoCatalog === 'off' || (await runtime.backend.countProducts()) > 0) return 0;
+  const { config } = runtime;
+  if (config.demoCatalog === 'off' || fs.existsSync(path.join(config.dataDir, DEMO_DECLINED))) return 0;
+  if ((await runtime.backend.countProducts()) > 0) return 0;
   const report = await runtime.catalog.ingest(demoCatalog());
   runtime.logger.info({ products: report.accepted }, 'demo catalog loaded');
   return report.accepted;

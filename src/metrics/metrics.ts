@@ -95,6 +95,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly encoderAdaptationProgress = new Gauge({
+    name: 'encoder_adaptation_progress',
+    help: 'Share of the running encoder adaptation (training on the stored catalog) done, 0..1; 1 when none runs.',
+    registers: [this.registry],
+  });
+
+  readonly encoderAdaptations = new Counter({
+    name: 'encoder_adaptations_total',
+    help: 'Encoder adaptations to the stored catalog, by outcome (adapted: the new generation serves).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly embedderErrors = new Counter({
     name: 'embedder_errors_total',
     help: 'Failed embedding calls (searches then run on BM25 alone).',
@@ -110,6 +123,7 @@ export class Metrics {
 
   constructor(windowMinutes = 60) {
     collectDefaultMetrics({ register: this.registry });
+    this.encoderAdaptationProgress.set(1);
     this.online = new OnlineQualityTracker(windowMinutes);
     const online = this.online;
     new Gauge({
@@ -153,6 +167,14 @@ export class Metrics {
 
   observeEvents(events: readonly StoredEvent[]): void {
     this.online.recordEvents(events);
+  }
+
+  observeAdaptation(event: { progress?: number; outcome?: 'adapted' | 'failed' }): void {
+    if (event.progress !== undefined) this.encoderAdaptationProgress.set(event.progress);
+    if (event.outcome) {
+      this.encoderAdaptations.inc({ outcome: event.outcome });
+      this.encoderAdaptationProgress.set(1);
+    }
   }
 
   observeJob(run: JobRun): void {

@@ -67,6 +67,11 @@ export class SearchPipeline {
     };
   }
 
+  /** The same pipeline with other tuning files (a preview of a change, a benchmark's variant). */
+  withSettings(settings: ReturnType<SearchDeps['settings']>): SearchPipeline {
+    return new SearchPipeline({ ...this.deps, settings: () => settings });
+  }
+
   /** One settings snapshot per search: a mappings reload never splits one. */
   private start(request: SearchRequest): SearchStart {
     return { request, settings: this.deps.settings(), deps: this.deps, queryId: randomUUID() };

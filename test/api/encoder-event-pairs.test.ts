@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventTrainingPairs } from '../../src/cli/commands/encoder.ts';
+import { eventTrainingPairs } from '../../src/jobs/encoder-adaptation.ts';
 import type { Runtime } from '../../src/main/runtime.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { demoCatalogTexts } from '../../src/catalog/demo-catalog.ts';
+import { demoCatalogRecord, demoCatalogTexts } from '../../src/catalog/demo-catalog.ts';
 import { activateEncoder, saveEncoderArtifact } from '../../src/embeddings/encoder/encoder-artifact.ts';
 import { trainEncoder } from '../../src/embeddings/encoder/train-encoder.ts';
 import { BOOTSTRAP_TRAINING } from '../../src/main/create-embedder.ts';
@@ -20,7 +20,10 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-search-models-'));
-  const artifact = await trainEncoder(demoCatalogTexts(), [], BOOTSTRAP_TRAINING);
+  const artifact = await trainEncoder(demoCatalogTexts(), [], {
+    ...BOOTSTRAP_TRAINING,
+    catalog: demoCatalogRecord(),
+  });
   saveEncoderArtifact(modelsDir, artifact);
   activateEncoder(modelsDir, artifact.metadata.version);
   project.provide('encoderModelsDir', modelsDir);

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { CatalogService } from '../../catalog/catalog-service.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { bulkRecords, bulkStatus, ndjsonBody } from '../bulk-body.ts';
+import { toWire } from '../wire.ts';
 import { requireKeyWhenSet } from './admin.ts';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
@@ -12,7 +13,7 @@ export function productRoutes(catalog: CatalogService, apiKey: string | undefine
   router.post('/v1/products', writer, ndjsonBody, async (req, res) => {
     const records = bulkRecords(req.body, req.headers['content-type'], 'product', MAX_RECORDS_PER_REQUEST);
     const report = await catalog.ingest(records);
-    res.status(bulkStatus(report)).json(report);
+    res.status(bulkStatus(report)).json(toWire(report));
   });
   router.get('/v1/products/:id', async (req, res) => {
     const product = await catalog.get(req.params.id);

@@ -46,6 +46,11 @@ export interface EmbeddedBackendOptions {
    * it with the configured one: its old vectors serve no kNN until the new generation is in.
    */
   acceptEmbedderChange?: boolean;
+  /**
+   * A generation another process switched to was built with another embedder (an adapted
+   * encoder): the embedder for it, if this process can serve with it (it then swaps its own).
+   */
+  resolveEmbedder?: (storedId: string) => EmbedderIdentity | undefined;
 }
 
 const POINTER_FILE = 'search.current';
@@ -192,6 +197,22 @@ export class EmbeddedBackend implements SearchBackend {
     }
   }
 
+  /** Takes the embedder a generation was built with, when the resolver can give it. */
+  private followEmbedder(fileName: string): void {
+    const { resolveEmbedder } = this.options;
+    if (!resolveEmbedder) return;
+    const db = openDatabase(path.join(this.options.dataDir, fileName));
+    let storedId: string | undefined;
+    try {
+      storedId = readMeta(db, 'embedder_id');
+    } finally {
+      db.close();
+    }
+    if (!storedId || storedId === this.embedder.id) return;
+    const resolved = resolveEmbedder(storedId);
+    if (resolved?.id === storedId) this.embedder = resolved;
+  }
+
   /** Follows a reindex done by another process sharing the data directory. */
   private watchPointer(): void {
     this.pointerWatcher = fs.watch(this.options.dataDir, (_event, changed) => {
@@ -199,6 +220,7 @@ export class EmbeddedBackend implements SearchBackend {
       const serving = servingDatabaseFile(this.options.dataDir);
       if (serving === this.fileName) return;
       try {
+        this.followEmbedder(serving);
         this.attach(serving);
         this.options.logger?.info(
           { file: serving },

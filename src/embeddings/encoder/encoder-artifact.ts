@@ -27,7 +27,11 @@ export interface EncoderMetadata {
     seconds: number;
     epoch_seconds: number[];
     epoch_loss: number[];
+    /** The pretrained model it was distilled from, and how many of its vectors it learned. */
+    teacher?: { model: string; texts: number; weight: number; seconds: number };
   };
+  /** The catalog it learned, to tell later how much of a catalog is new to it. */
+  catalog?: EncoderCatalog;
   metrics: {
     /** Held-out products: a noisy title fragment must retrieve its product among them. */
     heldout_products: number;
@@ -36,6 +40,14 @@ export interface EncoderMetadata {
     /** The same measure for the untrained starting point, for comparison. */
     untrained_recall_at_10: number;
   };
+}
+
+export interface EncoderCatalog {
+  /** `demo`: the demo catalog (a placeholder until the shop's own arrives); `store`: a shop's catalog. */
+  source: 'demo' | 'store';
+  products: number;
+  /** Bottom-k sketch of the products' (id, content) hashes (catalog-sketch.ts). */
+  sketch: string[];
 }
 
 export interface EncoderArtifact {
@@ -90,6 +102,25 @@ export function loadEncoderArtifact(dir: string): EncoderArtifact {
   const table = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) table[i] = values[i]! * scales[Math.floor(i / dims)]!;
   return { metadata, table };
+}
+
+/** The version an in-house encoder's embedder id names (`encoder:<version>:d128`), if it is one. */
+export function encoderVersionOf(embedderId: string): string | undefined {
+  return /^encoder:([\w.-]+):d\d+$/.exec(embedderId)?.[1];
+}
+
+/** The metadata of a saved version, when it is there. */
+export function encoderMetadata(modelsDir: string, version: string): EncoderMetadata | undefined {
+  const dir = encoderVersionDir(modelsDir, version);
+  return dir
+    ? (JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as EncoderMetadata)
+    : undefined;
+}
+
+/** The directory of a saved version, when it is there. */
+export function encoderVersionDir(modelsDir: string, version: string): string | undefined {
+  const dir = path.join(encoderRoot(modelsDir), version);
+  return /^[\w.-]+$/.test(version) && fs.existsSync(path.join(dir, 'metadata.json')) ? dir : undefined;
 }
 
 export function activeEncoderDir(modelsDir: string): string | undefined {

@@ -9,14 +9,21 @@
  * the pooled vectors, sends that gradient back to the touched rows, and applies a lazy
  * (row-sparse) Adam update to them. A dense update would touch the whole table each step,
  * and the wasm backend has no kernel for the sparse gradient of a gather.
+ *
+ * With a teacher (a pretrained sentence encoder's vectors of some texts: common English
+ * words, catalog words, titles), each step also distils: through a learned projection into
+ * the teacher's space, the student's vector of each teacher text must pick out that text's
+ * teacher vector among the batch's (InfoNCE again). Words the catalog never uses (`couch`
+ * in a shop that says `sofa`) then land near their meaning.
  */
 
+import { randomBytes } from 'node:crypto';
 import type { BackendPreference } from '../../main/config.ts';
 import type { Logger } from '../../main/logger.ts';
 import { seededRandom } from '../../ml/seeded-random.ts';
 import { type LoadedTensorflow, loadTensorflow } from '../../ml/tensorflow-backend.ts';
 import { DEFAULT_NGRAM_SETTINGS, extractNgramFeatures, type SparseFeatures } from '../ngram-features.ts';
-import type { EncoderArtifact, EncoderMetadata } from './encoder-artifact.ts';
+import type { EncoderArtifact, EncoderCatalog, EncoderMetadata } from './encoder-artifact.ts';
 import { embedWithTable } from './trained-encoder.ts';
 import { type CatalogText, selfSupervisedPairs, type TrainingPair, titleFragment } from './training-pairs.ts';
 
@@ -37,7 +44,25 @@ export interface EncoderTrainingOptions {
   logger?: Logger;
   tensorflow?: LoadedTensorflow;
   tfjsBackend?: BackendPreference;
+  /** Vectors a pretrained model gave some texts (row-major): the student learns their geometry. */
+  teacher?: TeacherTargets;
+  /** Weight of the distillation loss beside the contrastive one. */
+  distillWeight: number;
+  /** Teacher texts per step. */
+  distillBatch: number;
+  /** What it learns from, recorded with it (encoder-artifact.ts). */
+  catalog?: EncoderCatalog;
   onProgress?: (progress: { epoch: number; step: number; steps: number; loss: number }) => void;
+}
+
+export interface TeacherTargets {
+  /** Names the teacher model, recorded with the encoder. */
+  model: string;
+  /** How long the teacher took to embed the texts. */
+  seconds: number;
+  texts: readonly string[];
+  vectors: Float32Array;
+  dimensions: number;
 }
 
 export const DEFAULT_ENCODER_TRAINING: EncoderTrainingOptions = {
@@ -51,6 +76,8 @@ export const DEFAULT_ENCODER_TRAINING: EncoderTrainingOptions = {
   minPairsPerEpoch: 20_000,
   heldOutProducts: 1000,
   seed: 1,
+  distillWeight: 1,
+  distillBatch: 256,
 };
 
 const BETA1 = 0.9;
@@ -217,6 +244,59 @@ export async function trainEncoder(
     return tf.div(tf.add(forward, backward), 2) as import('@tensorflow/tfjs').Scalar;
   });
 
+  const { teacher } = options;
+  const teacherDims = teacher?.dimensions ?? 1;
+  const teacherFeatures = teacher ? teacher.texts.map((text) => extractNgramFeatures(text, settings)) : [];
+  // Student -> teacher space, trained beside the table (dense Adam on a dims x teacherDims matrix).
+  const projection = gaussianTable(dims * teacherDims, 1 / Math.sqrt(dims), random);
+  const pm = new Float32Array(projection.length);
+  const pv = new Float32Array(projection.length);
+  const distillLoss = tf.valueAndGrads((students: Tensor, w: Tensor, targets: Tensor) => {
+    const normalize = (x: Tensor) => tf.div(x, tf.add(tf.norm(x, 'euclidean', 1, true), 1e-6));
+    const projected = normalize(tf.matMul(normalize(students), w));
+    const logits = tf.div(tf.matMul(projected, targets, false, true), options.temperature);
+    const size = students.shape[0];
+    const labels = tf.oneHot(tf.range(0, size, 1, 'int32'), size);
+    return tf.losses.softmaxCrossEntropy(labels, logits) as import('@tensorflow/tfjs').Scalar;
+  });
+
+  /** One distillation step's gradient for the table rows of its texts; updates the projection. */
+  const distil = (rowIndex: Map<number, number>, rows: number[], stepSize: number) => {
+    if (!teacher || teacherFeatures.length === 0) return undefined;
+    const k = Math.min(options.distillBatch, teacherFeatures.length);
+    const picks = Array.from({ length: k }, () => Math.floor(random() * teacherFeatures.length));
+    const batch = {
+      ...flatten(
+        picks.map((i) => teacherFeatures[i]!),
+        rowIndex,
+        rows,
+      ),
+      rows,
+    };
+    const targets = new Float32Array(k * teacherDims);
+    for (const [r, i] of picks.entries()) {
+      targets.set(teacher.vectors.subarray(i * teacherDims, (i + 1) * teacherDims), r * teacherDims);
+    }
+    const { rowGradient, projectionGradient } = tf.tidy(() => {
+      const { grads } = distillLoss([
+        tf.tensor2d(pool(batch, k), [k, dims]),
+        tf.tensor2d(projection, [dims, teacherDims]),
+        tf.tensor2d(targets, [k, teacherDims]),
+      ]);
+      return {
+        rowGradient: tf.mul(grads[0]!, options.distillWeight).dataSync() as Float32Array,
+        projectionGradient: grads[1]!.dataSync() as Float32Array,
+      };
+    });
+    for (let j = 0; j < projection.length; j++) {
+      const g = projectionGradient[j]!;
+      pm[j] = BETA1 * pm[j]! + (1 - BETA1) * g;
+      pv[j] = BETA2 * pv[j]! + (1 - BETA2) * g * g;
+      projection[j]! -= (stepSize * pm[j]!) / (Math.sqrt(pv[j]!) + EPSILON);
+    }
+    return { batch, rowGradient };
+  };
+
   const started = performance.now();
   const epochSeconds: number[] = [];
   const epochLoss: number[] = [];
@@ -260,12 +340,14 @@ export async function trainEncoder(
           productGradient: grads[1]!.dataSync() as Float32Array,
         };
       });
-      const gradient = new Float32Array(rows.length * dims);
-      unpool(queries, queryGradient, gradient);
-      unpool(products, productGradient, gradient);
       // Lazy Adam: only the rows this batch touched move.
       t++;
       const stepSize = (options.learningRate * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+      const distilled = distil(rowIndex, rows, stepSize);
+      const gradient = new Float32Array(rows.length * dims);
+      unpool(queries, queryGradient, gradient);
+      unpool(products, productGradient, gradient);
+      if (distilled) unpool(distilled.batch, distilled.rowGradient, gradient);
       rows.forEach((row, i) => {
         const base = row * dims;
         for (let j = 0; j < dims; j++) {
@@ -288,9 +370,7 @@ export async function trainEncoder(
   const metadata: EncoderMetadata = {
     kind: 'hashed-ngram-encoder',
     format: 1,
-    version: `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${Math.floor(random() * 0xffff)
-      .toString(16)
-      .padStart(4, '0')}`,
+    version: `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`,
     dimensions: dims,
     features: settings,
     trained_at: now.toISOString(),
@@ -305,7 +385,16 @@ export async function trainEncoder(
       seconds: (performance.now() - started) / 1000,
       epoch_seconds: epochSeconds,
       epoch_loss: epochLoss,
+      ...(teacher && {
+        teacher: {
+          model: teacher.model,
+          texts: teacher.texts.length,
+          weight: options.distillWeight,
+          seconds: teacher.seconds,
+        },
+      }),
     },
+    ...(options.catalog && { catalog: options.catalog }),
     metrics: {
       heldout_products: heldOut.length,
       recall_at_10: trained.recallAt10,
