@@ -27,8 +27,17 @@ describe('SQLite event store', () => {
       purchases: 0,
     });
     expect(await store.totalStats()).toEqual({ impressions: 2, clicks: 1, carts: 0, purchases: 0 });
+    expect((await store.queryProductStats('Drill', ['p2'])).get('p2')).toEqual({
+      impressions: 1,
+      examinations: 0.5,
+      clicks: 0,
+      carts: 0,
+      purchases: 0,
+    });
+    expect((await store.queryEngagementTotals()).impressions).toBe(2);
     // Nothing was written yet: another process sees the click, not the impressions.
     expect((await other.productStats(['p1'])).get('p1')?.impressions).toBe(0);
+    expect(await other.queryProductStats('drill', ['p2'])).toEqual(new Map());
     await store.flush();
     expect((await other.productStats(['p1'])).get('p1')?.impressions).toBe(1);
     expect((await store.productStats(['p1'])).get('p1')?.impressions).toBe(1);
