@@ -73,7 +73,7 @@ export async function trainAndGate(
     ...(options.tfjsBackend && { tfjsBackend: options.tfjsBackend }),
     ...options.training,
   });
-  const model = new RankerModel(trained.layers, trained.normalization);
+  const model = new RankerModel(trained.layers, trained.normalization, trained.bound);
   const ndcg10 = meanListNdcg(run.heldOut, (list) => model.score(list.features, list.count));
   const ndcg10Fused = meanListNdcg(run.heldOut, inputOrder);
   const withoutHistory = gateWithoutHistory(run, model);
@@ -126,6 +126,7 @@ export async function trainAndGate(
       ...(withoutHistory.measured && { without_history: withoutHistory.measured }),
     },
     ...(!withoutHistory.serve && { serve: { shoppers_without_history: false } }),
+    correction: { kind: 'bounded', bound: trained.bound },
   };
   const dir = options.registry.save(metadata, trained.layers);
   const baseline = previous ?? ndcg10Fused;
