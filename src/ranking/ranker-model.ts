@@ -81,6 +81,14 @@ export interface RankerMetadata {
     window?: { from: string; to: string };
     /** Examination probability by position (position 1 = 1), for event-trained models. */
     position_propensity?: number[];
+    /** How `position_propensity` was measured: from the randomized share, or by EM when it held too few clicks. */
+    propensity?: {
+      method: 'adjacent_pairs' | 'em';
+      randomized_searches: number;
+      intervention_clicks: number;
+      depth: number;
+      eta: number;
+    };
     /** Deepest position in the logged lists it learned from: it reranks no deeper (event-trained models). */
     max_position?: number;
   };

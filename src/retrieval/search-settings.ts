@@ -27,6 +27,15 @@ export const searchSettingsSchema = z.strictObject({
   ranking: z.strictObject({
     /** Top fused candidates the learning-to-rank model reorders (K). */
     window: z.number().int().min(1).max(1000),
+    /** A small share of searches gets adjacent pairs swapped at random: how position bias is measured. */
+    randomization: z
+      .strictObject({
+        /** Share of searches (0 turns it off). */
+        share: z.number().min(0).max(1),
+        /** Positions 1..depth take part (2-30). */
+        depth: z.number().int().min(2).max(30),
+      })
+      .default({ share: 0.02, depth: 10 }),
   }),
   vector_index: z.strictObject({
     cell_size: z.number().int().min(16).max(100_000),

@@ -124,6 +124,7 @@ export function describeEventStoreConformance(
         userHash: 'u1',
         sessionId: 's1',
         modelVersion: 'ranker-7',
+        intervention: { kind: 'adjacent_pairs', depth: 2, offset: 0, swapped: [1] },
         items: [
           { productId: 'p1', position: 1, features: [0.5, 1, 0] },
           { productId: 'p2', position: 2, features: [0.25, 0, 1] },

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
-import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
+import type { EventType, Impression, Intervention, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import type { QueryProductStats } from '../../users/query-engagement.ts';
 
@@ -72,6 +72,7 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
       query: { type: 'keyword', index: false, doc_values: false },
       timestamp: epochMillis,
       model_version: keyword,
+      intervention: storedOnly,
       items: storedOnly,
     },
   },
@@ -153,6 +154,7 @@ export interface ImpressionDocument {
   query: string;
   timestamp: number;
   model_version?: string;
+  intervention?: Intervention;
   items: Impression['items'];
 }
 
@@ -165,6 +167,7 @@ export function toImpressionDocument(i: Impression): ImpressionDocument {
     ...(i.userHash !== undefined && { user_hash: i.userHash }),
     ...(i.sessionId !== undefined && { session_id: i.sessionId }),
     ...(i.modelVersion !== undefined && { model_version: i.modelVersion }),
+    ...(i.intervention !== undefined && { intervention: i.intervention }),
   };
 }
 
@@ -177,6 +180,7 @@ export function fromImpressionDocument(d: ImpressionDocument): Impression {
     ...(d.user_hash !== undefined && { userHash: d.user_hash }),
     ...(d.session_id !== undefined && { sessionId: d.session_id }),
     ...(d.model_version !== undefined && { modelVersion: d.model_version }),
+    ...(d.intervention !== undefined && { intervention: d.intervention }),
   };
 }
 

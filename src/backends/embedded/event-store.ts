@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
-import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
+import type { EventType, Impression, Intervention, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import {
   actionIncrements,
@@ -50,6 +50,7 @@ interface ImpressionRow {
   query: string;
   ts: number;
   model_version: string | null;
+  intervention: string | null;
   items: string;
 }
 
@@ -62,6 +63,7 @@ function toImpression(row: ImpressionRow): Impression {
     ...(row.user_hash !== null && { userHash: row.user_hash }),
     ...(row.session_id !== null && { sessionId: row.session_id }),
     ...(row.model_version !== null && { modelVersion: row.model_version }),
+    ...(row.intervention !== null && { intervention: JSON.parse(row.intervention) as Intervention }),
   };
 }
 
@@ -89,7 +91,7 @@ export class SqliteEventStore implements EventStore {
       CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
       CREATE TABLE IF NOT EXISTS impressions (
         query_id TEXT PRIMARY KEY, user_hash TEXT, session_id TEXT, query TEXT NOT NULL, ts INTEGER NOT NULL,
-        model_version TEXT, items TEXT NOT NULL
+        model_version TEXT, items TEXT NOT NULL, intervention TEXT
       );
       CREATE INDEX IF NOT EXISTS impressions_user ON impressions(user_hash);
       CREATE INDEX IF NOT EXISTS impressions_ts ON impressions(ts);
@@ -105,6 +107,10 @@ export class SqliteEventStore implements EventStore {
         PRIMARY KEY (query_key, product_id)
       ) WITHOUT ROWID;
     `);
+    // Files from before the randomized share: the column is added, old rows have none.
+    const columns = this.db.prepare('PRAGMA table_info(impressions)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'intervention'))
+      this.db.exec('ALTER TABLE impressions ADD COLUMN intervention TEXT');
   }
 
   /** Stores new events; an event_id seen before is a duplicate and ignored. */
@@ -186,8 +192,8 @@ export class SqliteEventStore implements EventStore {
     this.pendingShown = new Map();
     this.pendingQueryShown = new Map();
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items,
+         intervention) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const seen = this.db.prepare(
       `INSERT INTO product_stats(product_id, impressions) VALUES (?, 1)
@@ -208,6 +214,7 @@ export class SqliteEventStore implements EventStore {
           i.timestamp,
           i.modelVersion ?? null,
           JSON.stringify(i.items),
+          i.intervention ? JSON.stringify(i.intervention) : null,
         );
         for (const item of i.items) seen.run(item.productId);
         const key = queryKey(i.query);

@@ -15,6 +15,7 @@ import type { EventStore } from '../../users/event-store.ts';
 import { FEATURE_NAMES, shopperHasHistory } from '../features/feature-set.ts';
 import type { RankerRegistry } from '../model-registry.ts';
 import { type RankerMetadata, RankerModel } from '../ranker-model.ts';
+import type { PropensityEstimate } from './position-bias.ts';
 import {
   DEFAULT_RANKER_TRAINING,
   type RankerTrainingOptions,
@@ -29,6 +30,7 @@ export interface RankerTrainingRun {
   heldOut: readonly RankingList[];
   window?: { from: string; to: string };
   propensities?: number[];
+  propensity?: PropensityEstimate;
   /** How deep the logged lists go (event lists): the model reranks no deeper. */
   depth?: number;
 }
@@ -116,6 +118,15 @@ export async function trainAndGate(
       epoch_heldout_ndcg: trained.epochHeldoutNdcg,
       ...(run.window && { window: run.window }),
       ...(run.propensities && { position_propensity: run.propensities }),
+      ...(run.propensity && {
+        propensity: {
+          method: run.propensity.method,
+          randomized_searches: run.propensity.randomizedSearches,
+          intervention_clicks: run.propensity.interventionClicks,
+          depth: run.propensity.depth,
+          eta: run.propensity.eta,
+        },
+      }),
       ...(run.depth && { max_position: run.depth }),
     },
     metrics: {
@@ -204,6 +215,7 @@ export async function trainRankerFrom(
         train,
         heldOut,
         propensities: logged.propensities,
+        propensity: logged.propensity,
         depth: logged.depth,
         ...(logged.window && { window: logged.window }),
       }

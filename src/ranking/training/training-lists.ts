@@ -12,7 +12,13 @@ import type { Judgments } from '../../eval/judgments.ts';
 import { type EventStore, impressionsWithActions } from '../../users/event-store.ts';
 import { eventLabel } from '../../users/profiles.ts';
 import { FEATURE_COUNT } from '../features/feature-set.ts';
-import { estimatePropensities, inversePropensity, type PositionObservation } from './position-bias.ts';
+import { addRandomizedSearch, emptyPairClicks } from './pair-clicks.ts';
+import {
+  estimatePropensitiesFromInterventions,
+  inversePropensity,
+  type PositionObservation,
+  type PropensityEstimate,
+} from './position-bias.ts';
 import type { RankingList } from './train-ranker.ts';
 
 export interface KeyedList extends RankingList {
@@ -23,6 +29,8 @@ export interface KeyedList extends RankingList {
 export interface EventLists {
   lists: KeyedList[];
   propensities: number[];
+  /** How the propensities were measured, and from how much. */
+  propensity: PropensityEstimate;
   /** The position 99% of the logged items are at or above: how deep the lists go. */
   depth: number;
   impressions: number;
@@ -52,6 +60,7 @@ export function splitLists<T extends { key: string }>(
 
 export async function listsFromEvents(store: EventStore, since: number): Promise<EventLists> {
   const observations: PositionObservation[] = [];
+  const pairs = emptyPairClicks();
   const pending: { key: string; items: { features: number[]; position: number; label: number }[] }[] = [];
   let impressions = 0;
   let first = Number.POSITIVE_INFINITY;
@@ -63,6 +72,14 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
       last = Math.max(last, impression.timestamp);
       const key = impression.query.trim().toLowerCase();
       const items: { features: number[]; position: number; label: number }[] = [];
+      if (impression.intervention) {
+        const clicked = new Set(
+          impression.items
+            .filter((item) => labels.get(item.productId)?.includes('click'))
+            .map((item) => item.position),
+        );
+        addRandomizedSearch(pairs, impression.intervention, impression.items.length, clicked);
+      }
       for (const item of impression.items) {
         const types = labels.get(item.productId) ?? [];
         observations.push({
@@ -77,7 +94,8 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
       if (items.length > 1) pending.push({ key: `${key}\u0000${impression.queryId}`, items });
     }
   }
-  const propensities = estimatePropensities(observations);
+  const propensity = estimatePropensitiesFromInterventions(pairs, observations);
+  const { propensities } = propensity;
   const positions = pending.flatMap((list) => list.items.map((item) => item.position)).sort((a, b) => a - b);
   const depth = positions[Math.max(0, Math.ceil(positions.length * 0.99) - 1)] ?? 0;
   const lists = pending.map(({ key, items }): KeyedList => {
@@ -96,6 +114,7 @@ export async function listsFromEvents(store: EventStore, since: number): Promise
   return {
     lists,
     propensities,
+    propensity,
     depth,
     impressions,
     ...(impressions > 0 && {

@@ -7,6 +7,7 @@
 import type { SortOrder } from '../../catalog/catalog-query.ts';
 import type { Product } from '../../catalog/product.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
+import type { Intervention } from '../../users/events.ts';
 import type { FacetCounts } from '../facets.ts';
 import type { StageTimer } from '../stage-timer.ts';
 import type { RankedFeatures } from './features.ts';
@@ -42,6 +43,7 @@ export interface Answered extends SearchStart, PageOfHits {
   features?: RankedFeatures;
   scores?: ReadonlyMap<string, number>;
   ranking?: RankingInfo;
+  intervention?: Intervention;
 }
 
 function logImpression(state: Answered, features: RankedFeatures, hits: readonly SearchHit[]): void {
@@ -53,6 +55,7 @@ function logImpression(state: Answered, features: RankedFeatures, hits: readonly
     ...(features.userHash && { userHash: features.userHash }),
     ...(request.sessionId && { sessionId: request.sessionId }),
     ...(ranking?.model && { modelVersion: ranking.model }),
+    ...(state.intervention && { intervention: state.intervention }),
     items: hits.map((hit, i) => {
       const row = features.row(hit.id);
       return { productId: hit.id, position: state.offset + i + 1, ...(row && { features: Array.from(row) }) };
