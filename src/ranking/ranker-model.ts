@@ -12,6 +12,7 @@
  * be overruled by engagement alone.
  */
 import { FEATURE_COUNT, FEATURE_NAMES } from './features/feature-set.ts';
+import type { GateReport } from './training/gate.ts';
 
 const FUSED_SCORE = FEATURE_NAMES.indexOf('fused_score');
 const HAS_HISTORY = FEATURE_NAMES.indexOf('user_has_history');
@@ -100,9 +101,11 @@ export interface RankerMetadata {
     ndcg10_fused: number;
     /** The model serving when this one was trained, on the same lists (absent if none). */
     ndcg10_previous?: number;
-    /** The held-out lists of searches by shoppers without history: model vs fused order. */
+    /** Models from before the gate per segment: held-out searches of shoppers without history. */
     without_history?: { lists: number; ndcg10: number; ndcg10_fused: number };
   };
+  /** The gate's decision for each shopper segment, with every number (training/gate.ts). */
+  gate?: GateReport;
   /**
    * Whom the model reorders for. A model trained on shoppers' events can serve those with
    * history well and yet order worse than fusion when it knows nothing of the shopper; the

@@ -30,6 +30,8 @@ import {
 export interface RankingList extends GradedList {
   /** count x FEATURE_COUNT, row-major. */
   features: Float32Array;
+  /** The shopper the list was served to (logged lists of a known shopper). */
+  userHash?: string;
 }
 
 export interface RankerTrainingOptions {

@@ -1,6 +1,7 @@
 /**
  * Second phase: the learned ranker reorders the top K candidates by its score. With no
  * model, a broken one or `rerank=false`, the fused order stands and the response says why.
+ * A model in shadow scores the same first pages without serving them (ranking/shadow.ts).
  * A small share of searches (`ranking.randomization`) then has adjacent pairs of its top
  * results swapped at random, logged with the impression: how position bias is measured
  * (ranking/interventions.ts). Only plain first pages by relevance take part; `rerank=false`
@@ -46,14 +47,26 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
   run({ deps, request, settings, queryId, fused, features }) {
     const outcome = deps.ranking.reranker.rerank(fused, features.features, features.count);
     const { model, reranked, window, fallback } = outcome;
-    const eligible = request.page === 1 && request.sort === 'relevance' && !request.explain;
+    const firstPage = request.page === 1 && request.sort === 'relevance';
     // Pairs stay within the page shown, so the next page is the same whether or not this one was randomized.
     const { share, depth } = settings.search.ranking.randomization;
-    const randomized = eligible
-      ? randomizeAdjacentPairs(queryId, outcome.candidates, { share, depth: Math.min(depth, request.size) })
-      : undefined;
+    const randomized =
+      firstPage && !request.explain
+        ? randomizeAdjacentPairs(queryId, outcome.candidates, { share, depth: Math.min(depth, request.size) })
+        : undefined;
+    const served = randomized?.items ?? outcome.candidates;
+    // The model in shadow, if any, scores the same search against what the shopper got.
+    if (firstPage)
+      deps.ranking.reranker.shadow?.observe(
+        queryId,
+        fused,
+        features.features,
+        features.count,
+        served,
+        Math.min(request.size, served.length),
+      );
     return {
-      ranked: randomized?.items ?? outcome.candidates,
+      ranked: served,
       scores: outcome.scores,
       ranking: {
         model: model ?? null,
