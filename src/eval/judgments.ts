@@ -3,6 +3,7 @@
  * ground truth that offline metrics score rankings against.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ServiceError } from '../main/errors.ts';
 
@@ -38,5 +39,43 @@ export function parseJudgmentsCsv(text: string): Judgments {
 }
 
 export function loadJudgments(file: string): Judgments {
-  return parseJudgmentsCsv(fs.readFileSync(file, 'utf8'));
+  try {
+    return parseJudgmentsCsv(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof ServiceError) throw new ServiceError(error.code, `${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A judgments file, or every `.csv` file of a folder merged (later files win for the same pair). */
+export function loadJudgmentsFrom(fileOrFolder: string): Judgments {
+  if (!fs.statSync(fileOrFolder).isDirectory()) return loadJudgments(fileOrFolder);
+  const merged: Judgments = new Map();
+  const files = fs
+    .readdirSync(fileOrFolder)
+    .filter((name) => name.toLowerCase().endsWith('.csv'))
+    .sort();
+  for (const name of files) {
+    for (const [query, products] of loadJudgments(path.join(fileOrFolder, name))) {
+      const into = merged.get(query) ?? new Map<string, number>();
+      for (const [id, relevance] of products) into.set(id, relevance);
+      merged.set(query, into);
+    }
+  }
+  return merged;
+}
+
+/**
+ * The shop's own judgment lists, which the training gate checks every candidate model on:
+ * `judgments/` (every `.csv` in it) or `judgments.csv` in the mappings folder. Undefined
+ * when there are none.
+ */
+export function shopJudgments(mappingsDir: string): { judgments: Judgments; source: string } | undefined {
+  for (const name of ['judgments', 'judgments.csv']) {
+    const candidate = path.join(mappingsDir, name);
+    if (!fs.existsSync(candidate)) continue;
+    const judgments = loadJudgmentsFrom(candidate);
+    if (judgments.size > 0) return { judgments, source: candidate };
+  }
+  return undefined;
 }

@@ -63,6 +63,26 @@ export const jobsSettingsSchema = z.strictObject({
       min_lists: z.number().int().min(1),
       epochs: z.number().int().min(1).max(1000),
       learning_rate: z.number().min(0).max(1),
+      /** How far the model may move a result from its fused score, by shopper segment (ADR 0009). */
+      correction_bound: z
+        .strictObject({ with_history: z.number().min(0).max(5), without_history: z.number().min(0).max(5) })
+        .default({ with_history: 0.5, without_history: 0.25 }),
+      /** What a model must pass to serve a shopper segment (ranking/training/gate.ts). */
+      gate: z
+        .strictObject({
+          judgment_tolerance: z.number().min(0).max(0.5),
+          confidence: z.number().min(0.5).max(0.999),
+          min_fused_agreement: z.number().min(0).max(1),
+          min_lists: z.number().int().min(1),
+          max_judged_queries: z.number().int().min(1).max(100_000),
+        })
+        .default({
+          judgment_tolerance: 0.005,
+          confidence: 0.95,
+          min_fused_agreement: 0.5,
+          min_lists: 30,
+          max_judged_queries: 1000,
+        }),
     }),
   }),
 });

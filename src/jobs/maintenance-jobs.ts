@@ -5,14 +5,18 @@
  *   when the serving encoder learned another catalog (the demo) or much of this one is new
  *   since, first train a new encoder on the stored catalog and build the generation with it;
  * - suggestions: regenerate autocomplete suggestions from the query log and the catalog;
- * - retrain: train a ranker on the recent logged searches and promote it only if better.
+ * - retrain: train a ranker on the recent logged searches; it shadows live searches, then
+ *   serves, only for the shopper segments its gate found it safe for (ADR 0009).
  */
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
+import { shopJudgments } from '../eval/judgments.ts';
 import type { Config } from '../main/config.ts';
 import type { RankerRegistry } from '../ranking/model-registry.ts';
 import type { Reranker } from '../ranking/reranker.ts';
-import { trainRankerFrom } from '../ranking/training/ranker-training.ts';
+import { type GateOptions, trainRankerFrom } from '../ranking/training/ranker-training.ts';
+import type { JudgedCandidates } from '../ranking/training/training-lists.ts';
+import type { SearchSettings } from '../retrieval/search-settings.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventStore } from '../users/event-store.ts';
 import { type AdaptationDeps, adaptEncoder } from './encoder-adaptation.ts';
@@ -32,6 +36,39 @@ export interface MaintenanceDependencies {
   adaptation: Omit<AdaptationDeps, 'config' | 'catalog' | 'logger'>;
   /** Told the adaptation's progress (0..1) and outcome, for /metrics. */
   onAdaptation?: (event: { progress?: number; outcome?: 'adapted' | 'failed' }) => void;
+  /** `ranking.shadow` of search.yaml: how long a new model shadows before it serves. */
+  searchSettings: () => SearchSettings;
+  /** Judged queries run through retrieval as serving does (the gate's judgment check). */
+  candidates: JudgedCandidates;
+}
+
+/**
+ * What the gate of an event-trained model is given, from `jobs.yaml` (retrain), `search.yaml`
+ * (shadow phase) and the shop's judgment lists in the mappings folder: the same for the
+ * nightly job and `cli train`.
+ */
+export function retrainGateOptions(
+  retrain: JobsSettings['jobs']['retrain'],
+  search: SearchSettings,
+  mappingsDir: string,
+  candidates: JudgedCandidates,
+): Pick<GateOptions, 'gate' | 'judged' | 'shadowSearches'> & {
+  training: NonNullable<GateOptions['training']>;
+} {
+  const judged = shopJudgments(mappingsDir);
+  const { gate } = retrain;
+  return {
+    training: { bound: retrain.correction_bound },
+    gate: {
+      judgmentTolerance: gate.judgment_tolerance,
+      confidence: gate.confidence,
+      minFusedAgreement: gate.min_fused_agreement,
+      minLists: gate.min_lists,
+      maxJudgedQueries: gate.max_judged_queries,
+    },
+    ...(judged && { judged: { ...judged, candidates } }),
+    shadowSearches: search.ranking.shadow.searches,
+  };
 }
 
 export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, JobHandler> {
@@ -82,7 +119,14 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
       return { counts: { ...counts } };
     },
     retrain: async ({ signal, logger }) => {
-      const { since_days, min_lists, epochs, learning_rate } = deps.settings().jobs.retrain;
+      const retrain = deps.settings().jobs.retrain;
+      const { since_days, min_lists, epochs, learning_rate } = retrain;
+      const guard = retrainGateOptions(
+        retrain,
+        deps.searchSettings(),
+        deps.config.mappingsDir,
+        deps.candidates,
+      );
       const report = await trainRankerFrom(
         { events: deps.eventStore, since: Date.now() - since_days * 86_400_000 },
         {
@@ -90,7 +134,8 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           promote: 'auto',
           logger,
           tfjsBackend: deps.config.tfjsBackend,
-          training: { signal, epochs, learningRate: learning_rate },
+          ...guard,
+          training: { ...guard.training, signal, epochs, learningRate: learning_rate },
           minLabelled: min_lists,
         },
       );
@@ -104,6 +149,7 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           train_lists: report.train,
           heldout_lists: report.heldOut,
           promoted: outcome.promoted ? 1 : 0,
+          shadow: outcome.status === 'shadow' ? 1 : 0,
         },
         summary: `${outcome.metadata.version}: ${outcome.decision}`,
       };

@@ -20,6 +20,8 @@ import { Metrics } from '../metrics/metrics.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
+import { servesSegment } from '../ranking/serving-order.ts';
+import { ShadowScorer } from '../ranking/shadow.ts';
 import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
@@ -118,21 +120,41 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const metrics = new Metrics();
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
-  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
-    metrics.observeEvents(stored),
-  );
   const rankers = new RankerRegistry(config.modelsDir);
-  const reranker = new Reranker(rankers, logger, {
-    onFallback: (reason) => metrics.rankingFallbacks.inc({ reason }),
-    onModel: (model) =>
-      metrics.setRankingModel(
-        model && {
-          version: model.version,
-          backend: model.metadata.tensorflow.backend,
-          source: model.metadata.training.source,
-        },
-      ),
+  const shadow = new ShadowScorer(
+    rankers,
+    () => mappings.current.search.ranking.shadow,
+    logger,
+    (report) => metrics.setShadow(report),
+  );
+  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) => {
+    metrics.observeEvents(stored);
+    shadow.observeEvents(stored);
   });
+  const reranker = new Reranker(
+    rankers,
+    logger,
+    {
+      onFallback: (reason) => metrics.rankingFallbacks.inc({ reason }),
+      onModel: (model) =>
+        metrics.setRankingModel(
+          model && {
+            version: model.version,
+            backend: model.metadata.tensorflow.backend,
+            source: model.metadata.training.source,
+            ...(model.metadata.training.position_propensity && {
+              propensities: model.metadata.training.position_propensity,
+              propensityMethod: model.metadata.training.propensity?.method ?? 'em',
+            }),
+            serves: {
+              with_history: servesSegment(model.metadata, 'with_history'),
+              without_history: servesSegment(model.metadata, 'without_history'),
+            },
+          },
+        ),
+    },
+    shadow,
+  );
   reranker.load();
   reranker.watch();
   const search = new SearchPipeline({
@@ -168,6 +190,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         eventPairs: () => loggedEventPairs(eventStore, backend, 90, logger),
       },
       onAdaptation: (event) => metrics.observeAdaptation(event),
+      searchSettings: () => mappings.current.search,
+      candidates: (q, userHashes) => search.candidates(q, userHashes),
     }),
     logger,
     {

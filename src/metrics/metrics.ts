@@ -5,6 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobRun } from '../jobs/job-store.ts';
+import type { ShadowReport } from '../ranking/model-registry.ts';
 import type { SearchObservation } from '../retrieval/stages/stage.ts';
 import type { StoredEvent } from '../users/events.ts';
 import { OnlineQualityTracker, TRACKED_POSITIONS } from './online-quality.ts';
@@ -70,6 +71,48 @@ export class Metrics {
     name: 'ranking_model_info',
     help: 'The serving ranking model (value 1), its version and the TensorFlow.js backend it was trained on.',
     labelNames: ['version', 'tfjs_backend', 'source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rankingPropensity = new Gauge({
+    name: 'ranking_examination_propensity',
+    help: 'Examination probability by result position (1-10) the serving ranking model was trained with, measured from the randomized share of searches.',
+    labelNames: ['position', 'method'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rankingSegmentServed = new Gauge({
+    name: 'ranking_model_serves_segment',
+    help: 'Whether the serving ranking model reorders results for a shopper segment (1) or its gate kept the fused order for it (0).',
+    labelNames: ['segment'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shadow = {
+    searches: this.shadowGauge('ranking_shadow_searches', 'Searches the ranking model in shadow has scored.'),
+    searchesNeeded: this.shadowGauge(
+      'ranking_shadow_searches_needed',
+      'Searches the ranking model in shadow scores before it is promoted or rejected.',
+    ),
+    clicks: this.shadowGauge('ranking_shadow_clicks', 'Clicks on the searches the model in shadow scored.'),
+    meanDisplacement: this.shadowGauge(
+      'ranking_shadow_mean_displacement',
+      'Mean |shadow position - served position| over the served top 10 of shadowed searches.',
+    ),
+    overlap: this.shadowGauge(
+      'ranking_shadow_overlap_at_10',
+      'Mean share of the served top 10 that the shadow order also has in its top 10.',
+    ),
+    clickRatio: this.shadowGauge(
+      'ranking_shadow_click_ratio',
+      "Inverse-propensity estimate of the shadow order's clicks relative to the served order's.",
+    ),
+  };
+
+  readonly shadowDecisions = new Counter({
+    name: 'ranking_shadow_decisions_total',
+    help: 'Ranking models promoted or rejected at the end of their shadow phase.',
+    labelNames: ['decision'] as const,
     registers: [this.registry],
   });
 
@@ -185,12 +228,56 @@ export class Metrics {
   }
 
   /** The info metric: exactly one series, for the model serving now (none without a model). */
-  setRankingModel(model: { version: string; backend: string; source: string } | undefined): void {
+  setRankingModel(
+    model:
+      | {
+          version: string;
+          backend: string;
+          source: string;
+          propensities?: readonly number[];
+          propensityMethod?: string;
+          serves?: { with_history: boolean; without_history: boolean };
+        }
+      | undefined,
+  ): void {
     this.rankingModelInfo.reset();
-    if (model)
-      this.rankingModelInfo.set(
-        { version: model.version, tfjs_backend: model.backend, source: model.source },
-        1,
+    this.rankingPropensity.reset();
+    this.rankingSegmentServed.reset();
+    if (!model) return;
+    this.rankingModelInfo.set(
+      { version: model.version, tfjs_backend: model.backend, source: model.source },
+      1,
+    );
+    model.propensities?.slice(0, 10).forEach((theta, k) => {
+      this.rankingPropensity.set(
+        { position: String(k + 1), method: model.propensityMethod ?? 'unknown' },
+        theta,
       );
+    });
+    if (model.serves) {
+      this.rankingSegmentServed.set({ segment: 'with_history' }, model.serves.with_history ? 1 : 0);
+      this.rankingSegmentServed.set({ segment: 'without_history' }, model.serves.without_history ? 1 : 0);
+    }
+  }
+
+  /** The model in shadow and its report so far (none: the gauges are empty); a decision is counted. */
+  setShadow(report: ShadowReport | undefined): void {
+    for (const gauge of Object.values(this.shadow)) gauge.reset();
+    if (!report) return;
+    if (report.status === 'promoted' || report.status === 'rejected') {
+      this.shadowDecisions.inc({ decision: report.status });
+      return;
+    }
+    const labels = { version: report.version };
+    this.shadow.searches.set(labels, report.searches);
+    this.shadow.searchesNeeded.set(labels, report.searches_needed);
+    this.shadow.clicks.set(labels, report.clicks);
+    this.shadow.meanDisplacement.set(labels, report.mean_displacement);
+    this.shadow.overlap.set(labels, report.overlap_at_10);
+    this.shadow.clickRatio.set(labels, report.click_ratio);
+  }
+
+  private shadowGauge(name: string, help: string): Gauge<'version'> {
+    return new Gauge({ name, help, labelNames: ['version'] as const, registers: [this.registry] });
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Versioned ranker models in `<models>/ranker/<version>/` (metadata.json, weights.json),
- * and `<models>/ranker/active.json` naming the serving version with the versions served
- * before it, so `rollback` can go back. Pointer writes are atomic (write + rename), and a
- * running service notices them and swaps models without a restart.
+ * Versioned ranker models in `<models>/ranker/<version>/` (metadata.json, weights.json, and
+ * shadow.json once it has scored live searches in shadow), and `<models>/ranker/active.json`
+ * naming the serving version with the versions served before it, so `rollback` can go
+ * back, and the version in shadow, if any. Pointer writes are atomic (write + rename), and
+ * a running service notices them and swaps models without a restart.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,40 @@ export interface RegistryState {
   active?: string;
   /** Previously active versions, most recent last. */
   history: string[];
+  /** A model that passed its gate and scores live searches in shadow before it may serve. */
+  shadow?: ShadowAssignment;
+}
+
+export interface ShadowAssignment {
+  version: string;
+  /** Searches it shadows before its report decides. */
+  searches: number;
+  started_at: string;
+}
+
+/** What shadow scoring found (written as `<version>/shadow.json`, updated as it goes). */
+export interface ShadowReport {
+  version: string;
+  status: 'scoring' | 'promoted' | 'rejected' | 'superseded';
+  started_at: string;
+  updated_at: string;
+  /** Searches needed before it decides, and seen so far. */
+  searches_needed: number;
+  searches: number;
+  /** Clicks on shadowed searches (what the click estimate rests on), and how many it needs. */
+  clicks: number;
+  clicks_needed: number;
+  /** Mean |shadow position - served position| over each search's served top 10. */
+  mean_displacement: number;
+  /** Mean share of the served top 10 that the shadow order also has in its top 10. */
+  overlap_at_10: number;
+  /**
+   * Inverse-propensity estimate of the clicks the shadow order would have got on the same
+   * searches, over the clicks the served order got: each click at served position k counts
+   * p(shadow position) / p(k).
+   */
+  click_ratio: number;
+  decision?: string;
 }
 
 export class RankerRegistry {
@@ -82,6 +117,61 @@ export class RankerRegistry {
 
   /** Makes `version` the serving model; the one serving now goes onto the history. */
   promote(version: string): RegistryState {
+    this.mustExist(version);
+    const state = this.state();
+    const shadow = state.shadow?.version === version ? undefined : state.shadow;
+    if (state.active === version && shadow === state.shadow) return state;
+    const next: RegistryState = {
+      active: version,
+      history: state.active && state.active !== version ? [...state.history, state.active] : state.history,
+      ...(shadow && { shadow }),
+    };
+    this.write(next);
+    return next;
+  }
+
+  /** Puts `version` in shadow for `searches` live searches; a model already there is superseded. */
+  startShadow(version: string, searches: number): RegistryState {
+    this.mustExist(version);
+    const state = this.state();
+    const previous = state.shadow && this.shadowReport(state.shadow.version);
+    if (previous?.status === 'scoring')
+      this.saveShadowReport({ ...previous, status: 'superseded', updated_at: new Date().toISOString() });
+    const next: RegistryState = {
+      ...state,
+      shadow: { version, searches, started_at: new Date().toISOString() },
+    };
+    this.write(next);
+    return next;
+  }
+
+  /** Ends the shadow phase with its report: promoted, or rejected and left saved. */
+  finishShadow(report: ShadowReport): RegistryState {
+    this.saveShadowReport(report);
+    const state = this.state();
+    if (state.shadow?.version !== report.version) return state;
+    if (report.status === 'promoted') return this.promote(report.version);
+    const { shadow: _, ...rest } = state;
+    this.write(rest);
+    return rest;
+  }
+
+  shadowReport(version: string): ShadowReport | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, version, 'shadow.json'), 'utf8')) as ShadowReport;
+    } catch {
+      return undefined;
+    }
+  }
+
+  saveShadowReport(report: ShadowReport): void {
+    const file = path.join(this.dir, report.version, 'shadow.json');
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, `${JSON.stringify(report, null, 2)}\n`);
+    fs.renameSync(temporary, file);
+  }
+
+  private mustExist(version: string): void {
     if (!fs.existsSync(path.join(this.dir, version, 'metadata.json'))) {
       const saved = this.list().map((m) => m.version);
       throw new ServiceError(
@@ -89,14 +179,6 @@ export class RankerRegistry {
         `no ranker version ${version}; saved versions: ${saved.join(', ') || 'none'}`,
       );
     }
-    const state = this.state();
-    if (state.active === version) return state;
-    const next = {
-      active: version,
-      history: state.active ? [...state.history, state.active] : state.history,
-    };
-    this.write(next);
-    return next;
   }
 
   /** Goes back to the previously serving model (none left: no model, fused order). */
@@ -104,7 +186,11 @@ export class RankerRegistry {
     const state = this.state();
     const history = [...state.history];
     const previous = history.pop();
-    const next: RegistryState = previous ? { active: previous, history } : { history };
+    const next: RegistryState = {
+      ...(previous && { active: previous }),
+      history,
+      ...(state.shadow && { shadow: state.shadow }),
+    };
     this.write(next);
     return next;
   }

@@ -1,15 +1,18 @@
 /**
  * The rerank stage: the active model scores the top K fused candidates and they are
  * reordered by it; the rest keep their fused order below them. The model is reloaded
- * when the registry's active version changes. When there is no model, or it cannot load
- * or score, the fused order stands and the outcome says why: search never fails on it.
+ * when the registry's active version changes, and so is the model in shadow, if any
+ * (shadow.ts), which scores the same searches without serving them. When there is no
+ * model, or it cannot load or score, the fused order stands and the outcome says why:
+ * search never fails on it.
  */
 import fs from 'node:fs';
 import type { Logger } from '../main/logger.ts';
 import type { FusedCandidate } from './candidate.ts';
-import { shopperHasHistory } from './features/feature-set.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import type { SavedRanker } from './ranker-model.ts';
+import { rerankWindow, segmentOf, servesSegment, servingOrder } from './serving-order.ts';
+import type { ShadowScorer } from './shadow.ts';
 
 export type RerankFallback =
   | 'no_model'
@@ -17,7 +20,9 @@ export type RerankFallback =
   | 'scoring_failed'
   | 'disabled'
   /** The model is not for shoppers without history (its gate found fusion better for them). */
-  | 'no_history';
+  | 'no_history'
+  /** The model is not for shoppers with history (its gate found fusion better for them). */
+  | 'has_history';
 
 export interface RerankOutcome {
   candidates: FusedCandidate[];
@@ -42,6 +47,8 @@ export class Reranker {
       onFallback?: (reason: RerankFallback) => void;
       onModel?: (model: SavedRanker | undefined) => void;
     } = {},
+    /** Scores the model in shadow on the same searches; reloaded with the serving model. */
+    readonly shadow?: ShadowScorer,
   ) {}
 
   get active(): SavedRanker | undefined {
@@ -63,6 +70,7 @@ export class Reranker {
       this.logger?.error({ err: error }, 'ranking model cannot be loaded; serving the fused order');
     }
     this.hooks.onModel?.(this.model);
+    this.shadow?.load();
   }
 
   /** Follows promotions and rollbacks made by any process (CLI, job). */
@@ -88,14 +96,15 @@ export class Reranker {
       return { candidates: [...candidates], reranked: false, window: count, fallback, scores: new Map() };
     };
     if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
-    if (model.metadata.serve?.shoppers_without_history === false && !shopperHasHistory(features))
-      return keep('no_history');
+    const segment = segmentOf(features);
+    if (!servesSegment(model.metadata, segment))
+      return keep(segment === 'with_history' ? 'has_history' : 'no_history');
     // A model learned from logged result lists has seen candidates only as deep as those
     // lists went (the page shown): it reorders no deeper than that.
-    const window = Math.min(count, model.metadata.training.max_position ?? count);
-    let scores: Float32Array;
+    const window = rerankWindow(model.metadata.training.max_position, count);
+    let served: { order: number[]; scores: Float32Array };
     try {
-      scores = model.score(features, window);
+      served = servingOrder(model, features, Math.min(count, candidates.length), window);
     } catch (error) {
       this.logger?.error(
         { err: error, model: model.version },
@@ -103,16 +112,13 @@ export class Reranker {
       );
       return keep('scoring_failed');
     }
-    const top = candidates
-      .slice(0, window)
-      .map((candidate, i) => ({ candidate, score: scores[i]!, i }))
-      .sort((a, b) => b.score - a.score || a.i - b.i);
+    const top = served.order.slice(0, window);
     return {
-      candidates: [...top.map((t) => t.candidate), ...candidates.slice(window)],
+      candidates: [...top.map((i) => candidates[i]!), ...candidates.slice(window)],
       reranked: true,
       window,
       model: model.version,
-      scores: new Map(top.map((t) => [t.candidate.id, t.score])),
+      scores: new Map(top.map((i) => [candidates[i]!.id, served.scores[i]!])),
     };
   }
 }

@@ -48,8 +48,15 @@ export class SearchPipeline {
     return respond(state, 'hybrid', timer, explain);
   }
 
-  /** The fused candidates of a plain query and the ranker's features of the top K, as serving sees them. */
-  async candidates(q: string): Promise<{ ids: string[]; features: Float32Array; count: number }> {
+  /**
+   * The fused candidates of a plain query and the ranker's features of the top K, as
+   * serving sees them for an anonymous shopper, and in `forShoppers` for each shopper
+   * named by the hash logged searches carry (retrieval runs once).
+   */
+  async candidates(
+    q: string,
+    userHashes: readonly string[] = [],
+  ): Promise<{ ids: string[]; features: Float32Array; count: number; forShoppers: Float32Array[] }> {
     const request: SearchRequest = {
       q,
       filters: {},
@@ -60,10 +67,21 @@ export class SearchPipeline {
       explain: false,
     };
     const { state } = await CANDIDATES.run(this.start(request), new StageTimer());
+    const forShoppers: Float32Array[] = [];
+    for (const userHash of userHashes) {
+      const personal = await this.deps.ranking.features.forCandidates(
+        { query: state.query, text: q, userHash },
+        state.fused,
+        state.summaries,
+        state.features.count,
+      );
+      forShoppers.push(personal.features);
+    }
     return {
       ids: state.fused.map((c) => c.id),
       features: state.features.features,
       count: state.features.count,
+      forShoppers,
     };
   }
 

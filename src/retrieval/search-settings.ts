@@ -39,6 +39,26 @@ export const searchSettingsSchema = z.strictObject({
   ranking: z.strictObject({
     /** Top fused candidates the learning-to-rank model reorders (K). */
     window: z.number().int().min(1).max(1000),
+    /** A small share of searches gets adjacent pairs swapped at random: how position bias is measured. */
+    randomization: z
+      .strictObject({
+        /** Share of searches (0 turns it off). */
+        share: z.number().min(0).max(1),
+        /** Positions 1..depth take part (2-30). */
+        depth: z.number().int().min(2).max(30),
+      })
+      .default({ share: 0.02, depth: 10 }),
+    /** A newly trained model scores live searches in shadow before it serves (ranking/shadow.ts). */
+    shadow: z
+      .strictObject({
+        /** Searches it shadows before its report decides (0: a model that passes its gate serves at once). */
+        searches: z.number().int().min(0).max(10_000_000),
+        /** Clicks on shadowed searches the click estimate needs before it decides. */
+        min_clicks: z.number().int().min(1),
+        /** Share of the served order's clicks the shadow order may lose (inverse-propensity estimate). */
+        max_click_loss: z.number().min(0).max(1),
+      })
+      .default({ searches: 500, min_clicks: 50, max_click_loss: 0.02 }),
   }),
   vector_index: z.strictObject({
     cell_size: z.number().int().min(16).max(100_000),

@@ -7,6 +7,7 @@
  */
 import type { EventType, Impression, StoredEvent } from './events.ts';
 import type { UserProfile } from './profiles.ts';
+import type { QueryProductStats } from './query-engagement.ts';
 
 export interface ProductStats {
   impressions: number;
@@ -39,6 +40,14 @@ export interface EventStore {
   productStats(productIds: readonly string[]): Promise<Map<string, ProductStats>>;
   /** Totals over all products: the prior that smooths each product's click-through rate. */
   totalStats(): Promise<ProductStats>;
+  /**
+   * What shoppers did with each product when it was shown for this query (counted under
+   * `queryKey(query)`: impressions from the logged result lists, actions from events that
+   * name the search's query_id). Products never shown for the query are absent.
+   */
+  queryProductStats(query: string, productIds: readonly string[]): Promise<Map<string, QueryProductStats>>;
+  /** The query-product counters summed over every query and product: the prior of the rates. */
+  queryEngagementTotals(): Promise<QueryProductStats>;
   forgetUser(userHash: string): Promise<ForgetReport>;
   close(): Promise<void>;
 }

@@ -46,6 +46,18 @@ export interface StoredEvent {
   timestamp: number;
 }
 
+/**
+ * The randomization a search was served with (ranking/interventions.ts): the adjacent pairs
+ * from position `offset + 1` down to `depth` were each swapped or not at random; `swapped`
+ * lists the upper position of each pair that was.
+ */
+export interface Intervention {
+  kind: 'adjacent_pairs';
+  depth: number;
+  offset: 0 | 1;
+  swapped: number[];
+}
+
 /** A search's result list as served, with the feature values the ranker saw (feature logging). */
 export interface Impression {
   queryId: string;
@@ -54,5 +66,7 @@ export interface Impression {
   query: string;
   timestamp: number;
   modelVersion?: string;
+  /** Present when the search was in the randomized share. */
+  intervention?: Intervention;
   items: { productId: string; position: number; features?: number[] }[];
 }

@@ -54,20 +54,24 @@ function elasticsearchStandIn(mappings: unknown): http.Server {
         },
       });
       // Shopper data (the event store's indices): set up on first use, no history yet.
-      if (/^PUT \/shop-(events|impressions|profiles|product-stats)$/.test(route)) {
+      if (/^PUT \/shop-(events|impressions|profiles|product-stats|query-product-stats)$/.test(route)) {
         return json(200, { acknowledged: true });
       }
       switch (route) {
         case 'GET /shop-product-stats/_refresh':
+        case 'GET /shop-query-product-stats/_refresh':
           return json(200, { _shards: { total: 1, successful: 1, failed: 0 } });
         case 'POST /shop-product-stats/_mget':
+        case 'POST /shop-query-product-stats/_mget':
           return json(200, { docs: [] });
         case 'POST /shop-product-stats/_search':
+        case 'POST /shop-query-product-stats/_search':
           return json(200, {
             ...hits(0),
             hits: { total: { value: 0, relation: 'eq' }, max_score: null, hits: [] },
             aggregations: {
               impressions: { value: 0 },
+              examinations: { value: 0 },
               clicks: { value: 0 },
               carts: { value: 0 },
               purchases: { value: 0 },

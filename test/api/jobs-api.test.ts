@@ -171,8 +171,17 @@ describe('maintenance jobs', () => {
 });
 
 describe('retrain job', () => {
-  it('promotes a better model, and not a worse one', async () => {
+  it('shadows a better model on live searches, then serves it; a worse one stays out', async () => {
     const mappings = mappingsCopy((jobs) => jobs.replace('min_lists: 200', 'min_lists: 50'));
+    const searchFile = path.join(mappings, 'search.yaml');
+    fs.writeFileSync(
+      searchFile,
+      fs
+        .readFileSync(searchFile, 'utf8')
+        .replace(/share: [\d.]+/, 'share: 0')
+        .replace('searches: 500', 'searches: 40')
+        .replace('min_clicks: 50', 'min_clicks: 10'),
+    );
     const runtime = await createTestRuntime({
       ADMIN_API_KEY: KEY,
       MAPPINGS_DIR: mappings,
@@ -194,10 +203,10 @@ describe('retrain job', () => {
       'hose',
     ];
     // Shoppers mostly pick the cheapest product shown, wherever it is placed; sometimes any.
-    for (let i = 0; i < 240; i++) {
+    const searchAndClick = async (i: number, query: Record<string, string> = {}) => {
       const res = await request(app)
         .get('/v1/search')
-        .query({ q: queries[i % queries.length]!, user_id: `s${i % 9}`, rerank: 'false' })
+        .query({ q: queries[i % queries.length]!, user_id: `s${i % 9}`, ...query })
         .expect(200);
       const hits = res.body.hits as { id: string; product: { price?: number } }[];
       const cheapest = hits.reduce((best, h) =>
@@ -215,16 +224,49 @@ describe('retrain job', () => {
           timestamp: at(i),
         })
         .expect(200);
-    }
+      return res;
+    };
+    for (let i = 0; i < 240; i++) await searchAndClick(i, { rerank: 'false' });
+
     const first = await runJob(app, 'retrain');
     expect(first.status).toBe('succeeded');
-    expect(first.counts.promoted).toBe(1);
-    expect(first.summary).toMatch(/promoted: .* >= fused order/);
-    const active = runtime.rankers.state().active;
-    expect(active).toBeDefined();
-    expect(runtime.reranker.active?.version).toBe(active);
+    expect(first.counts).toMatchObject({ promoted: 0, shadow: 1 });
+    expect(first.summary).toMatch(
+      /passed the gate for shoppers with history .* >= fused order.*40 live searches in shadow/,
+    );
+    const candidate = runtime.rankers.state().shadow!.version;
+    expect(runtime.rankers.state().active).toBeUndefined();
 
-    // A learning rate of 0 leaves the network as it started: worse than the serving model.
+    // In shadow: shoppers still get the fused order while the model scores their searches.
+    for (let i = 240; i < 280; i++) {
+      const served = await searchAndClick(i);
+      expect(served.body.ranking).toMatchObject({ model: null, fallback: 'no_model' });
+      if (i === 250) {
+        const metrics = await request(app).get('/metrics').expect(200);
+        expect(metrics.text).toMatch(
+          new RegExp(`ranking_shadow_searches\\{version="${candidate}"\\} (1[0-9]|[2-9][0-9])`),
+        );
+        expect(metrics.text).toContain(`ranking_shadow_searches_needed{version="${candidate}"} 40`);
+      }
+    }
+    await vi.waitFor(() => expect(runtime.reranker.active?.version).toBe(candidate), { timeout: 5000 });
+    const report = runtime.rankers.shadowReport(candidate)!;
+    expect(report).toMatchObject({ status: 'promoted', searches: 40, searches_needed: 40 });
+    expect(report.clicks).toBeGreaterThanOrEqual(10);
+    expect(report.click_ratio).toBeGreaterThan(0.98);
+    expect(report.overlap_at_10).toBeGreaterThan(0);
+    expect(report.overlap_at_10).toBeLessThanOrEqual(1);
+    expect(report.mean_displacement).toBeGreaterThan(0);
+    expect(report.decision).toMatch(/^promoted after shadow scoring \(40 searches/);
+    const metrics = await request(app).get('/metrics').expect(200);
+    expect(metrics.text).toContain('ranking_shadow_decisions_total{decision="promoted"} 1');
+    expect(metrics.text).toContain('ranking_model_serves_segment{segment="with_history"} 1');
+    expect(metrics.text).toMatch(
+      /ranking_examination_propensity\{position="1",method="(em|adjacent_pairs)"\} 1/,
+    );
+    expect((await searchAndClick(280)).body.ranking).toMatchObject({ model: candidate, reranked: true });
+
+    // A learning rate of 0 leaves the network as it started: no better than what serves.
     const jobsFile = path.join(runtime.config.mappingsDir, 'jobs.yaml');
     fs.writeFileSync(
       jobsFile,
@@ -236,12 +278,13 @@ describe('retrain job', () => {
     expect(runtime.mappings.reload()).toBeUndefined();
     const second = await runJob(app, 'retrain');
     expect(second.status).toBe('succeeded');
-    expect(second.counts.promoted).toBe(0);
+    expect(second.counts).toMatchObject({ promoted: 0, shadow: 0 });
     expect(second.summary).toMatch(/not promoted/);
-    expect(runtime.rankers.state().active).toBe(active);
+    expect(runtime.rankers.state()).toMatchObject({ active: candidate });
+    expect(runtime.rankers.state().shadow).toBeUndefined();
     await runtime.close();
-    // 240 searches and two trainings: 27-31 s on a 2-core machine, over the 30 s default.
-  }, 90_000);
+    // 280 searches and two trainings: over a minute on a busy 2-core machine.
+  }, 180_000);
 });
 
 describe('stopping', () => {

@@ -102,7 +102,7 @@ describe('learning to rank', () => {
       { registry: runtime.rankers, promote: 'auto', training: { epochs: 1, learningRate: 0 } },
     );
     expect(outcome.promoted).toBe(false);
-    expect(outcome.decision).toMatch(/not promoted.*serving model/);
+    expect(outcome.decision).toMatch(/^not promoted: /);
     expect(outcome.metadata.metrics.ndcg10_previous).toBeGreaterThan(outcome.metadata.metrics.ndcg10);
     expect(runtime.rankers.state().active).toBe(firstVersion);
 

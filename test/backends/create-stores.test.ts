@@ -53,6 +53,7 @@ describe('createStores', () => {
       'shop-job-runs',
       'shop-product-stats',
       'shop-profiles',
+      'shop-query-product-stats',
     ]);
     await stores.events.close();
     await stores.jobs.close();

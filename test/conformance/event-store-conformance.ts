@@ -124,6 +124,7 @@ export function describeEventStoreConformance(
         userHash: 'u1',
         sessionId: 's1',
         modelVersion: 'ranker-7',
+        intervention: { kind: 'adjacent_pairs', depth: 2, offset: 0, swapped: [1] },
         items: [
           { productId: 'p1', position: 1, features: [0.5, 1, 0] },
           { productId: 'p2', position: 2, features: [0.25, 0, 1] },
@@ -235,6 +236,51 @@ export function describeEventStoreConformance(
       store.recordImpression(impression('q2', { items: [{ productId: 'p4', position: 1 }] }));
       await store.flush();
       expect(await store.totalStats()).toEqual({ impressions: 3, clicks: 2, carts: 1, purchases: 1 });
+    });
+
+    it('counts what was shown and done per query, apart from other queries that showed the same product', async () => {
+      store.recordImpression(impression('q1', { query: 'Cordless  Drill!' }));
+      store.recordImpression(
+        impression('q2', {
+          query: 'drill case',
+          items: [
+            { productId: 'p2', position: 1 },
+            { productId: 'p1', position: 4 },
+          ],
+        }),
+      );
+      await store.flush();
+      expect(Object.fromEntries(await store.queryProductStats('cordless drill', ['p1', 'p2', 'p3']))).toEqual(
+        {
+          p1: { impressions: 1, examinations: 1, clicks: 0, carts: 0, purchases: 0 },
+          p2: { impressions: 1, examinations: 0.5, clicks: 0, carts: 0, purchases: 0 },
+        },
+      );
+      await store.appendEvents([
+        event('c1', { queryId: 'q1', productId: 'p2' }),
+        event('b1', { queryId: 'q1', productId: 'p2', type: 'purchase' }),
+        event('c2', { queryId: 'q2', productId: 'p1' }),
+        event('c3', { productId: 'p1' }), // no search: counted for the product only
+        event('c4', { queryId: 'unknown', productId: 'p1' }),
+      ]);
+      await store.appendEvents([event('c1', { queryId: 'q1', productId: 'p2' })]); // a duplicate
+      expect(Object.fromEntries(await store.queryProductStats('CORDLESS drill', ['p1', 'p2']))).toEqual({
+        p1: { impressions: 1, examinations: 1, clicks: 0, carts: 0, purchases: 0 },
+        p2: { impressions: 1, examinations: 0.5, clicks: 1, carts: 0, purchases: 1 },
+      });
+      expect(Object.fromEntries(await store.queryProductStats('drill case', ['p1', 'p2']))).toEqual({
+        p1: { impressions: 1, examinations: 0.25, clicks: 1, carts: 0, purchases: 0 },
+        p2: { impressions: 1, examinations: 1, clicks: 0, carts: 0, purchases: 0 },
+      });
+      expect(await store.queryProductStats('drill', ['p1'])).toEqual(new Map());
+      expect(await store.queryProductStats('?!', ['p1'])).toEqual(new Map());
+      expect(await store.queryEngagementTotals()).toEqual({
+        impressions: 4,
+        examinations: 2.75,
+        clicks: 2,
+        carts: 0,
+        purchases: 1,
+      });
     });
 
     it("forgets a shopper's events, impressions (buffered ones too) and profile, and nothing else", async () => {

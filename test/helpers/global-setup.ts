@@ -15,6 +15,8 @@ import { BOOTSTRAP_TRAINING } from '../../src/main/create-embedder.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     encoderModelsDir: string;
+    /** The project's mappings with the randomized share off, so searches compare exactly. */
+    mappingsDir: string;
   }
 }
 
@@ -27,5 +29,13 @@ export default async function setup(project: TestProject): Promise<() => void> {
   saveEncoderArtifact(modelsDir, artifact);
   activateEncoder(modelsDir, artifact.metadata.version);
   project.provide('encoderModelsDir', modelsDir);
-  return () => fs.rmSync(modelsDir, { recursive: true, force: true });
+  const mappingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-search-mappings-'));
+  fs.cpSync(path.resolve('mappings'), mappingsDir, { recursive: true });
+  const search = path.join(mappingsDir, 'search.yaml');
+  fs.writeFileSync(search, fs.readFileSync(search, 'utf8').replace(/share: [\d.]+/, 'share: 0'));
+  project.provide('mappingsDir', mappingsDir);
+  return () => {
+    fs.rmSync(modelsDir, { recursive: true, force: true });
+    fs.rmSync(mappingsDir, { recursive: true, force: true });
+  };
 }

@@ -1,4 +1,7 @@
-/** A real runtime on a temporary data directory, with the project's own mappings. */
+/**
+ * A real runtime on a temporary data directory, with the project's own mappings (the
+ * randomized share of searches off unless a test brings its own MAPPINGS_DIR).
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +21,7 @@ export async function createTestRuntime(
   const config = loadConfig({
     DATA_DIR: env.DATA_DIR ?? temporaryDirectory(),
     MODELS_DIR: inject('encoderModelsDir'),
+    MAPPINGS_DIR: inject('mappingsDir'),
     LOG_LEVEL: 'silent',
     DEMO_CATALOG: 'off',
     ...env,

@@ -4,12 +4,15 @@
  * `shopper-indices.ts`, created on first use).
  *
  * Visibility: nothing waits for a refresh on write, so event intake and searches never
- * wait on one. Lookups by id (`impression`, `profiles`, `productStats`) use the realtime
- * get/mget APIs and see every acknowledged write. Reads that search (`impressionsSince`,
- * `eventsForQueries`, `userEvents`, `totalStats`, `forgetUser`) refresh their indices
- * first: they are batch work (training, profile rebuilds, erasure) or cached
- * (`totalStats`, 10 s per replica), so the refresh costs little and they see everything
- * written before they started.
+ * wait on one. Lookups by id (`impression`, `profiles`, `productStats`,
+ * `queryProductStats`) use the realtime get/mget APIs and see every acknowledged write.
+ * Reads that search (`impressionsSince`, `eventsForQueries`, `userEvents`, `totalStats`,
+ * `queryEngagementTotals`, `forgetUser`) refresh their indices first: they are batch work
+ * (training, profile rebuilds, erasure) or cached (the totals, 10 s per replica), so the
+ * refresh costs little and they see everything written before they started. An action is
+ * counted for its search's query when the impression is buffered on the same replica or
+ * already stored (a click that beats another replica's 200 ms buffer is counted for the
+ * product only).
  *
  * Counters are scripted upserts, so replicas add to them concurrently without losing
  * increments. They are updated after the events they count are stored and are best
@@ -22,6 +25,14 @@ import type { Logger } from '../../main/logger.ts';
 import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
+import {
+  actionIncrements,
+  addQueryProductStats,
+  EMPTY_QUERY_PRODUCT_STATS,
+  type QueryProductStats,
+  queryKey,
+  referenceExamination,
+} from '../../users/query-engagement.ts';
 import { type BulkOperation, ClusterResource, ensureIndex, refusedItems, throwIfRefused } from './cluster.ts';
 import {
   type CounterIncrements,
@@ -34,6 +45,8 @@ import {
   type ImpressionDocument,
   type ProductStatsDocument,
   type ProfileDocument,
+  type QueryProductStatsDocument,
+  queryCounterUpdate,
   SHOPPER_MAPPINGS,
   type ShopperIndices,
   shopperIndexNames,
@@ -62,6 +75,21 @@ const EVENT_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { event_i
 const IMPRESSION_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { query_id: 'asc' }];
 
 type StatsAggregations = Record<keyof ProductStats, estypes.AggregationsSumAggregate>;
+type QueryStatsAggregations = Record<keyof QueryProductStats, estypes.AggregationsSumAggregate>;
+
+/** (query key, product id) -> counters to add. */
+type QueryIncrements = Map<string, Map<string, QueryProductStats>>;
+
+function addQueryIncrements(
+  into: QueryIncrements,
+  key: string,
+  productId: string,
+  add: Partial<QueryProductStats>,
+): void {
+  const products = into.get(key) ?? new Map<string, QueryProductStats>();
+  products.set(productId, addQueryProductStats(products.get(productId) ?? EMPTY_QUERY_PRODUCT_STATS, add));
+  into.set(key, products);
+}
 
 function addIncrements(into: Map<string, CounterIncrements>, productId: string, add: CounterIncrements) {
   const current = into.get(productId) ?? { impressions: 0, clicks: 0, carts: 0, purchases: 0 };
@@ -128,7 +156,7 @@ export class ElasticsearchEventStore implements EventStore {
     for (const e of inserted) {
       if (e.type !== 'impression') addIncrements(increments, e.productId, eventIncrements(e.type));
     }
-    await this.incrementCounters(increments);
+    await this.incrementCounters(increments, await this.queryIncrementsOf(inserted));
     throwIfRefused(index, refused, inserted.length);
     return { inserted, duplicates };
   }
@@ -174,13 +202,46 @@ export class ElasticsearchEventStore implements EventStore {
     return write;
   }
 
+  /**
+   * The query-product counters the actions add: each action is counted under its search's
+   * query, found from the impression (still buffered here, or stored: a realtime get).
+   */
+  private async queryIncrementsOf(events: readonly StoredEvent[]): Promise<QueryIncrements> {
+    const increments: QueryIncrements = new Map();
+    const actions = events.filter((e) => e.type !== 'impression' && e.queryId !== undefined);
+    if (actions.length === 0) return increments;
+    const queries = new Map(this.pending.map((i) => [i.queryId, i.query]));
+    const missing = [...new Set(actions.map((e) => e.queryId!))].filter((id) => !queries.has(id));
+    try {
+      for (const d of await this.getMany<ImpressionDocument>(this.indices.impressions, missing))
+        queries.set(d.query_id, d.query);
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'query engagement of these events not counted');
+      return increments;
+    }
+    for (const e of actions) {
+      const query = queries.get(e.queryId!);
+      const key = query !== undefined ? queryKey(query) : '';
+      if (key) addQueryIncrements(increments, key, e.productId, actionIncrements(e.type));
+    }
+    return increments;
+  }
+
   /** The impression documents and the products' impression counts, in one bulk request. */
   private async writeImpressions(batch: readonly Impression[]): Promise<void> {
     const index = this.indices.impressions;
     const shown = new Map<string, CounterIncrements>();
+    const shownForQuery: QueryIncrements = new Map();
     for (const impression of batch) {
+      const key = queryKey(impression.query);
       for (const item of impression.items) {
         addIncrements(shown, item.productId, { impressions: 1, clicks: 0, carts: 0, purchases: 0 });
+        if (key) {
+          addQueryIncrements(shownForQuery, key, item.productId, {
+            impressions: 1,
+            examinations: referenceExamination(item.position),
+          });
+        }
       }
     }
     const operations: BulkOperation[] = [
@@ -189,6 +250,7 @@ export class ElasticsearchEventStore implements EventStore {
         body: toImpressionDocument(i),
       })),
       ...this.counterOperations(shown),
+      ...this.queryCounterOperations(shownForQuery),
     ];
     const results = await this.cluster.bulk(operations);
     const refused = refusedItems(results, (i) => results[i]!._id ?? String(i));
@@ -316,6 +378,48 @@ export class ElasticsearchEventStore implements EventStore {
     };
   }
 
+  async queryProductStats(
+    query: string,
+    productIds: readonly string[],
+  ): Promise<Map<string, QueryProductStats>> {
+    const key = queryKey(query);
+    if (!key) return new Map();
+    const documents = await this.getMany<QueryProductStatsDocument>(
+      this.indices.queryProductStats,
+      productIds.map((id) => JSON.stringify([key, id])),
+    );
+    return new Map(documents.map(({ query_key: _, product_id, ...stats }) => [product_id, stats]));
+  }
+
+  async queryEngagementTotals(): Promise<QueryProductStats> {
+    await this.refresh(this.indices.queryProductStats);
+    const sum = (field: keyof QueryProductStats): estypes.AggregationsAggregationContainer => ({
+      sum: { field },
+    });
+    const response = await this.cluster.call((client) =>
+      client.search<unknown, QueryStatsAggregations>({
+        index: this.indices.queryProductStats,
+        size: 0,
+        track_total_hits: false,
+        aggs: {
+          impressions: sum('impressions'),
+          examinations: sum('examinations'),
+          clicks: sum('clicks'),
+          carts: sum('carts'),
+          purchases: sum('purchases'),
+        },
+      }),
+    );
+    const total = (field: keyof QueryProductStats) => response.aggregations?.[field]?.value ?? 0;
+    return {
+      impressions: Math.round(total('impressions')),
+      examinations: total('examinations'),
+      clicks: Math.round(total('clicks')),
+      carts: Math.round(total('carts')),
+      purchases: Math.round(total('purchases')),
+    };
+  }
+
   /** Deletes the shopper's events, impressions (those still buffered too) and profile. */
   async forgetUser(userHash: string): Promise<ForgetReport> {
     await this.flush();
@@ -366,10 +470,27 @@ export class ElasticsearchEventStore implements EventStore {
     });
   }
 
-  private async incrementCounters(increments: ReadonlyMap<string, CounterIncrements>): Promise<void> {
-    if (increments.size === 0) return;
+  private queryCounterOperations(increments: QueryIncrements): BulkOperation[] {
+    const index = this.indices.queryProductStats;
+    return [...increments].flatMap(([key, products]) =>
+      [...products].map(([productId, add]) => {
+        const [action, body] = queryCounterUpdate(index, key, productId, add, RETRY_ON_CONFLICT);
+        return { action, body };
+      }),
+    );
+  }
+
+  private async incrementCounters(
+    increments: ReadonlyMap<string, CounterIncrements>,
+    queryIncrements: QueryIncrements = new Map(),
+  ): Promise<void> {
+    const operations = [
+      ...this.counterOperations(increments),
+      ...this.queryCounterOperations(queryIncrements),
+    ];
+    if (operations.length === 0) return;
     try {
-      const failed = refusedItems(await this.cluster.bulk(this.counterOperations(increments)), String);
+      const failed = refusedItems(await this.cluster.bulk(operations), String);
       if (failed.length > 0) {
         this.options.logger?.error(
           { failed: failed.length, reason: failed[0]!.item.error?.reason, index: this.indices.productStats },

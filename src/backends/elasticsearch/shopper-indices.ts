@@ -1,7 +1,7 @@
 /**
  * The Elasticsearch indices that hold shopper data, beside the product alias they are
- * named after: `<alias>-events`, `<alias>-impressions`, `<alias>-profiles` and
- * `<alias>-product-stats`. They are plain indices, not versioned like the product indices
+ * named after: `<alias>-events`, `<alias>-impressions`, `<alias>-profiles`,
+ * `<alias>-product-stats` and `<alias>-query-product-stats`. They are plain indices, not versioned like the product indices
  * (a product reindex must not touch shopper history) and not data streams (idempotency
  * needs `_id` = event_id unique across the whole index, which a data stream only checks
  * within one backing index). Their names never match `<alias>-NNNNNN`, so the product
@@ -9,14 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
-import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
+import type { EventType, Impression, Intervention, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
+import type { QueryProductStats } from '../../users/query-engagement.ts';
 
 export interface ShopperIndices {
   events: string;
   impressions: string;
   profiles: string;
   productStats: string;
+  queryProductStats: string;
 }
 
 export function shopperIndexNames(alias: string): ShopperIndices {
@@ -25,6 +27,7 @@ export function shopperIndexNames(alias: string): ShopperIndices {
     impressions: `${alias}-impressions`,
     profiles: `${alias}-profiles`,
     productStats: `${alias}-product-stats`,
+    queryProductStats: `${alias}-query-product-stats`,
   };
 }
 
@@ -69,6 +72,7 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
       query: { type: 'keyword', index: false, doc_values: false },
       timestamp: epochMillis,
       model_version: keyword,
+      intervention: storedOnly,
       items: storedOnly,
     },
   },
@@ -87,6 +91,18 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
     properties: {
       product_id: keyword,
       impressions: { type: 'long' },
+      clicks: { type: 'long' },
+      carts: { type: 'long' },
+      purchases: { type: 'long' },
+    },
+  },
+  queryProductStats: {
+    dynamic: 'strict',
+    properties: {
+      query_key: keyword,
+      product_id: keyword,
+      impressions: { type: 'long' },
+      examinations: { type: 'double' },
       clicks: { type: 'long' },
       carts: { type: 'long' },
       purchases: { type: 'long' },
@@ -138,6 +154,7 @@ export interface ImpressionDocument {
   query: string;
   timestamp: number;
   model_version?: string;
+  intervention?: Intervention;
   items: Impression['items'];
 }
 
@@ -150,6 +167,7 @@ export function toImpressionDocument(i: Impression): ImpressionDocument {
     ...(i.userHash !== undefined && { user_hash: i.userHash }),
     ...(i.sessionId !== undefined && { session_id: i.sessionId }),
     ...(i.modelVersion !== undefined && { model_version: i.modelVersion }),
+    ...(i.intervention !== undefined && { intervention: i.intervention }),
   };
 }
 
@@ -162,6 +180,7 @@ export function fromImpressionDocument(d: ImpressionDocument): Impression {
     ...(d.user_hash !== undefined && { userHash: d.user_hash }),
     ...(d.session_id !== undefined && { sessionId: d.session_id }),
     ...(d.model_version !== undefined && { modelVersion: d.model_version }),
+    ...(d.intervention !== undefined && { intervention: d.intervention }),
   };
 }
 
@@ -214,4 +233,42 @@ export function eventIncrements(type: EventType): CounterIncrements {
     carts: type === 'add_to_cart' ? 1 : 0,
     purchases: type === 'purchase' ? 1 : 0,
   };
+}
+
+export interface QueryProductStatsDocument extends QueryProductStats {
+  query_key: string;
+  product_id: string;
+}
+
+/** One document per (query key, product): the pair as JSON, so no separator can be ambiguous. */
+export function queryProductDocumentId(key: string, productId: string): string {
+  return documentId(JSON.stringify([key, productId]));
+}
+
+const INCREMENT_QUERY_COUNTERS =
+  'ctx._source.impressions += params.impressions; ctx._source.examinations += params.examinations; ' +
+  'ctx._source.clicks += params.clicks; ctx._source.carts += params.carts; ' +
+  'ctx._source.purchases += params.purchases';
+
+/** Bulk `update` action + body for a (query, product) pair's counters, as `counterUpdate`. */
+export function queryCounterUpdate(
+  index: string,
+  key: string,
+  productId: string,
+  increments: QueryProductStats,
+  retryOnConflict: number,
+): [estypes.BulkOperationContainer, estypes.BulkUpdateAction<QueryProductStatsDocument>] {
+  return [
+    {
+      update: {
+        _index: index,
+        _id: queryProductDocumentId(key, productId),
+        retry_on_conflict: retryOnConflict,
+      },
+    },
+    {
+      script: { source: INCREMENT_QUERY_COUNTERS, lang: 'painless', params: { ...increments } },
+      upsert: { query_key: key, product_id: productId, ...increments },
+    },
+  ];
 }

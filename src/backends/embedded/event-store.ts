@@ -4,8 +4,16 @@
  */
 import type Database from 'better-sqlite3';
 import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
-import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
+import type { EventType, Impression, Intervention, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
+import {
+  actionIncrements,
+  addQueryProductStats,
+  EMPTY_QUERY_PRODUCT_STATS,
+  type QueryProductStats,
+  queryKey,
+  referenceExamination,
+} from '../../users/query-engagement.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 const IMPRESSION_FLUSH_MS = 200;
@@ -42,6 +50,7 @@ interface ImpressionRow {
   query: string;
   ts: number;
   model_version: string | null;
+  intervention: string | null;
   items: string;
 }
 
@@ -54,6 +63,7 @@ function toImpression(row: ImpressionRow): Impression {
     ...(row.user_hash !== null && { userHash: row.user_hash }),
     ...(row.session_id !== null && { sessionId: row.session_id }),
     ...(row.model_version !== null && { modelVersion: row.model_version }),
+    ...(row.intervention !== null && { intervention: JSON.parse(row.intervention) as Intervention }),
   };
 }
 
@@ -65,6 +75,8 @@ export class SqliteEventStore implements EventStore {
    * include them, so it never has to write the buffer first.
    */
   private pendingShown = new Map<string, number>();
+  /** The same for the query-product counters: (query key, product id) -> what is pending. */
+  private pendingQueryShown = new Map<string, Map<string, { impressions: number; examinations: number }>>();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(file: string) {
@@ -79,7 +91,7 @@ export class SqliteEventStore implements EventStore {
       CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
       CREATE TABLE IF NOT EXISTS impressions (
         query_id TEXT PRIMARY KEY, user_hash TEXT, session_id TEXT, query TEXT NOT NULL, ts INTEGER NOT NULL,
-        model_version TEXT, items TEXT NOT NULL
+        model_version TEXT, items TEXT NOT NULL, intervention TEXT
       );
       CREATE INDEX IF NOT EXISTS impressions_user ON impressions(user_hash);
       CREATE INDEX IF NOT EXISTS impressions_ts ON impressions(ts);
@@ -88,7 +100,17 @@ export class SqliteEventStore implements EventStore {
         product_id TEXT PRIMARY KEY, impressions INTEGER NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0,
         carts INTEGER NOT NULL DEFAULT 0, purchases INTEGER NOT NULL DEFAULT 0
       );
+      CREATE TABLE IF NOT EXISTS query_product_stats (
+        query_key TEXT NOT NULL, product_id TEXT NOT NULL, impressions INTEGER NOT NULL DEFAULT 0,
+        examinations REAL NOT NULL DEFAULT 0, clicks INTEGER NOT NULL DEFAULT 0,
+        carts INTEGER NOT NULL DEFAULT 0, purchases INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (query_key, product_id)
+      ) WITHOUT ROWID;
     `);
+    // Files from before the randomized share: the column is added, old rows have none.
+    const columns = this.db.prepare('PRAGMA table_info(impressions)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'intervention'))
+      this.db.exec('ALTER TABLE impressions ADD COLUMN intervention TEXT');
   }
 
   /** Stores new events; an event_id seen before is a duplicate and ignored. */
@@ -104,6 +126,14 @@ export class SqliteEventStore implements EventStore {
        ON CONFLICT(product_id) DO UPDATE SET clicks = clicks + excluded.clicks, carts = carts + excluded.carts,
          purchases = purchases + excluded.purchases`,
     );
+    const countForQuery = this.db.prepare(
+      `INSERT INTO query_product_stats(query_key, product_id, clicks, carts, purchases) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(query_key, product_id) DO UPDATE SET clicks = clicks + excluded.clicks,
+         carts = carts + excluded.carts, purchases = purchases + excluded.purchases`,
+    );
+    const queryOf = this.db.prepare('SELECT query FROM impressions WHERE query_id = ?').pluck();
+    // An action joins its search's query through the impression, which may still be buffered.
+    if (events.some((e) => e.queryId !== undefined)) this.flushNow();
     const inserted: StoredEvent[] = [];
     this.db.transaction(() => {
       for (const e of events) {
@@ -119,14 +149,12 @@ export class SqliteEventStore implements EventStore {
         );
         if (result.changes === 0) continue;
         inserted.push(e);
-        if (e.type !== 'impression') {
-          count.run(
-            e.productId,
-            e.type === 'click' ? 1 : 0,
-            e.type === 'add_to_cart' ? 1 : 0,
-            e.type === 'purchase' ? 1 : 0,
-          );
-        }
+        if (e.type === 'impression') continue;
+        const add = actionIncrements(e.type);
+        count.run(e.productId, add.clicks, add.carts, add.purchases);
+        const query = e.queryId !== undefined ? (queryOf.get(e.queryId) as string | undefined) : undefined;
+        const key = query !== undefined ? queryKey(query) : '';
+        if (key) countForQuery.run(key, e.productId, add.clicks, add.carts, add.purchases);
       }
     })();
     return { inserted, duplicates: events.length - inserted.length };
@@ -136,6 +164,17 @@ export class SqliteEventStore implements EventStore {
     this.pending.push(impression);
     for (const { productId } of impression.items)
       this.pendingShown.set(productId, (this.pendingShown.get(productId) ?? 0) + 1);
+    const key = queryKey(impression.query);
+    if (key) {
+      const shown = this.pendingQueryShown.get(key) ?? new Map();
+      for (const { productId, position } of impression.items) {
+        const counts = shown.get(productId) ?? { impressions: 0, examinations: 0 };
+        counts.impressions++;
+        counts.examinations += referenceExamination(position);
+        shown.set(productId, counts);
+      }
+      this.pendingQueryShown.set(key, shown);
+    }
     if (this.pending.length >= IMPRESSION_FLUSH_SIZE) this.flushNow();
     else this.flushTimer ??= setTimeout(() => this.flushNow(), IMPRESSION_FLUSH_MS).unref();
   }
@@ -151,13 +190,19 @@ export class SqliteEventStore implements EventStore {
     const batch = this.pending;
     this.pending = [];
     this.pendingShown = new Map();
+    this.pendingQueryShown = new Map();
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items,
+         intervention) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const seen = this.db.prepare(
       `INSERT INTO product_stats(product_id, impressions) VALUES (?, 1)
        ON CONFLICT(product_id) DO UPDATE SET impressions = impressions + 1`,
+    );
+    const seenForQuery = this.db.prepare(
+      `INSERT INTO query_product_stats(query_key, product_id, impressions, examinations) VALUES (?, ?, 1, ?)
+       ON CONFLICT(query_key, product_id) DO UPDATE SET impressions = impressions + 1,
+         examinations = examinations + excluded.examinations`,
     );
     this.db.transaction(() => {
       for (const i of batch) {
@@ -169,8 +214,13 @@ export class SqliteEventStore implements EventStore {
           i.timestamp,
           i.modelVersion ?? null,
           JSON.stringify(i.items),
+          i.intervention ? JSON.stringify(i.intervention) : null,
         );
         for (const item of i.items) seen.run(item.productId);
+        const key = queryKey(i.query);
+        if (!key) continue;
+        for (const item of i.items)
+          seenForQuery.run(key, item.productId, referenceExamination(item.position));
       }
     })();
   }
@@ -282,6 +332,42 @@ export class SqliteEventStore implements EventStore {
       )
       .get() as ProductStats;
     for (const shown of this.pendingShown.values()) totals.impressions += shown;
+    return totals;
+  }
+
+  async queryProductStats(
+    query: string,
+    productIds: readonly string[],
+  ): Promise<Map<string, QueryProductStats>> {
+    const key = queryKey(query);
+    if (!key || productIds.length === 0) return new Map();
+    const rows = this.db
+      .prepare(
+        `SELECT product_id, impressions, examinations, clicks, carts, purchases FROM query_product_stats
+         WHERE query_key = ? AND product_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(key, JSON.stringify(productIds)) as (QueryProductStats & { product_id: string })[];
+    const stats = new Map(rows.map(({ product_id, ...counts }) => [product_id, counts]));
+    const pending = this.pendingQueryShown.get(key);
+    if (pending) {
+      for (const id of new Set(productIds)) {
+        const shown = pending.get(id);
+        if (shown) stats.set(id, addQueryProductStats(stats.get(id) ?? EMPTY_QUERY_PRODUCT_STATS, shown));
+      }
+    }
+    return stats;
+  }
+
+  async queryEngagementTotals(): Promise<QueryProductStats> {
+    let totals = this.db
+      .prepare(
+        `SELECT coalesce(sum(impressions), 0) AS impressions, coalesce(sum(examinations), 0) AS examinations,
+           coalesce(sum(clicks), 0) AS clicks, coalesce(sum(carts), 0) AS carts,
+           coalesce(sum(purchases), 0) AS purchases FROM query_product_stats`,
+      )
+      .get() as QueryProductStats;
+    for (const shown of this.pendingQueryShown.values())
+      for (const counts of shown.values()) totals = addQueryProductStats(totals, counts);
     return totals;
   }
 

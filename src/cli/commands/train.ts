@@ -1,7 +1,12 @@
-/** `train`: a ranking model from logged events or a judgment list, promoted if it is at least as good. */
+/**
+ * `train`: a ranking model from logged events or a judgment list, judged by the gate
+ * (jobs.yaml retrain.gate, and the shop's judgment lists in the mappings folder), then put
+ * in shadow or promoted as the retrain job does.
+ */
 import fs from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { loadJudgments } from '../../eval/judgments.ts';
+import { retrainGateOptions } from '../../jobs/maintenance-jobs.ts';
 import { loadConfig } from '../../main/config.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { createRuntime } from '../../main/runtime.ts';
@@ -26,6 +31,12 @@ export async function train(options: TrainOptions): Promise<void> {
     const judgments = options.judgments ? loadJudgments(options.judgments) : undefined;
     if (judgments && options.progress) bar.start(judgments.size, 0, { task: 'judged queries', info: '' });
     const epochs = options.epochs ?? 30;
+    const guard = retrainGateOptions(
+      runtime.mappings.current.jobs.jobs.retrain,
+      runtime.mappings.current.search,
+      config.mappingsDir,
+      (q, userHashes) => runtime.search.candidates(q, userHashes),
+    );
     const report = await trainRankerFrom(
       judgments
         ? {
@@ -39,7 +50,9 @@ export async function train(options: TrainOptions): Promise<void> {
         promote: options.promote ? 'auto' : 'never',
         logger: runtime.logger,
         tfjsBackend: config.tfjsBackend,
+        ...guard,
         training: {
+          ...guard.training,
           epochs,
           onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) => {
             const info = `loss ${loss.toFixed(4)} | held-out NDCG@10 ${heldoutNdcg.toFixed(4)} | ${seconds.toFixed(1)} s`;
@@ -62,8 +75,11 @@ export async function train(options: TrainOptions): Promise<void> {
     printJson({
       version: metadata.version,
       promoted: outcome.promoted,
+      status: outcome.status,
       decision: outcome.decision,
       source: metadata.training.source,
+      serve: metadata.serve,
+      gate: metadata.gate,
       lists: { train: report.train, held_out: report.heldOut },
       metrics: metadata.metrics,
       tensorflow: metadata.tensorflow,

@@ -16,8 +16,9 @@ import { MAX_EVENTS_PER_REQUEST, type ShopperEvent } from '../../users/events.ts
 import { percentile } from '../ranking-metrics.ts';
 import { type RunSearch, SearchApiClient } from './api-client.ts';
 import { type ClickModelParameters, DEFAULT_CLICK_MODEL, decideActions } from './click-model.ts';
-import { nextQuery } from './queries.ts';
-import { randomStream, uniformBetween } from './sampling.ts';
+import { nextQuery, type SimulatedQuery } from './queries.ts';
+import { type RelevanceOracle, titleRelevance } from './relevance.ts';
+import { pickOne, type Random, randomStream, uniformBetween } from './sampling.ts';
 import { createShoppers, preference, type Shopper } from './shoppers.ts';
 import type { SimulationCatalog } from './simulation-catalog.ts';
 import { forEachConcurrently } from './worker-pool.ts';
@@ -42,6 +43,13 @@ export interface TrafficOptions {
   /** Epoch ms of the first simulated day; default: `spanDays` before now. */
   startTime?: number;
   clickModel: ClickModelParameters;
+  /** How relevant a product truly is to a query: what clicks follow (relevance.ts). */
+  relevance: RelevanceOracle;
+  /**
+   * Queries shoppers also type besides those from their own taste (e.g. the judged queries
+   * of a data set), each search one of them with probability `share`.
+   */
+  queryPool?: { queries: readonly string[]; share: number };
   /** Prefix of the shoppers' user ids. */
   idPrefix: string;
   /** Called after every search, e.g. for a progress bar. */
@@ -58,6 +66,7 @@ export const DEFAULT_TRAFFIC: Omit<TrafficOptions, 'baseUrl' | 'catalog'> = {
   anonymousShare: 0,
   spanDays: 14,
   clickModel: DEFAULT_CLICK_MODEL,
+  relevance: titleRelevance,
   idPrefix: 'shopper',
 };
 
@@ -149,7 +158,7 @@ export async function simulateTraffic(
       const sessionId = `${shopper.userId}-${startTime.toString(36)}-${s}`;
       const events: ShopperEvent[] = [];
       for (let i = 0; i < o.queriesPerSession; i++) {
-        const query = nextQuery(shopper, o.catalog, random);
+        const query = drawQuery(shopper, o, random);
         const results = await searchAndTally(client.search, tally, {
           q: query.q,
           size: o.size,
@@ -158,7 +167,7 @@ export async function simulateTraffic(
         });
         const shown = results.hits.map((hit, index) => ({ product: hit.product, position: index + 1 }));
         for (const item of shown) tally.shownByGrade[preference(shopper, item.product)]!++;
-        const actions = decideActions(shopper, query.q, shown, random, o.clickModel);
+        const actions = decideActions(shopper, query.q, shown, random, o.clickModel, o.relevance);
         for (const action of actions) {
           const timestamp = Math.round(clock + action.delayMs);
           events.push({
@@ -222,6 +231,14 @@ export async function simulateTraffic(
     searchesPerSecond: round(tally.searches / seconds, 1),
   };
   return { report, shoppers, signedIn };
+}
+
+/** A query of the pool (a share of the time), else one from the shopper's taste. */
+function drawQuery(shopper: Shopper, o: TrafficOptions, random: Random): SimulatedQuery {
+  const pool = o.queryPool;
+  if (pool && pool.queries.length > 0 && random() < pool.share)
+    return { q: pickOne(random, pool.queries), intent: 'explore', sourceProductId: '' };
+  return nextQuery(shopper, o.catalog, random);
 }
 
 async function searchAndTally(

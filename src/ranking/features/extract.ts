@@ -6,8 +6,8 @@
  */
 import type { ProductSummary } from '../../catalog/search-backend.ts';
 import type { AnalyzedQuery } from '../../text/analyzer.ts';
-import type { ProductStats } from '../../users/event-store.ts';
 import { hasHistory, priceTaste, type UserProfile } from '../../users/profiles.ts';
+import type { QueryProductStats } from '../../users/query-engagement.ts';
 import type { FusedCandidate } from '../candidate.ts';
 import type { FeatureInput } from './feature.ts';
 import { FEATURE_COUNT, FEATURES } from './feature-set.ts';
@@ -16,8 +16,10 @@ import { productText } from './product-text.ts';
 export interface FeatureContext {
   query: AnalyzedQuery;
   profile?: UserProfile;
-  stats: ReadonlyMap<string, ProductStats>;
-  totals: ProductStats;
+  /** Each candidate's engagement for this query. */
+  engagement: ReadonlyMap<string, QueryProductStats>;
+  /** The same summed over every query and product. */
+  totals: QueryProductStats;
   now: number;
 }
 
@@ -46,22 +48,22 @@ export function extractFeatures(
       bought: new Set(profile?.purchased ?? []),
     },
     priors: {
-      ctr: (totals.clicks + 1) / (totals.impressions + 10),
-      purchase: (totals.purchases + 1) / (totals.impressions + 100),
+      clicks: (totals.clicks + 1) / (totals.examinations + 10),
+      conversions: (totals.carts + totals.purchases + 1) / (totals.examinations + 100),
     },
     now: context.now,
   };
   const out = new Float32Array(candidates.length * FEATURE_COUNT);
   candidates.forEach((candidate, i) => {
     const summary = summaries.get(candidate.id);
-    const stats = context.stats.get(candidate.id);
+    const engagement = context.engagement.get(candidate.id);
     const input: FeatureInput = {
       ...shared,
       candidate,
       fusedRank: i + 1,
       ...(summary && { summary }),
       text: productText(summary),
-      ...(stats && { stats }),
+      ...(engagement && { engagement }),
     };
     FEATURES.forEach((feature, j) => {
       out[i * FEATURE_COUNT + j] = feature.extract(input);

@@ -8,8 +8,12 @@
 import { affinityShare, priceBand } from '../../users/profiles.ts';
 import type { Feature, FeatureInput, FeatureScope } from './feature.ts';
 
-/** Prior strength of the click-through smoothing, in impressions. */
-const CTR_PRIOR_WEIGHT = 20;
+/**
+ * Prior strength of the query-conditioned rates, in expected examinations: a product needs
+ * about this much attention for a query before its own clicks outweigh what its fused rank
+ * predicts.
+ */
+const ENGAGEMENT_PRIOR_WEIGHT = 5;
 /** Rank used for a product a leg did not return. */
 const ABSENT_RANK = 1000;
 const DAY_MS = 86_400_000;
@@ -22,8 +26,19 @@ function allIn(wanted: readonly string[], terms: ReadonlySet<string>): number {
   return wanted.length > 0 && wanted.every((t) => terms.has(t)) ? 1 : 0;
 }
 
-function smoothedRate(count: number | undefined, prior: number, input: FeatureInput): number {
-  return ((count ?? 0) + CTR_PRIOR_WEIGHT * prior) / ((input.stats?.impressions ?? 0) + CTR_PRIOR_WEIGHT);
+/**
+ * A product's rate for this query: its count over its expected examinations (clicks over
+ * expected clicks, so a high position earns no credit by itself), smoothed towards a Beta
+ * prior whose mean comes from retrieval: the catalog-wide level discounted by the fused
+ * rank, as 1 / log2(1 + rank). A product never shown for the query keeps the prior, so the
+ * feature says no more than its fused rank does until shoppers have seen it for this query.
+ */
+function engagementRate(count: number | undefined, level: number, input: FeatureInput): number {
+  const prior = level / Math.log2(1 + input.fusedRank);
+  return (
+    ((count ?? 0) + ENGAGEMENT_PRIOR_WEIGHT * prior) /
+    ((input.engagement?.examinations ?? 0) + ENGAGEMENT_PRIOR_WEIGHT)
+  );
 }
 
 function categoryAffinity({ shopper }: FeatureInput, prefix: string | undefined): number {
@@ -61,10 +76,6 @@ export const FEATURES = [
   ),
   feature('price_missing', 'product', ({ summary }) => (summary?.price === undefined ? 1 : 0)),
   feature('popularity_log', 'product', ({ summary }) => Math.log1p(summary?.popularity ?? 0)),
-  feature('ctr_smoothed', 'product', (input) => smoothedRate(input.stats?.clicks, input.priors.ctr, input)),
-  feature('purchase_rate_smoothed', 'product', (input) =>
-    smoothedRate(input.stats?.purchases, input.priors.purchase, input),
-  ),
   feature('rating', 'product', ({ summary }) => summary?.rating ?? 0),
   feature('review_count_log', 'product', ({ summary }) => Math.log1p(summary?.review_count ?? 0)),
   feature('age_days_log', 'product', ({ summary, now }) => {
@@ -72,6 +83,21 @@ export const FEATURES = [
     return Number.isNaN(created) ? Math.log1p(365) : Math.log1p(Math.max(0, (now - created) / DAY_MS));
   }),
   feature('in_stock', 'product', ({ summary }) => (summary?.in_stock === false ? 0 : 1)),
+  // engagement for this query (never a global per-product rate, which would carry the clicks
+  // a product earned for one query to every query it appears in)
+  feature('query_click_rate', 'engagement', (input) =>
+    engagementRate(input.engagement?.clicks, input.priors.clicks, input),
+  ),
+  feature('query_conversion_rate', 'engagement', (input) =>
+    engagementRate(
+      input.engagement && input.engagement.carts + input.engagement.purchases,
+      input.priors.conversions,
+      input,
+    ),
+  ),
+  feature('query_examinations_log', 'engagement', ({ engagement }) =>
+    Math.log1p(engagement?.examinations ?? 0),
+  ),
   // shopper-product signals: the shopper's share at the product's own category and at its
   // first two levels (tastes live at any level of the tree: all of Garden, or just Lawn Mowers)
   feature('user_has_history', 'shopper', ({ shopper }) => (shopper.hasHistory ? 1 : 0)),

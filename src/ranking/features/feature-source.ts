@@ -1,12 +1,13 @@
 /**
  * Gathers what feature extraction needs for one search: the shopper's profile and the
- * products' counters from the event store, and the catalog-wide totals (cached briefly:
- * they sum a whole table and move slowly).
+ * candidates' engagement for this query from the event store, and the totals over every
+ * query (cached briefly: they sum a whole table and move slowly).
  */
 import type { ProductSummary } from '../../catalog/search-backend.ts';
 import type { AnalyzedQuery } from '../../text/analyzer.ts';
-import type { EventStore, ProductStats } from '../../users/event-store.ts';
+import type { EventStore } from '../../users/event-store.ts';
 import type { UserProfile } from '../../users/profiles.ts';
+import type { QueryProductStats } from '../../users/query-engagement.ts';
 import type { UserIdHasher } from '../../users/user-ids.ts';
 import type { FusedCandidate } from '../candidate.ts';
 import { extractFeatures } from './extract.ts';
@@ -22,7 +23,7 @@ export interface CandidateFeatures {
 }
 
 export class FeatureSource {
-  private totals: { value: ProductStats; at: number } | undefined;
+  private totals: { value: QueryProductStats; at: number } | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -33,29 +34,40 @@ export class FeatureSource {
     return this.hasher.hash(userId);
   }
 
+  /**
+   * Features of the first `count` candidates of a search. The shopper is named by user id
+   * (a search) or by the hash stored with logged searches (the training gate replaying
+   * judged queries for shoppers with history).
+   */
   async forCandidates(
-    query: AnalyzedQuery,
-    userId: string | undefined,
+    search: { query: AnalyzedQuery; text: string; userId?: string; userHash?: string },
     candidates: readonly FusedCandidate[],
     summaries: ReadonlyMap<string, ProductSummary>,
     count: number,
   ): Promise<CandidateFeatures> {
     const top = candidates.slice(0, count);
-    const userHash = userId ? this.hasher.hash(userId) : undefined;
-    const [profiles, stats, totals] = await Promise.all([
+    const userHash = search.userHash ?? (search.userId ? this.hasher.hash(search.userId) : undefined);
+    const [profiles, engagement, totals] = await Promise.all([
       userHash ? this.store.profiles([userHash]) : Promise.resolve(new Map<string, UserProfile>()),
-      this.store.productStats(top.map((c) => c.id)),
+      this.store.queryProductStats(
+        search.text,
+        top.map((c) => c.id),
+      ),
       this.cachedTotals(),
     ]);
     const profile = userHash ? profiles.get(userHash) : undefined;
-    const features = extractFeatures({ query, profile, stats, totals, now: Date.now() }, top, summaries);
+    const features = extractFeatures(
+      { query: search.query, profile, engagement, totals, now: Date.now() },
+      top,
+      summaries,
+    );
     return { features, count: top.length, ...(userHash && { userHash }), ...(profile && { profile }) };
   }
 
-  private async cachedTotals(): Promise<ProductStats> {
+  private async cachedTotals(): Promise<QueryProductStats> {
     const now = Date.now();
     if (!this.totals || now - this.totals.at > TOTALS_TTL_MS)
-      this.totals = { value: await this.store.totalStats(), at: now };
+      this.totals = { value: await this.store.queryEngagementTotals(), at: now };
     return this.totals.value;
   }
 }

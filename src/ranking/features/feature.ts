@@ -4,12 +4,12 @@
  * all read the one declared list (feature-set.ts), so a name cannot drift from its value.
  */
 import type { ProductSummary } from '../../catalog/search-backend.ts';
-import type { ProductStats } from '../../users/event-store.ts';
 import type { UserProfile } from '../../users/profiles.ts';
+import type { QueryProductStats } from '../../users/query-engagement.ts';
 import type { FusedCandidate } from '../candidate.ts';
 import type { ProductText } from './product-text.ts';
 
-export type FeatureScope = 'retrieval' | 'text_match' | 'product' | 'shopper' | 'query';
+export type FeatureScope = 'retrieval' | 'text_match' | 'product' | 'engagement' | 'shopper' | 'query';
 
 /** The query as features read it: analyzed once per search. */
 export interface QueryView {
@@ -35,11 +35,15 @@ export interface FeatureInput {
   fusedRank: number;
   summary?: ProductSummary;
   text: ProductText;
-  stats?: ProductStats;
+  /** What shoppers did with this product when it was shown for this query (absent: never shown for it). */
+  engagement?: QueryProductStats;
   query: QueryView;
   shopper: ShopperView;
-  /** Catalog-wide click-through and purchase rates that smooth each product's own. */
-  priors: { ctr: number; purchase: number };
+  /**
+   * Clicks and conversions (carts, purchases) per expected examination over every query and
+   * product: the level of the prior that smooths a product's rates for this query.
+   */
+  priors: { clicks: number; conversions: number };
   now: number;
 }
 

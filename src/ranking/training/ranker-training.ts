@@ -1,34 +1,57 @@
 /**
  * One training run end to end, the same for the CLI's `train`, the `retrain` job and the
  * benches: lists from logged events or from judgments, split into training and held-out
- * lists, a ranker fit on the first, scored on the second next to the order retrieval gave
- * and the model serving now, saved as a new version, and promoted only if it is at least as
- * good as what serves today.
+ * lists, a ranker fit on the first, judged per shopper segment by the gate (gate.ts: held-
+ * out clicks, the shop's judgment lists, agreement with the fused order), saved as a new
+ * version with the decision and every number, and, when it may serve some segment and is
+ * no worse than the serving model, put in shadow (or promoted at once without a shadow
+ * phase).
  */
 
 import type { Judgments } from '../../eval/judgments.ts';
-import { inputOrder, meanListNdcg } from '../../eval/ranking-metrics.ts';
+import { meanListNdcg } from '../../eval/ranking-metrics.ts';
 import type { BackendPreference } from '../../main/config.ts';
 import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
 import type { EventStore } from '../../users/event-store.ts';
-import { FEATURE_NAMES, shopperHasHistory } from '../features/feature-set.ts';
+import { FEATURE_NAMES } from '../features/feature-set.ts';
 import type { RankerRegistry } from '../model-registry.ts';
 import { type RankerMetadata, RankerModel } from '../ranker-model.ts';
+import { segmentOf } from '../serving-order.ts';
+import {
+  DEFAULT_GATE,
+  decideSegments,
+  fusedOrderScores,
+  type GateReport,
+  type GateSettings,
+} from './gate.ts';
+import type { PropensityEstimate } from './position-bias.ts';
 import {
   DEFAULT_RANKER_TRAINING,
   type RankerTrainingOptions,
   type RankingList,
   trainRanker,
 } from './train-ranker.ts';
-import { type JudgedCandidates, listsFromEvents, listsFromJudgments, splitLists } from './training-lists.ts';
+import {
+  isHeldOut,
+  type JudgedCandidates,
+  judgedListsForGate,
+  type KeyedList,
+  listsFromEvents,
+  listsFromJudgments,
+  splitLists,
+} from './training-lists.ts';
 
 export interface RankerTrainingRun {
   source: 'events' | 'judgments';
   train: readonly RankingList[];
+  /** What the gate judges the model on: never seen in training, nor used to pick its epoch. */
   heldOut: readonly RankingList[];
+  /** What early stopping picks the epoch on (absent: a share of `train`, VALIDATION_SHARE). */
+  validation?: readonly RankingList[];
   window?: { from: string; to: string };
   propensities?: number[];
+  propensity?: PropensityEstimate;
   /** How deep the logged lists go (event lists): the model reranks no deeper. */
   depth?: number;
 }
@@ -36,18 +59,38 @@ export interface RankerTrainingRun {
 export interface RankerTrainingOutcome {
   metadata: RankerMetadata;
   dir: string;
+  /** Serving now (promoted at once: no shadow phase configured). */
   promoted: boolean;
-  /** Why it was or was not promoted, in words. */
+  /**
+   * `shadow`: passed the gate and scores live searches in shadow before it may serve;
+   * `rejected`: the gate kept it from every segment (or it is worse than the serving model);
+   * `saved`: saved without a promotion decision (`promote: never`).
+   */
+  status: 'promoted' | 'shadow' | 'rejected' | 'saved';
+  /** Why, in words, with the numbers. */
   decision: string;
+}
+
+/** The shop's judgment lists for the gate, and how to run their queries through retrieval. */
+export interface GateJudgments {
+  judgments: Judgments;
+  candidates: JudgedCandidates;
+  /** Where they came from (a file or folder), for the record. */
+  source: string;
 }
 
 export interface GateOptions {
   registry: RankerRegistry;
-  /** `auto`: promote when at least as good as the serving model; `never`: save only. */
+  /** `auto`: promote (or start the shadow phase) when it passes the gate; `never`: save only. */
   promote: 'auto' | 'never';
   logger?: Logger;
   tfjsBackend?: BackendPreference;
   training?: Partial<RankerTrainingOptions>;
+  gate?: Partial<GateSettings>;
+  /** Judged queries the gate checks every segment on (ADR 0009); absent: the shop has none. */
+  judged?: GateJudgments;
+  /** Live searches a model shadows before it serves; 0 or absent: it serves at once. */
+  shadowSearches?: number;
 }
 
 function newVersion(): string {
@@ -56,6 +99,21 @@ function newVersion(): string {
     .toString(16)
     .padStart(4, '0')}`;
 }
+
+const SEGMENT_WORDS = { with_history: 'shoppers with history', without_history: 'shoppers without history' };
+
+function describeSegments(report: GateReport): { served: string; refused: string } {
+  const served = SEGMENTS.filter((s) => report.segments[s].serve).map((s) => SEGMENT_WORDS[s]);
+  const refused = SEGMENTS.filter((s) => !report.segments[s].serve).map(
+    (s) => `${SEGMENT_WORDS[s]} keep the fused order: ${report.segments[s].reasons.join('; ')}`,
+  );
+  return { served: served.join(' and '), refused: refused.join('. ') };
+}
+
+const SEGMENTS = ['with_history', 'without_history'] as const;
+
+/** Held-out shoppers with history whose profiles the judged queries are replayed with. */
+const JUDGED_SHOPPERS = 50;
 
 export async function trainAndGate(
   run: RankerTrainingRun,
@@ -68,15 +126,16 @@ export async function trainAndGate(
       `${lists} result lists, none held out to evaluate a model on: too few queries`,
     );
   }
-  const trained = await trainRanker(run.train, run.heldOut, {
+  const gateSettings: GateSettings = { ...DEFAULT_GATE, ...options.gate };
+  const { fit, validation } = validationSplit(run);
+  const trained = await trainRanker(fit, validation, {
     ...(options.logger && { logger: options.logger }),
     ...(options.tfjsBackend && { tfjsBackend: options.tfjsBackend }),
     ...options.training,
   });
-  const model = new RankerModel(trained.layers, trained.normalization);
+  const model = new RankerModel(trained.layers, trained.normalization, trained.bound);
   const ndcg10 = meanListNdcg(run.heldOut, (list) => model.score(list.features, list.count));
-  const ndcg10Fused = meanListNdcg(run.heldOut, inputOrder);
-  const withoutHistory = gateWithoutHistory(run, model);
+  const ndcg10Fused = meanListNdcg(run.heldOut, fusedOrderScores);
   let previous: number | undefined;
   let serving: string | undefined;
   try {
@@ -91,6 +150,26 @@ export async function trainAndGate(
       'the serving model cannot be evaluated; comparing with the fused order',
     );
   }
+  const judged = options.judged && {
+    judgments: options.judged.judgments,
+    source: options.judged.source,
+    lists: await judgedListsForGate(
+      options.judged.candidates,
+      options.judged.judgments,
+      shoppersWithHistory(run.heldOut),
+      gateSettings.maxJudgedQueries,
+    ),
+  };
+  const gate = decideSegments(
+    {
+      source: run.source,
+      heldOut: run.heldOut,
+      model,
+      ...(run.depth && { maxPosition: run.depth }),
+      ...(judged && { judged }),
+    },
+    gateSettings,
+  );
   const settings = { hidden: trained.layers.slice(0, -1).map((l) => l.outputs), ...options.training };
   const metadata: RankerMetadata = {
     kind: 'ranker',
@@ -116,6 +195,15 @@ export async function trainAndGate(
       epoch_heldout_ndcg: trained.epochHeldoutNdcg,
       ...(run.window && { window: run.window }),
       ...(run.propensities && { position_propensity: run.propensities }),
+      ...(run.propensity && {
+        propensity: {
+          method: run.propensity.method,
+          randomized_searches: run.propensity.randomizedSearches,
+          intervention_clicks: run.propensity.interventionClicks,
+          depth: run.propensity.depth,
+          eta: run.propensity.eta,
+        },
+      }),
       ...(run.depth && { max_position: run.depth }),
     },
     metrics: {
@@ -123,38 +211,83 @@ export async function trainAndGate(
       ndcg10,
       ndcg10_fused: ndcg10Fused,
       ...(previous !== undefined && { ndcg10_previous: previous }),
-      ...(withoutHistory.measured && { without_history: withoutHistory.measured }),
     },
-    ...(!withoutHistory.serve && { serve: { shoppers_without_history: false } }),
+    serve: {
+      shoppers_without_history: gate.segments.without_history.serve,
+      shoppers_with_history: gate.segments.with_history.serve,
+    },
+    correction: { kind: 'bounded', bound: trained.bound },
+    gate,
   };
   const dir = options.registry.save(metadata, trained.layers);
-  const baseline = previous ?? ndcg10Fused;
+  const outcome = (status: RankerTrainingOutcome['status'], decision: string): RankerTrainingOutcome => ({
+    metadata,
+    dir,
+    promoted: status === 'promoted',
+    status,
+    decision,
+  });
+  const { served, refused } = describeSegments(gate);
+  const note = refused ? `. ${refused}` : '';
+  if (options.promote === 'never')
+    return outcome('saved', `saved without promotion: the gate would serve ${served || 'no one'}${note}`);
+  if (!served) return outcome('rejected', `not promoted: ${refused}`);
+  if (previous !== undefined && ndcg10 + 1e-9 < previous)
+    return outcome(
+      'rejected',
+      `not promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} is below the serving model ${serving} (${previous.toFixed(4)})`,
+    );
   const against = serving
     ? `serving model ${serving} (${previous!.toFixed(4)})`
     : `fused order (${ndcg10Fused.toFixed(4)})`;
-  if (options.promote === 'never') {
-    return {
-      metadata,
-      dir,
-      promoted: false,
-      decision: `saved without promotion (held-out NDCG@10 ${ndcg10.toFixed(4)} vs ${against})`,
-    };
-  }
-  if (ndcg10 + 1e-9 < baseline) {
-    return {
-      metadata,
-      dir,
-      promoted: false,
-      decision: `not promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} is below the ${against}`,
-    };
+  const evidence = `held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}`;
+  const shadowSearches = options.shadowSearches ?? 0;
+  if (shadowSearches > 0) {
+    options.registry.startShadow(metadata.version, shadowSearches);
+    return outcome(
+      'shadow',
+      `passed the gate for ${served} (${evidence}); scoring ${shadowSearches} live searches in shadow before it serves${note}`,
+    );
   }
   options.registry.promote(metadata.version);
-  return {
-    metadata,
-    dir,
-    promoted: true,
-    decision: `promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}${withoutHistory.note}`,
-  };
+  return outcome('promoted', `promoted for ${served}: ${evidence}${note}`);
+}
+
+/** Share of the training lists early stopping picks the epoch on, when no validation lists are given. */
+const VALIDATION_SHARE = 0.15;
+
+/**
+ * The training lists to fit and those to pick the epoch on. Early stopping on the gate's
+ * held-out lists would select the luckiest epoch for exactly the lists the gate then
+ * judges it on: on few or noisy lists that alone can fake a gain.
+ */
+function validationSplit(run: RankerTrainingRun): {
+  fit: readonly RankingList[];
+  validation: readonly RankingList[];
+} {
+  if (run.validation) return { fit: run.train, validation: run.validation };
+  const keyed = run.train.every((list) => 'key' in list);
+  const fit: RankingList[] = [];
+  const validation: RankingList[] = [];
+  run.train.forEach((list, i) => {
+    const held = keyed
+      ? isHeldOut((list as KeyedList).key, VALIDATION_SHARE, 'validation')
+      : i % Math.round(1 / VALIDATION_SHARE) === 0;
+    (held ? validation : fit).push(list);
+  });
+  return validation.length > 0 && fit.length > 0
+    ? { fit, validation }
+    : { fit: run.train, validation: run.train };
+}
+
+/** Distinct shoppers with history among the held-out lists, at most JUDGED_SHOPPERS of them. */
+function shoppersWithHistory(lists: readonly RankingList[]): string[] {
+  const hashes = new Set<string>();
+  for (const list of lists) {
+    if (hashes.size >= JUDGED_SHOPPERS) break;
+    if (list.userHash && segmentOf(list.features) === 'with_history') hashes.add(list.userHash);
+  }
+  return [...hashes];
 }
 
 export type TrainingSource =
@@ -203,45 +336,11 @@ export async function trainRankerFrom(
         train,
         heldOut,
         propensities: logged.propensities,
+        propensity: logged.propensity,
         depth: logged.depth,
         ...(logged.window && { window: logged.window }),
       }
     : { source: 'judgments', train, heldOut };
   const outcome = await trainAndGate(run, options);
   return { ...impressions, labelled, train: train.length, heldOut: heldOut.length, outcome };
-}
-
-/** Held-out lists of shoppers without history needed to judge the model for them. */
-const MIN_LISTS_WITHOUT_HISTORY = 30;
-
-/**
- * Event-trained models learn mostly from shoppers with history. On the held-out searches
- * of shoppers without any, the model must order at least as well as fusion, or it serves
- * only shoppers with history (new and anonymous shoppers keep the fused order).
- */
-function gateWithoutHistory(
-  run: RankerTrainingRun,
-  model: RankerModel,
-): { serve: boolean; note: string; measured?: { lists: number; ndcg10: number; ndcg10_fused: number } } {
-  if (run.source !== 'events') return { serve: true, note: '' };
-  const lists = run.heldOut.filter((list) => !shopperHasHistory(list.features));
-  const measured = {
-    lists: lists.length,
-    ndcg10: meanListNdcg(lists, (list) => model.score(list.features, list.count)),
-    ndcg10_fused: meanListNdcg(lists, inputOrder),
-  };
-  if (lists.length < MIN_LISTS_WITHOUT_HISTORY)
-    return {
-      serve: false,
-      measured,
-      note: `; only ${lists.length} held-out searches without history: those shoppers keep the fused order`,
-    };
-  const serve = measured.ndcg10 + 1e-9 >= measured.ndcg10_fused;
-  return {
-    serve,
-    measured,
-    note: serve
-      ? ''
-      : `; shoppers without history keep the fused order (${measured.ndcg10.toFixed(4)} < ${measured.ndcg10_fused.toFixed(4)} on ${lists.length} of their searches)`,
-  };
 }

@@ -1,8 +1,11 @@
 /**
- * Trains the ranker with TensorFlow.js: an MLP scores each candidate from its normalized
- * features, and a listwise softmax cross-entropy (ListNet with graded, optionally
- * inverse-propensity weighted targets) fits the scores of each result list to its labels.
- * Early stopping keeps the epoch with the best held-out NDCG@10.
+ * Trains the ranker with TensorFlow.js: an MLP corrects each candidate's normalized fused
+ * score within a bound (score = fused + alpha * tanh(MLP(features)), ranker-model.ts), and a
+ * listwise softmax cross-entropy (ListNet with graded, optionally inverse-propensity
+ * weighted targets) fits the scores of each result list to its labels. The bound is part
+ * of the model being trained, not a clamp applied afterwards, so the network learns the
+ * best correction it is allowed to make. Early stopping keeps the epoch with the best
+ * held-out NDCG@10.
  */
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type * as TF from '@tensorflow/tfjs';
@@ -13,12 +16,22 @@ import type { Logger } from '../../main/logger.ts';
 import { seededRandom } from '../../ml/seeded-random.ts';
 import { type LoadedTensorflow, loadTensorflow } from '../../ml/tensorflow-backend.ts';
 import { FEATURE_COUNT } from '../features/feature-set.ts';
-import { type DenseLayer, type Normalization, RankerModel } from '../ranker-model.ts';
+import {
+  type CorrectionBound,
+  correctionBound,
+  DEFAULT_CORRECTION_BOUND,
+  type DenseLayer,
+  type Normalization,
+  normalizedFusedScores,
+  RankerModel,
+} from '../ranker-model.ts';
 
 /** One result list: candidates in the order retrieval (or serving) gave them. */
 export interface RankingList extends GradedList {
   /** count x FEATURE_COUNT, row-major. */
   features: Float32Array;
+  /** The shopper the list was served to (logged lists of a known shopper). */
+  userHash?: string;
 }
 
 export interface RankerTrainingOptions {
@@ -28,6 +41,8 @@ export interface RankerTrainingOptions {
    * weighted by the label gap and the better item's weight.
    */
   loss: 'listnet' | 'pairwise';
+  /** How far the network may move a candidate from its fused score, by shopper segment. */
+  bound: CorrectionBound;
   hidden: number[];
   epochs: number;
   batchLists: number;
@@ -51,6 +66,7 @@ export interface RankerTrainingOptions {
 
 export const DEFAULT_RANKER_TRAINING: RankerTrainingOptions = {
   loss: 'listnet',
+  bound: DEFAULT_CORRECTION_BOUND,
   hidden: [32, 16],
   epochs: 30,
   batchLists: 32,
@@ -62,6 +78,7 @@ export const DEFAULT_RANKER_TRAINING: RankerTrainingOptions = {
 export interface TrainedRanker {
   layers: DenseLayer[];
   normalization: Normalization;
+  bound: CorrectionBound;
   tensorflow: { backend: string; provider: string; gpu: boolean };
   bestEpoch: number;
   epochSeconds: number[];
@@ -153,6 +170,8 @@ export async function trainRanker(
     const x = new Float32Array(lists.length * width * f);
     const target = new Float32Array(lists.length * width);
     const mask = new Float32Array(lists.length * width);
+    const base = new Float32Array(lists.length * width);
+    const alpha = new Float32Array(lists.length * width);
     // Pairwise: pairs[b][i][j] = weight of "i above j" (i has the higher label), else 0.
     const pairs = options.loss === 'pairwise' ? new Float32Array(lists.length * width * width) : undefined;
     let pairTotal = 0;
@@ -161,7 +180,9 @@ export async function trainRanker(
       // came from a rarely examined rank counts for more (unbiased ListNet, as in IPS-DCG).
       let total = 0;
       for (let r = 0; r < list.count; r++) total += list.labels[r]!;
+      base.set(normalizedFusedScores(list.features, list.count), b * width);
       for (let r = 0; r < list.count; r++) {
+        alpha[b * width + r] = correctionBound(options.bound, list.features, r);
         const row = (b * width + r) * f;
         for (let j = 0; j < f; j++) x[row + j] = (list.features[r * f + j]! - norm.mean[j]!) * inverseStd[j]!;
         target[b * width + r] = total > 0 ? (list.labels[r]! * (list.weights?.[r] ?? 1)) / total : 0;
@@ -180,6 +201,8 @@ export async function trainRanker(
       x: tf.tensor2d(x, [lists.length * width, f]),
       target: tf.tensor2d(target, [lists.length, width]),
       mask: tf.tensor2d(mask, [lists.length, width]),
+      base: tf.tensor2d(base, [lists.length, width]),
+      alpha: tf.tensor2d(alpha, [lists.length, width]),
       pairs: pairs && tf.tensor3d(pairs, [lists.length, width, width]),
       pairTotal,
       shape: [lists.length, width] as [number, number],
@@ -211,7 +234,8 @@ export async function trainRanker(
       await setImmediatePromise();
       const batch = batchTensors(order.slice(start, start + options.batchLists));
       const loss = optimizer.minimize(() => {
-        const scores = tf.reshape(model.apply(batch.x) as TF.Tensor, batch.shape);
+        const output = tf.reshape(model.apply(batch.x) as TF.Tensor, batch.shape);
+        const scores = tf.add(batch.base, tf.mul(batch.alpha, tf.tanh(output)));
         if (batch.pairs) {
           // log(1 + exp(-(s_i - s_j))) for every weighted pair "i above j".
           const [lists, width] = batch.shape;
@@ -229,10 +253,18 @@ export async function trainRanker(
       }, true);
       lossSum += loss!.dataSync()[0]!;
       batches++;
-      tf.dispose([loss!, batch.x, batch.target, batch.mask, ...(batch.pairs ? [batch.pairs] : [])]);
+      tf.dispose([
+        loss!,
+        batch.x,
+        batch.target,
+        batch.mask,
+        batch.base,
+        batch.alpha,
+        ...(batch.pairs ? [batch.pairs] : []),
+      ]);
     }
     const layers = exportLayers(model);
-    const scorer = new RankerModel(layers, norm);
+    const scorer = new RankerModel(layers, norm, options.bound);
     const heldoutNdcg = meanListNdcg(heldOut, (list) => scorer.score(list.features, list.count));
     const seconds = (performance.now() - epochStarted) / 1000;
     epochSeconds.push(seconds);
@@ -248,6 +280,7 @@ export async function trainRanker(
   return {
     layers: best.layers,
     normalization: norm,
+    bound: options.bound,
     tensorflow: { backend: loaded.backend, provider: loaded.provider, gpu: loaded.gpu },
     bestEpoch: best.epoch,
     epochSeconds,

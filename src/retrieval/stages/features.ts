@@ -22,8 +22,7 @@ export const features: Stage<In, { features: RankedFeatures }> = {
   async run({ deps, request, settings, query, fused, fusedRank, summaries }) {
     const window = settings.search.ranking.window;
     const extracted = await deps.ranking.features.forCandidates(
-      query,
-      request.userId,
+      { query, text: request.q, ...(request.userId && { userId: request.userId }) },
       fused,
       summaries,
       window,

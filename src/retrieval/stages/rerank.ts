@@ -1,10 +1,17 @@
 /**
  * Second phase: the learned ranker reorders the top K candidates by its score. With no
  * model, a broken one or `rerank=false`, the fused order stands and the response says why.
+ * A model in shadow scores the same first pages without serving them (ranking/shadow.ts).
+ * A small share of searches (`ranking.randomization`) then has adjacent pairs of its top
+ * results swapped at random, logged with the impression: how position bias is measured
+ * (ranking/interventions.ts). Only plain first pages by relevance take part; `rerank=false`
+ * and `explain=true` never do.
  */
 import type { FusedCandidate } from '../../ranking/candidate.ts';
 import { FEATURE_NAMES } from '../../ranking/features/feature-set.ts';
+import { randomizeAdjacentPairs } from '../../ranking/interventions.ts';
 import type { RerankFallback } from '../../ranking/reranker.ts';
+import type { Intervention } from '../../users/events.ts';
 import type { RankedFeatures } from './features.ts';
 import type { SearchStart, Stage } from './stage.ts';
 
@@ -15,6 +22,8 @@ export interface RankingInfo {
   window: number;
   /** Why the fused order was kept. */
   fallback?: RerankFallback;
+  /** The search was in the randomized share: adjacent pairs of its top results were shuffled. */
+  randomized?: true;
 }
 
 interface Reranked {
@@ -22,6 +31,7 @@ interface Reranked {
   /** The model's score of each candidate it reordered. */
   scores: ReadonlyMap<string, number>;
   ranking: RankingInfo;
+  intervention?: Intervention;
 }
 
 export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: RankedFeatures }, Reranked> = {
@@ -34,13 +44,38 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
           ranking: { model: null, reranked: false, window: features.count, fallback: 'disabled' },
         }
       : undefined,
-  run({ deps, fused, features }) {
+  run({ deps, request, settings, queryId, fused, features }) {
     const outcome = deps.ranking.reranker.rerank(fused, features.features, features.count);
     const { model, reranked, window, fallback } = outcome;
+    const firstPage = request.page === 1 && request.sort === 'relevance';
+    // Pairs stay within the page shown, so the next page is the same whether or not this one was randomized.
+    const { share, depth } = settings.search.ranking.randomization;
+    const randomized =
+      firstPage && !request.explain
+        ? randomizeAdjacentPairs(queryId, outcome.candidates, { share, depth: Math.min(depth, request.size) })
+        : undefined;
+    const served = randomized?.items ?? outcome.candidates;
+    // The model in shadow, if any, scores the same search against what the shopper got.
+    if (firstPage)
+      deps.ranking.reranker.shadow?.observe(
+        queryId,
+        fused,
+        features.features,
+        features.count,
+        served,
+        Math.min(request.size, served.length),
+      );
     return {
-      ranked: outcome.candidates,
+      ranked: served,
       scores: outcome.scores,
-      ranking: { model: model ?? null, reranked, window, ...(fallback && { fallback }) },
+      ranking: {
+        model: model ?? null,
+        reranked,
+        window,
+        ...(fallback && { fallback }),
+        ...(randomized && { randomized: true as const }),
+      },
+      ...(randomized && { intervention: randomized.intervention }),
     };
   },
   explain({ deps, scores, features }, id) {

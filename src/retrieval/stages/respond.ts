@@ -10,6 +10,7 @@ import type { FusedCandidate } from '../../ranking/candidate.ts';
 import { productText } from '../../ranking/features/product-text.ts';
 import { analyze } from '../../text/analyzer.ts';
 import type { SpellingCorrection } from '../../text/spelling.ts';
+import type { Intervention } from '../../users/events.ts';
 import type { FacetCounts } from '../facets.ts';
 import type { StageTimer } from '../stage-timer.ts';
 import type { RankedFeatures } from './features.ts';
@@ -47,6 +48,7 @@ export interface Answered extends SearchStart, PageOfHits {
   features?: RankedFeatures;
   scores?: ReadonlyMap<string, number>;
   ranking?: RankingInfo;
+  intervention?: Intervention;
   correction?: SpellingCorrection;
   summaries?: Summaries;
 }
@@ -76,6 +78,7 @@ function logImpression(state: Answered, features: RankedFeatures, hits: readonly
     ...(features.userHash && { userHash: features.userHash }),
     ...(request.sessionId && { sessionId: request.sessionId }),
     ...(ranking?.model && { modelVersion: ranking.model }),
+    ...(state.intervention && { intervention: state.intervention }),
     items: hits.map((hit, i) => {
       const row = features.row(hit.id);
       return { productId: hit.id, position: state.offset + i + 1, ...(row && { features: Array.from(row) }) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attractionParts,
   clickProbability,
   DEFAULT_CLICK_MODEL,
   decideActions,
@@ -51,8 +52,8 @@ describe('the click model', () => {
       }
     }
     const ctr = clicks.map((c) => c / lists);
-    const attraction = DEFAULT_CLICK_MODEL.attraction[2];
-    expect(ctr[0]).toBeCloseTo(attraction, 1);
+    const parts = attractionParts(shopper, 'leaf blower', shown[0]!.product);
+    expect(ctr[0]).toBeCloseTo(parts.relevant + parts.complement + parts.noise, 1);
     expect(ctr[1]! / ctr[0]!).toBeGreaterThan(0.4);
     expect(ctr[1]! / ctr[0]!).toBeLessThan(0.6); // 1/2 for eta = 1
     expect(ctr[0]).toBeGreaterThan(ctr[2]!);

@@ -46,7 +46,7 @@ interface Overrides {
   q?: string;
   candidate?: Partial<FusedCandidate>;
   summary?: ProductSummary | undefined;
-  stats?: FeatureInput['stats'];
+  engagement?: FeatureInput['engagement'];
   shopper?: ShopperView;
   fusedRank?: number;
 }
@@ -65,13 +65,16 @@ function input(overrides: Overrides = {}): FeatureInput {
     fusedRank: overrides.fusedRank ?? 3,
     ...(summary && { summary }),
     text: productText(summary),
-    ...('stats' in overrides ? overrides.stats && { stats: overrides.stats } : {}),
+    ...(overrides.engagement && { engagement: overrides.engagement }),
     query: { terms: new Set(query.terms), phrase: query.phrase, hasDigits: query.hasDigits },
     shopper: overrides.shopper ?? withHistory,
-    priors: { ctr: 0.05, purchase: 0.01 },
+    priors: { clicks: 0.1, conversions: 0.02 },
     now: NOW,
   };
 }
+
+/** Shown 10 times for the query, 3 expected examinations, 2 clicks, a cart and a purchase. */
+const clicked = { impressions: 10, examinations: 3, clicks: 2, carts: 1, purchases: 1 };
 
 const absentLegs = { bm25: undefined, knn: undefined } as unknown as Partial<FusedCandidate>;
 const bare: ProductSummary = { id: 'drill-1', title: 'Drill' };
@@ -139,14 +142,6 @@ const CASES: Record<FeatureName, [Overrides, number][]> = {
     [{}, Math.log1p(95)],
     [{ summary: bare }, 0],
   ],
-  ctr_smoothed: [
-    [{ stats: { impressions: 80, clicks: 8, carts: 0, purchases: 2 } }, 0.09],
-    [{ stats: undefined }, 0.05],
-  ],
-  purchase_rate_smoothed: [
-    [{ stats: { impressions: 80, clicks: 8, carts: 0, purchases: 2 } }, 0.022],
-    [{ stats: undefined }, 0.01],
-  ],
   rating: [
     [{}, 4.5],
     [{ summary: bare }, 0],
@@ -164,6 +159,21 @@ const CASES: Record<FeatureName, [Overrides, number][]> = {
     [{}, 1],
     [{ summary: { ...drill, in_stock: false } }, 0],
     [{ summary: bare }, 1],
+  ],
+  // Prior mean at fused rank 3: level / log2(1 + 3) = level / 2; prior weight 5 examinations.
+  query_click_rate: [
+    [{ engagement: clicked }, (2 + 5 * 0.05) / (3 + 5)],
+    [{}, 0.05],
+    [{ fusedRank: 1 }, 0.1],
+    [{ engagement: { ...clicked, clicks: 0 } }, (5 * 0.05) / (3 + 5)],
+  ],
+  query_conversion_rate: [
+    [{ engagement: clicked }, (2 + 5 * 0.01) / (3 + 5)],
+    [{}, 0.01],
+  ],
+  query_examinations_log: [
+    [{ engagement: clicked }, Math.log1p(3)],
+    [{}, 0],
   ],
   user_has_history: [
     [{}, 1],

@@ -1,6 +1,12 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../../src/backends/embedded/event-store.ts';
 import { seededRandom } from '../../../src/ml/seeded-random.ts';
+import { randomizeAdjacentPairs } from '../../../src/ranking/interventions.ts';
 import { estimatePropensities, inversePropensity } from '../../../src/ranking/training/position-bias.ts';
+import { listsFromEvents } from '../../../src/ranking/training/training-lists.ts';
+import type { StoredEvent } from '../../../src/users/events.ts';
+import { temporaryDirectory } from '../../helpers/runtime.ts';
 
 describe('position bias estimation (EM on the position-based click model)', () => {
   it('recovers the examination curve that generated the clicks', () => {
@@ -22,4 +28,71 @@ describe('position bias estimation (EM on the position-based click model)', () =
     expect(inversePropensity(estimated, 1)).toBe(1);
     expect(inversePropensity(estimated, 10)).toBeGreaterThan(4);
   });
+});
+
+describe('position bias measured from the randomized share (adjacent pairs)', () => {
+  /**
+   * A deterministic ranker over 300 queries (each always served the same 20 products,
+   * better ones higher), 10,000 searches, a share of them randomized as serving does, and
+   * position-based clicks with examination 1 / position.
+   */
+  async function logged(share: number, searches = 10_000) {
+    const store = new SqliteEventStore(path.join(temporaryDirectory(), 'events.db'));
+    const random = seededRandom(3);
+    const rankings = Array.from({ length: 300 }, (_, q) =>
+      Array.from({ length: 20 }, (_, r) => ({
+        id: `q${q}-p${r}`,
+        attraction: 0.6 * random() ** (1 + r / 5),
+      })),
+    );
+    const events: StoredEvent[] = [];
+    for (let s = 0; s < searches; s++) {
+      const q = Math.floor(random() * rankings.length);
+      const queryId = `search-${s}`;
+      const served = randomizeAdjacentPairs(queryId, rankings[q]!, { share, depth: 10 });
+      const shown = served?.items ?? rankings[q]!;
+      store.recordImpression({
+        queryId,
+        query: `query ${q}`,
+        timestamp: s,
+        ...(served && { intervention: served.intervention }),
+        items: shown.map((p, i) => ({ productId: p.id, position: i + 1 })),
+      });
+      shown.forEach((p, i) => {
+        if (random() < 1 / (i + 1) && random() < p.attraction)
+          events.push({
+            eventId: `${queryId}-${i}`,
+            type: 'click',
+            queryId,
+            productId: p.id,
+            position: i + 1,
+            sessionId: 's',
+            timestamp: s,
+          });
+      });
+    }
+    await store.appendEvents(events);
+    const lists = await listsFromEvents(store, 0);
+    await store.close();
+    return lists;
+  }
+
+  it('matches the true examination curve within 0.1 at positions 1-10', async () => {
+    const { propensity, propensities } = await logged(0.2);
+    expect(propensity.method).toBe('adjacent_pairs');
+    expect(propensity.randomizedSearches).toBeGreaterThan(1500);
+    expect(propensity.depth).toBe(10);
+    for (let position = 1; position <= 10; position++)
+      expect(Math.abs(propensities[position - 1]! - 1 / position), `position ${position}`).toBeLessThan(0.1);
+    expect(propensity.eta).toBeGreaterThan(0.8);
+    expect(propensity.eta).toBeLessThan(1.2);
+  }, 60_000);
+
+  it('falls back to EM over all logs without interventions, and says so', async () => {
+    const { propensity, propensities } = await logged(0, 2_000);
+    expect(propensity).toMatchObject({ method: 'em', randomizedSearches: 0, interventionClicks: 0 });
+    expect(propensities[0]).toBe(1);
+    for (let k = 1; k < propensities.length; k++)
+      expect(propensities[k]).toBeLessThanOrEqual(propensities[k - 1]!);
+  }, 60_000);
 });

@@ -32,7 +32,7 @@ describe('trainRanker', () => {
   for (const loss of ['listnet', 'pairwise'] as const) {
     it(`learns the relevant feature with the ${loss} loss`, async () => {
       const trained = await trainRanker(training, heldOut, { loss, epochs: 8, tfjsBackend: 'wasm' });
-      const model = new RankerModel(trained.layers, trained.normalization);
+      const model = new RankerModel(trained.layers, trained.normalization, trained.bound);
       const learned = meanListNdcg(heldOut, (list) => model.score(list.features, list.count));
       expect(learned).toBeGreaterThan(served + 0.2);
       expect(learned).toBeCloseTo(trained.epochHeldoutNdcg[trained.bestEpoch - 1]!, 5);
