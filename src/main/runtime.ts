@@ -4,6 +4,7 @@
  * one way of wiring the service.
  */
 import { createApp } from '../api/app.ts';
+import { Lifecycle } from '../api/lifecycle.ts';
 import { createStores } from '../backends/create-stores.ts';
 import { CatalogService } from '../catalog/catalog-service.ts';
 import { demoCatalog } from '../catalog/demo-catalog.ts';
@@ -43,6 +44,8 @@ export interface Runtime {
   suggestions: SuggestionService;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
+  /** Draining for shutdown: /readyz fails, connections close after their answer. */
+  lifecycle: Lifecycle;
   createApp(): ReturnType<typeof createApp>;
   close(): Promise<void>;
 }
@@ -139,6 +142,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   );
   const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
   mappings.onReload(() => scheduler.restart());
+  const lifecycle = new Lifecycle();
   const runtime: Runtime = {
     config,
     logger,
@@ -154,8 +158,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     suggestions,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
+    lifecycle,
     createApp: () =>
       createApp({
+        limits: config.http,
+        lifecycle,
         backend,
         catalog,
         search,
