@@ -1,13 +1,23 @@
-/** The express application: routes, JSON parsing, request metrics and error mapping. */
+/**
+ * The express application: security headers, request metrics, per-client rate limits, the
+ * global concurrency guard, routes (each with the body parser its requests need) and
+ * error mapping. Health, readiness and metrics stay outside the limits: probes must
+ * answer when the service is busiest.
+ */
 import express, { type Express } from 'express';
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
+import type { HttpLimits } from '../main/config.ts';
 import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { apiHeaders } from './http-headers.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { concurrencyGuard } from './load-shedding.ts';
+import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -24,14 +34,20 @@ export interface AppServices {
   metrics: Metrics;
   admin: Parameters<typeof adminRoutes>[0];
   logger: Logger;
+  limits: HttpLimits;
+  /** Shared with the server that drains on shutdown (default: a fresh one, never draining). */
+  lifecycle?: Lifecycle;
 }
 
 export function createApp(services: AppServices): Express {
+  const { limits, metrics } = services;
+  const lifecycle = services.lifecycle ?? new Lifecycle();
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', limits.trustProxy);
   app.use((req, res, next) => {
-    const end = services.metrics.httpRequestDuration.startTimer({ method: req.method });
+    const end = metrics.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
       // Route templates, never raw paths: label values stay bounded.
       const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
@@ -39,18 +55,30 @@ export function createApp(services: AppServices): Express {
     });
     next();
   });
-  app.use(express.json({ limit: '64mb', strict: false }));
-  app.use(operationRoutes(services.backend, services.metrics));
-  app.use(searchRoutes(services.search));
-  app.use(productRoutes(services.catalog, services.admin.apiKey));
-  app.use(eventRoutes(services.events, services.admin.apiKey));
-  app.use(suggestRoutes(services.suggestions));
-  app.use(adminRoutes(services.admin));
-  app.use(notFoundHandler);
+  app.use(apiHeaders());
+  app.use(lifecycle.closeConnectionsWhileDraining());
+  app.use(operationRoutes(services.backend, metrics, lifecycle));
+  const rate = publicRateLimits(limits.rateLimit, {
+    logger: services.logger,
+    onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),
+  });
+  app.use('/v1/search', rate.search);
+  app.use('/v1/suggest', rate.suggest);
+  app.use('/v1/events', rate.events);
+  // After each route's body parser: a slow upload holds a socket, never a slot.
+  const guard = concurrencyGuard({
+    maxConcurrent: limits.maxConcurrentRequests,
+    maxWaitMs: limits.maxQueueWaitMs,
+    onShed: () => metrics.shedRequests.inc(),
+  });
+  app.use(searchRoutes(services.search, { guard, bodyBytes: limits.bodyBytes.search }));
   app.use(
-    errorHandler(services.logger, () =>
-      services.metrics.backendErrors.inc({ backend: services.backend.kind }),
-    ),
+    productRoutes(services.catalog, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.products }),
   );
+  app.use(eventRoutes(services.events, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.events }));
+  app.use(suggestRoutes(services.suggestions, { guard }));
+  app.use(adminRoutes(services.admin, { guard }));
+  app.use(notFoundHandler);
+  app.use(errorHandler(services.logger, () => metrics.backendErrors.inc({ backend: services.backend.kind })));
   return app;
 }

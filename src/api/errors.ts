@@ -6,8 +6,9 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { ERRORS, isServiceError, ServiceError } from '../main/errors.ts';
+import { ERRORS, isServiceError, RETRYABLE_CODES, ServiceError } from '../main/errors.ts';
 import type { Logger } from '../main/logger.ts';
+import { tooLarge } from './request-bodies.ts';
 
 export interface ErrorDetail {
   field: string;
@@ -44,10 +45,19 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-/** A body parser's failure as the error model's. */
-function parserError(error: BodyParserError & Error): ServiceError | undefined {
+/** A body parser's (or the router's) failure as the error model's. */
+function parserError(error: BodyParserError & Error & { limit?: number }): ServiceError | undefined {
   if (error.type === 'entity.parse.failed') return new ServiceError('invalid_json');
-  if (error.type === 'entity.too.large') return new ServiceError('payload_too_large');
+  if (error.type === 'entity.too.large') {
+    const limit = typeof error.limit === 'number' ? error.limit : undefined;
+    return limit ? tooLarge(limit) : new ServiceError('payload_too_large');
+  }
+  // A path segment that is not valid percent-encoding, on a route without its own check.
+  if (error instanceof URIError && error.status === 400) {
+    return invalidRequest([
+      { field: '(path)', rule: 'invalid_encoding', message: 'the path is not valid percent-encoding' },
+    ]);
+  }
   if (error.expose && error.status && error.status < 500)
     return new ServiceError('bad_request', error.message, { status: error.status });
   return undefined;
@@ -56,14 +66,20 @@ function parserError(error: BodyParserError & Error): ServiceError | undefined {
 export function errorHandler(logger: Logger, onBackendUnavailable?: () => void): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = isServiceError(error) ? error : parserError(error as BodyParserError & Error);
-    const unavailable = known?.code === 'backend_unavailable';
-    const where = { method: req.method, path: req.path };
-    if (unavailable) {
+    // The route template, never the raw path: paths carry shopper and product ids.
+    const where = {
+      method: req.method,
+      route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched',
+    };
+    if (known?.code === 'backend_unavailable') {
       onBackendUnavailable?.();
       logger.warn({ err: error, ...where }, 'search backend unavailable');
     }
-    // Client mistakes and an unreachable backend are answered as such; everything else is a 500.
-    const answer = known && (known.status < 500 || unavailable) ? known : new ServiceError('internal_error');
+    // Client mistakes and "retry later" are answered as such; everything else is a 500.
+    const answer =
+      known && (known.status < 500 || RETRYABLE_CODES.has(known.code))
+        ? known
+        : new ServiceError('internal_error');
     if (answer.code === 'internal_error') logger.error({ err: error, ...where }, 'unhandled error');
     if (answer.headers) res.set(answer.headers);
     res.status(answer.status).json({

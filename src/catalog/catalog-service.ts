@@ -7,6 +7,7 @@ import { Mutex } from 'async-mutex';
 import type { Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
 import {
   type FieldError,
+  isUnreadable,
   type Product,
   productContentHash,
   productEmbeddingText,
@@ -39,15 +40,6 @@ export interface CatalogServiceOptions {
   demoIds?: ReadonlySet<string>;
   /** The demo catalog was replaced by the shop's own (time to adapt the encoder to it). */
   onDemoReplaced?: () => void;
-}
-
-/** A record that could not even be read (a malformed NDJSON line, say). */
-export interface UnreadableRecord {
-  unreadable: FieldError;
-}
-
-export function isUnreadable(record: unknown): record is UnreadableRecord {
-  return typeof record === 'object' && record !== null && 'unreadable' in record;
 }
 
 export interface CatalogReindexReport extends ReindexReport {

@@ -24,6 +24,18 @@ const categoryPath = z
     z.array(z.string()).min(1, 'category path has no segments').max(10, 'category path is deeper than 10'),
   );
 
+/**
+ * Shop pages put the image URL into HTML as it is: http(s) only (no `javascript:`, `data:`
+ * or `file:`), and none of the characters that end an attribute or a tag.
+ */
+const imageUrl = z
+  .url({ protocol: /^https?$/, error: 'image_url must be an http:// or https:// URL' })
+  .max(2000)
+  .refine(
+    (url) => !/[\s"'<>\\`\p{Cc}]/u.test(url),
+    'image_url must not contain spaces, quotes, <, >, ` or backslashes (percent-encode them)',
+  );
+
 export const productSchema = z.strictObject({
   id: z
     .union([z.string(), z.number().int().nonnegative()])
@@ -44,7 +56,7 @@ export const productSchema = z.strictObject({
   popularity: z.number().finite().nonnegative().optional(),
   created_at: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   attributes: z.record(z.string().min(1).max(100), attributeValue).optional(),
-  image_url: z.url().max(2000).optional(),
+  image_url: imageUrl.optional(),
   language: z
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'language must be a BCP 47 tag such as en or zh-CN')
@@ -58,6 +70,18 @@ export interface FieldError {
   path: string;
   code: string;
   message: string;
+}
+
+/**
+ * A record that could not even be read (a malformed NDJSON line): validation reports it by
+ * its index. A class, not a shape, so that no record a client sends can pass for one.
+ */
+export class UnreadableRecord {
+  constructor(readonly unreadable: FieldError) {}
+}
+
+export function isUnreadable(record: unknown): record is UnreadableRecord {
+  return record instanceof UnreadableRecord;
 }
 
 export type ProductValidation = { ok: true; product: Product } | { ok: false; errors: FieldError[] };

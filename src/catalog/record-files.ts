@@ -9,8 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { ServiceError } from '../main/errors.ts';
-import type { UnreadableRecord } from './catalog-service.ts';
-import { productSchema } from './product.ts';
+import { productSchema, UnreadableRecord } from './product.ts';
 
 export const RECORD_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
@@ -38,10 +37,12 @@ export function parseNdjsonLine(line: string): unknown | UnreadableRecord {
   try {
     return JSON.parse(line);
   } catch (error) {
-    return {
-      unreadable: { path: '', code: 'invalid_json', message: `not valid JSON: ${(error as Error).message}` },
-    };
+    return unreadableRecord('invalid_json', `not valid JSON: ${(error as Error).message}`);
   }
+}
+
+export function unreadableRecord(code: string, message: string): UnreadableRecord {
+  return new UnreadableRecord({ path: '', code, message });
 }
 
 /** Lines of an NDJSON text, blank lines skipped. */

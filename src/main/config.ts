@@ -13,6 +13,19 @@ export type TransformersDtype = (typeof TRANSFORMERS_DTYPES)[number];
 export type BackendPreference = 'auto' | 'gpu' | 'node' | 'wasm';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const onOff = z.enum(['on', 'off']).transform((value) => value === 'on');
+
+/** A positive limit, or `off` for none. */
+const limitOrOff = (max: number) =>
+  z.union([z.literal('off').transform(() => undefined), z.coerce.number().positive().max(max)]);
+
+/** Express's `trust proxy`: `false`, `true`, a hop count, or addresses and subnets (`loopback, 10.0.0.0/8`). */
+const trustProxy = z
+  .string()
+  .min(1)
+  .transform((value): boolean | number | string =>
+    value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
+  );
 
 /** Kubernetes renders an absent optional secret as an empty variable: treat it as unset. */
 const optionalText = z.preprocess(
@@ -70,6 +83,19 @@ const envSchema = z
       z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
     ),
     JOBS_SCHEDULER: z.enum(['on', 'off']).default('on'),
+    TRUST_PROXY: trustProxy.default(false),
+    RATE_LIMIT: onOff.default(true),
+    RATE_LIMIT_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+    RATE_LIMIT_SUGGEST_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    RATE_LIMIT_EVENTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
+    MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).max(10_000).default(32),
+    MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    SEARCH_MAX_BODY_KB: z.coerce.number().int().min(1).max(1024).default(16),
+    EVENTS_MAX_BODY_KB: z.coerce.number().int().min(1).max(65_536).default(512),
+    PRODUCTS_MAX_BODY_MB: z.coerce.number().int().min(1).max(4096).default(64),
+    SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(120).default(5),
+    EVENT_MAX_AGE_HOURS: limitOrOff(87_600).default(96),
+    EVENT_MAX_DELAY_MINUTES: limitOrOff(5_256_000).default(60),
   })
   .superRefine((env, ctx) => {
     if (env.SEARCH_BACKEND !== 'elasticsearch') return;
@@ -150,6 +176,31 @@ export interface Config {
   adminApiKey?: string;
   /** In-process job scheduling (off when Kubernetes CronJobs run the jobs). */
   jobsScheduler: boolean;
+  http: HttpLimits;
+  events: EventWindow;
+}
+
+/** What one client, and all of them together, may ask of the HTTP API. */
+export interface HttpLimits {
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For tells the client address. */
+  trustProxy: boolean | number | string;
+  /** Requests per minute per client address on the public endpoints; absent: no limit. */
+  rateLimit?: { search: number; suggest: number; events: number };
+  /** Requests handled at once; more wait in line up to `maxQueueWaitMs`, then get a 503. 0: no limit. */
+  maxConcurrentRequests: number;
+  maxQueueWaitMs: number;
+  /** Largest request bodies, in bytes. */
+  bodyBytes: { search: number; events: number; products: number };
+  /** SIGTERM: how long /readyz fails before the server stops taking connections. */
+  shutdownDelayMs: number;
+}
+
+/** Which event timestamps are believed (absent: no limit). */
+export interface EventWindow {
+  /** How old an event may be when it arrives. */
+  maxAgeMs?: number;
+  /** How long after its search an event that names a query_id may happen. */
+  maxDelayMs?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -188,6 +239,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     ...(e.ADMIN_API_KEY && { adminApiKey: e.ADMIN_API_KEY }),
     jobsScheduler: e.JOBS_SCHEDULER === 'on',
+    http: {
+      trustProxy: e.TRUST_PROXY,
+      ...(e.RATE_LIMIT && {
+        rateLimit: {
+          search: e.RATE_LIMIT_SEARCH_PER_MINUTE,
+          suggest: e.RATE_LIMIT_SUGGEST_PER_MINUTE,
+          events: e.RATE_LIMIT_EVENTS_PER_MINUTE,
+        },
+      }),
+      maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
+      maxQueueWaitMs: e.MAX_QUEUE_WAIT_MS,
+      bodyBytes: {
+        search: e.SEARCH_MAX_BODY_KB * 1024,
+        events: e.EVENTS_MAX_BODY_KB * 1024,
+        products: e.PRODUCTS_MAX_BODY_MB * 1024 * 1024,
+      },
+      shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
+    },
+    events: {
+      ...(e.EVENT_MAX_AGE_HOURS !== undefined && { maxAgeMs: e.EVENT_MAX_AGE_HOURS * 3_600_000 }),
+      ...(e.EVENT_MAX_DELAY_MINUTES !== undefined && { maxDelayMs: e.EVENT_MAX_DELAY_MINUTES * 60_000 }),
+    },
   };
   if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY

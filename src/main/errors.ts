@@ -19,6 +19,8 @@ export const ERRORS = {
   job_running: { status: 409, message: 'the job is already running' },
   payload_too_large: { status: 413, message: 'the request body is too large' },
   too_many_records: { status: 413, message: 'too many records in one request' },
+  /** One client sent more requests than its per-minute share (`Retry-After` says when to resume). */
+  rate_limited: { status: 429, message: 'too many requests; retry later' },
   /** Too little to train or evaluate a model on. */
   not_enough_data: { status: 422, message: 'not enough data to learn from' },
   /** An environment variable or a file in mappings/ (or mappings/elasticsearch, pipelines/). */
@@ -32,10 +34,23 @@ export const ERRORS = {
   /** The simulator's requests to the service failed. */
   request_failed: { status: 502, message: 'the service did not answer' },
   backend_unavailable: { status: 503, message: 'the search backend is unavailable; retry later' },
+  /** More requests at once than the service can answer in time: shed before latency collapses. */
+  overloaded: { status: 503, message: 'the service is overloaded; retry later' },
+  /** The text encoder's files failed their check: searches run on keywords alone, catalog writes wait. */
+  embedder_unavailable: { status: 503, message: 'the text encoder is unavailable; retry later' },
+  /** A model file (encoder, ranker) is missing, truncated or does not match its checksum. */
+  invalid_model: { status: 500, message: 'a model file cannot be used' },
   internal_error: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; exit?: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** 5xx codes that say "come back later" rather than "bug": answered as themselves, with Retry-After. */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([
+  'backend_unavailable',
+  'overloaded',
+  'embedder_unavailable',
+]);
 
 export interface ErrorExtras {
   /** Field-level problems (`[{field, rule, message}]` for requests). */

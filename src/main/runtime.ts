@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createApp } from '../api/app.ts';
+import { Lifecycle } from '../api/lifecycle.ts';
 import { createStores, servingEmbedderId } from '../backends/create-stores.ts';
 import { CatalogService } from '../catalog/catalog-service.ts';
 import { demoCatalog, demoProducts } from '../catalog/demo-catalog.ts';
@@ -51,6 +52,8 @@ export interface Runtime {
   suggestions: SuggestionService;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
+  /** Draining for shutdown: /readyz fails, connections close after their answer. */
+  lifecycle: Lifecycle;
   createApp(): ReturnType<typeof createApp>;
   close(): Promise<void>;
 }
@@ -206,6 +209,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   );
   const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
   mappings.onReload(() => scheduler.restart());
+  const lifecycle = new Lifecycle();
   const runtime: Runtime = {
     config,
     logger,
@@ -222,8 +226,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     suggestions,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
+    lifecycle,
     createApp: () =>
       createApp({
+        limits: config.http,
+        lifecycle,
         backend,
         catalog,
         search,

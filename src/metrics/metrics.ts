@@ -157,6 +157,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'http_rate_limited_total',
+    help: 'Requests refused with 429 because one client went over its per-minute limit.',
+    labelNames: ['endpoint'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shedRequests = new Counter({
+    name: 'http_shed_requests_total',
+    help: 'Requests answered 503 by the concurrency guard (too many at once) instead of queueing.',
+    registers: [this.registry],
+  });
+
   readonly backendErrors = new Counter({
     name: 'search_backend_errors_total',
     help: 'Requests that failed because the search backend was unreachable or overloaded.',

@@ -11,7 +11,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** How much an event says about a product, as a graded label and as profile weight. */
 export const EVENT_GAIN: Record<EventType, number> = { impression: 0, click: 1, add_to_cart: 2, purchase: 3 };
 
-export const MAX_EVENTS_PER_REQUEST = 10_000;
+/** An events batch is what one page or beacon sends: hundreds at most. */
+export const MAX_EVENTS_PER_REQUEST = 1000;
 
 const identifier = z.string().trim().min(1).max(256);
 

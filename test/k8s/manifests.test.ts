@@ -222,6 +222,7 @@ function stubApp() {
     backend: { kind: 'elasticsearch', isReady: async () => true },
     metrics: new Metrics(),
     logger: createLogger('silent'),
+    limits: loadConfig({}).http,
     admin: {
       apiKey: 'k'.repeat(32),
       runner: { start: async () => ({ run, done: Promise.resolve(run) }), running: () => [] },

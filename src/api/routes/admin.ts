@@ -11,6 +11,7 @@ import { JOB_NAMES, type JobName, type JobStore } from '../../jobs/job-store.ts'
 import type { JobScheduler } from '../../jobs/scheduler.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { invalidRequest, zodDetails } from '../errors.ts';
+import { decodablePathParams } from '../path-params.ts';
 import { toWire } from '../wire.ts';
 
 function keysMatch(given: string, expected: string): boolean {
@@ -54,15 +55,19 @@ const runsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(20),
 });
 
-export function adminRoutes(options: {
-  apiKey: string | undefined;
-  runner: JobRunner;
-  store: JobStore;
-  scheduler: JobScheduler;
-  schedulerEnabled: boolean;
-}): Router {
+export function adminRoutes(
+  options: {
+    apiKey: string | undefined;
+    runner: JobRunner;
+    store: JobStore;
+    scheduler: JobScheduler;
+    schedulerEnabled: boolean;
+  },
+  limits: { guard: RequestHandler },
+): Router {
   const router = Router();
-  router.use('/v1/admin', requireAdminKey(options.apiKey));
+  router.use(decodablePathParams(['/v1/admin/jobs/:name/run']));
+  router.use('/v1/admin', requireAdminKey(options.apiKey), limits.guard);
   router.get('/v1/admin/jobs', async (req, res) => {
     const parsed = runsQuery.safeParse(req.query);
     if (!parsed.success) throw invalidRequest(zodDetails(parsed.error));

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { SuggestionService } from '../../suggest/suggestion-service.ts';
 import { invalidRequest, zodDetails } from '../errors.ts';
@@ -9,9 +9,9 @@ const suggestQuery = z.strictObject({
 });
 
 /** Autocomplete for every keystroke: `GET /v1/suggest?q=cord&size=8`. */
-export function suggestRoutes(suggestions: SuggestionService): Router {
+export function suggestRoutes(suggestions: SuggestionService, options: { guard: RequestHandler }): Router {
   const router = Router();
-  router.get('/v1/suggest', (req, res) => {
+  router.get('/v1/suggest', options.guard, (req, res) => {
     const parsed = suggestQuery.safeParse(req.query);
     if (!parsed.success) throw invalidRequest(zodDetails(parsed.error));
     const started = performance.now();
