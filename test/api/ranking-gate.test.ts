@@ -36,7 +36,7 @@ interface Hit {
 const matches = (q: string, hit: Hit) =>
   q.split(' ').every((word) => hit.product.title.toLowerCase().includes(word));
 
-/** The project's mappings with a small gate (few lists needed), no shadow phase, and the shop's judgments. */
+/** The project's mappings with a small gate (few lists needed), no shadow phase, and wide result lists. */
 function mappings(): string {
   const dir = temporaryDirectory('mappings-');
   fs.cpSync(inject('mappingsDir'), dir, { recursive: true });
@@ -53,12 +53,19 @@ function mappings(): string {
     ['min_lists: 30', 'min_lists: 8'],
     ['epochs: 30', 'epochs: 12'],
   ]);
-  edit('search.yaml', [['searches: 500', 'searches: 0']]);
+  // The vector leg pads every list to 20 with products off the query (no similarity floor,
+  // no coverage gate), so shoppers have irrelevant products to click on.
+  edit('search.yaml', [
+    ['searches: 500', 'searches: 0'],
+    ['knn_min_similarity: auto', 'knn_min_similarity: 0.0'],
+    ['knn_gate: coverage', 'knn_gate: none'],
+  ]);
   return dir;
 }
 
 async function shopWith(dir: string): Promise<{ runtime: Runtime; app: ReturnType<Runtime['createApp']> }> {
   const runtime = await createTestRuntime({
+    RATE_LIMIT: 'off', // the simulated traffic comes from one client, faster than a shopper
     ADMIN_API_KEY: KEY,
     MAPPINGS_DIR: dir,
     MODELS_DIR: temporaryDirectory('models-'),
