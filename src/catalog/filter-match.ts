@@ -30,29 +30,53 @@ function attributeMatches(summary: ProductSummary, key: string, filter: Attribut
   );
 }
 
-function createdWithin(createdAt: string | undefined, from?: string, to?: string): boolean {
-  if (from === undefined && to === undefined) return true;
-  const time = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
-  if (Number.isNaN(time)) return false;
-  return (from === undefined || time >= Date.parse(from)) && (to === undefined || time <= Date.parse(to));
+/** Parsed `created_at` times by summary: a boost on product age tests every candidate, often several times. */
+const createdTimes = new WeakMap<ProductSummary, number>();
+
+function createdTime(summary: ProductSummary): number {
+  let time = createdTimes.get(summary);
+  if (time === undefined) {
+    time = summary.created_at === undefined ? Number.NaN : Date.parse(summary.created_at);
+    createdTimes.set(summary, time);
+  }
+  return time;
+}
+
+type Predicate = (summary: ProductSummary) => boolean;
+
+/**
+ * The filters as one test, prepared once (dates parsed, id lists as sets): the rules stage
+ * tests a window of candidates against each boost and bury, and a pin against its filters.
+ */
+export function compileFilters(filters: SearchFilters): Predicate {
+  const tests: Predicate[] = [];
+  const brands = filters.brand?.length ? new Set(filters.brand) : undefined;
+  if (brands) tests.push((s) => s.brand !== undefined && brands.has(s.brand));
+  const categories = filters.category;
+  if (categories?.length) tests.push((s) => inCategory(s.category, categories));
+  const { priceMin, priceMax, inStock } = filters;
+  if (priceMin !== undefined) tests.push((s) => s.price !== undefined && s.price >= priceMin);
+  if (priceMax !== undefined) tests.push((s) => s.price !== undefined && s.price <= priceMax);
+  if (inStock !== undefined) tests.push((s) => (s.in_stock !== false) === inStock);
+  for (const [key, filter] of Object.entries(filters.attributes ?? {}))
+    tests.push((s) => attributeMatches(s, key, filter));
+  if (filters.createdFrom !== undefined || filters.createdTo !== undefined) {
+    const from = filters.createdFrom === undefined ? -Infinity : Date.parse(filters.createdFrom);
+    const to = filters.createdTo === undefined ? Infinity : Date.parse(filters.createdTo);
+    tests.push((s) => {
+      const time = createdTime(s);
+      return !Number.isNaN(time) && time >= from && time <= to;
+    });
+  }
+  const excludedIds = filters.excludeIds?.length ? new Set(filters.excludeIds) : undefined;
+  if (excludedIds) tests.push((s) => !excludedIds.has(s.id));
+  const excluded = (filters.exclude ?? []).map(compileFilters);
+  if (excluded.length > 0) tests.push((s) => !excluded.some((test) => test(s)));
+  const required = (filters.require ?? []).map(compileFilters);
+  if (required.length > 0) tests.push((s) => required.every((test) => test(s)));
+  return (summary) => tests.every((test) => test(summary));
 }
 
 export function matchesFilters(summary: ProductSummary, filters: SearchFilters): boolean {
-  if (filters.brand?.length && (summary.brand === undefined || !filters.brand.includes(summary.brand)))
-    return false;
-  if (filters.category?.length && !inCategory(summary.category, filters.category)) return false;
-  if (filters.priceMin !== undefined && !(summary.price !== undefined && summary.price >= filters.priceMin))
-    return false;
-  if (filters.priceMax !== undefined && !(summary.price !== undefined && summary.price <= filters.priceMax))
-    return false;
-  if (filters.inStock !== undefined && (summary.in_stock !== false) !== filters.inStock) return false;
-  for (const [key, filter] of Object.entries(filters.attributes ?? {})) {
-    if (!attributeMatches(summary, key, filter)) return false;
-  }
-  if (!createdWithin(summary.created_at, filters.createdFrom, filters.createdTo)) return false;
-  if (filters.excludeIds?.includes(summary.id)) return false;
-  if (filters.exclude?.some((excluded) => matchesFilters(summary, excluded))) return false;
-  if (filters.require && !filters.require.every((required) => matchesFilters(summary, required)))
-    return false;
-  return true;
+  return compileFilters(filters)(summary);
 }

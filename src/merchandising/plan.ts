@@ -11,7 +11,7 @@
  *   - redirect is returned in the response.
  */
 import type { SearchFilters } from '../catalog/catalog-query.ts';
-import { matchesFilters } from '../catalog/filter-match.ts';
+import { compileFilters } from '../catalog/filter-match.ts';
 import type { ProductSummary } from '../catalog/search-backend.ts';
 import type { CompiledRule, RuleBook } from './rule-book.ts';
 import { toSearchFilters } from './rules.ts';
@@ -263,10 +263,10 @@ export function applyPlan<C extends { id: string }>(
   const note = (id: string, effect: HitRuleEffect) => effects.set(id, [...(effects.get(id) ?? []), effect]);
   let list = [...ranked];
   if (plan.adjustments.length > 0) {
+    const tests = plan.adjustments.map((a) => compileFilters(a.filters));
     const factors = list.map((candidate) => {
       const summary = summaries.get(candidate.id);
-      const applied = summary ? plan.adjustments.filter((a) => matchesFilters(summary, a.filters)) : [];
-      return applied;
+      return summary ? plan.adjustments.filter((_, j) => tests[j]!(summary)) : [];
     });
     const scored = list.map((candidate, i) => ({
       candidate,
@@ -287,7 +287,7 @@ export function applyPlan<C extends { id: string }>(
   if (plan.pins.length > 0) {
     const shown = plan.pins.filter((pin) => {
       const summary = summaries.get(pin.id);
-      const ok = summary !== undefined && matchesFilters(summary, pin.allowedBy);
+      const ok = summary !== undefined && compileFilters(pin.allowedBy)(summary);
       if (!ok) skippedPins.push({ rule: pin.rule, id: pin.id });
       return ok;
     });
