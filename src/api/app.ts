@@ -11,6 +11,7 @@ import type { HttpLimits } from '../main/config.ts';
 import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
+import type { SearchSnapshot } from '../retrieval/stages/stage.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
@@ -20,6 +21,7 @@ import { concurrencyGuard } from './load-shedding.ts';
 import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
+import { merchandisingRoutes } from './routes/merchandising.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -29,10 +31,13 @@ export interface AppServices {
   backend: SearchBackend;
   catalog: CatalogService;
   search: SearchPipeline;
+  /** The tuning files in force (one snapshot per request). */
+  settings: () => SearchSnapshot;
   events: EventService;
   suggestions: SuggestionService;
   metrics: Metrics;
   admin: Parameters<typeof adminRoutes>[0];
+  merchandising: Omit<Parameters<typeof merchandisingRoutes>[0], 'apiKey' | 'guard' | 'bodyBytes'>;
   logger: Logger;
   limits: HttpLimits;
   /** Shared with the server that drains on shutdown (default: a fresh one, never draining). */
@@ -71,7 +76,15 @@ export function createApp(services: AppServices): Express {
     maxWaitMs: limits.maxQueueWaitMs,
     onShed: () => metrics.shedRequests.inc(),
   });
-  app.use(searchRoutes(services.search, { guard, bodyBytes: limits.bodyBytes.search }));
+  app.use(searchRoutes(services.search, services.settings, { guard, bodyBytes: limits.bodyBytes.search }));
+  app.use(
+    merchandisingRoutes({
+      ...services.merchandising,
+      apiKey: services.admin.apiKey,
+      guard,
+      bodyBytes: limits.bodyBytes.products,
+    }),
+  );
   app.use(
     productRoutes(services.catalog, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.products }),
   );

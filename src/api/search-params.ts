@@ -1,11 +1,15 @@
 /**
  * Search input, from a query string (GET) or a JSON body (POST), validated by one schema.
  *   GET /v1/search?q=drill&filter.brand=Bosch&filter.price_max=100&sort=price_asc&size=20
+ * The attributes of mappings/attributes.yaml add their filters (`filter.color=red`,
+ * `filter.screen_size_min=40`) and facets (`facets=brand,color`), so the schema is built
+ * for the attribute settings in force (once per version of the file).
  */
 import { z } from 'zod';
-import { FILTER_FIELDS, hasFilters, SORT_ORDERS } from '../catalog/catalog-query.ts';
+import { type AttributeFilter, FILTER_FIELDS, hasFilters, SORT_ORDERS } from '../catalog/catalog-query.ts';
+import type { AttributeSettings } from '../merchandising/attributes.ts';
 import {
-  FACET_FIELDS,
+  BUILT_IN_FACETS,
   FUSION_METHODS,
   MAX_PAGE_SIZE,
   MAX_QUERY_LENGTH,
@@ -15,50 +19,114 @@ import {
 import { type ErrorDetail, invalidRequest, zodDetails } from './errors.ts';
 
 const filterValues = z.array(z.string().trim().min(1, 'must not be empty').max(200)).min(1).max(50);
+const bound = z.number().finite();
 
-const searchBodySchema = z
-  .strictObject({
-    q: z.string().max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`).default(''),
-    filters: z
-      .strictObject({
-        brand: filterValues.optional(),
-        category: filterValues.optional(),
-        price_min: z.number().finite().nonnegative().optional(),
-        price_max: z.number().finite().nonnegative().optional(),
-        in_stock: z.boolean().optional(),
-      })
-      .default({}),
-    facets: z.array(z.enum(FACET_FIELDS)).default([...FACET_FIELDS]),
-    page: z.number().int().min(1).default(1),
-    size: z.number().int().min(1).max(MAX_PAGE_SIZE, `size must be at most ${MAX_PAGE_SIZE}`).default(20),
-    sort: z.enum(SORT_ORDERS).default('relevance'),
-    user_id: z.string().trim().min(1).max(256).optional(),
-    session_id: z.string().trim().min(1).max(256).optional(),
-    explain: z.boolean().default(false),
-    rerank: z.boolean().default(true),
-    autocorrect: z.boolean().default(true),
-    fusion: z.enum(FUSION_METHODS).optional(),
-  })
-  .superRefine((value, ctx) => {
-    const { price_min, price_max } = value.filters;
-    if (price_min !== undefined && price_max !== undefined && price_min > price_max) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['filters', 'price_min'],
-        message: 'price_min must not exceed price_max',
-      });
-    }
-    if (value.page * value.size > MAX_RESULT_WINDOW) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['page'],
-        message: `page * size must be at most ${MAX_RESULT_WINDOW}; refine the query instead of paging deeper`,
-      });
-    }
-  });
+/** The filters a search accepts: the built-in ones and each filterable attribute's. */
+function filterFields(attributes: AttributeSettings): string[] {
+  const fields: string[] = [...FILTER_FIELDS];
+  for (const [key, setting] of Object.entries(attributes.attributes)) {
+    if (!setting.filter) continue;
+    if (setting.type === 'range') fields.push(`${key}_min`, `${key}_max`);
+    else fields.push(key);
+  }
+  return fields;
+}
 
-function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest {
-  const f = body.filters;
+function facetNames(attributes: AttributeSettings): string[] {
+  return [
+    ...BUILT_IN_FACETS,
+    ...Object.entries(attributes.attributes)
+      .filter(([, setting]) => setting.facet)
+      .map(([key]) => key),
+  ];
+}
+
+function buildSearchBodySchema(attributes: AttributeSettings) {
+  const attributeFilters: Record<string, z.ZodType> = {};
+  for (const [key, setting] of Object.entries(attributes.attributes)) {
+    if (!setting.filter) continue;
+    if (setting.type === 'range') {
+      attributeFilters[`${key}_min`] = bound.optional();
+      attributeFilters[`${key}_max`] = bound.optional();
+    } else attributeFilters[key] = filterValues.optional();
+  }
+  const facets = facetNames(attributes) as [string, ...string[]];
+  return z
+    .strictObject({
+      q: z.string().max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`).default(''),
+      filters: z
+        .strictObject({
+          ...attributeFilters,
+          brand: filterValues.optional(),
+          category: filterValues.optional(),
+          price_min: z.number().finite().nonnegative().optional(),
+          price_max: z.number().finite().nonnegative().optional(),
+          in_stock: z.boolean().optional(),
+        })
+        .default({}),
+      facets: z.array(z.enum(facets)).default(facets),
+      page: z.number().int().min(1).default(1),
+      size: z.number().int().min(1).max(MAX_PAGE_SIZE, `size must be at most ${MAX_PAGE_SIZE}`).default(20),
+      sort: z.enum(SORT_ORDERS).default('relevance'),
+      user_id: z.string().trim().min(1).max(256).optional(),
+      session_id: z.string().trim().min(1).max(256).optional(),
+      explain: z.boolean().default(false),
+      rerank: z.boolean().default(true),
+      autocorrect: z.boolean().default(true),
+      fusion: z.enum(FUSION_METHODS).optional(),
+    })
+    .superRefine((value, ctx) => {
+      const filters = value.filters as Record<string, unknown>;
+      const ranges: [string, string][] = [['price_min', 'price_max']];
+      for (const [key, setting] of Object.entries(attributes.attributes)) {
+        if (setting.filter && setting.type === 'range') ranges.push([`${key}_min`, `${key}_max`]);
+      }
+      for (const [low, high] of ranges) {
+        const min = filters[low] as number | undefined;
+        const max = filters[high] as number | undefined;
+        if (min !== undefined && max !== undefined && min > max) {
+          ctx.addIssue({ code: 'custom', path: ['filters', low], message: `${low} must not exceed ${high}` });
+        }
+      }
+      if (value.page * value.size > MAX_RESULT_WINDOW) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['page'],
+          message: `page * size must be at most ${MAX_RESULT_WINDOW}; refine the query instead of paging deeper`,
+        });
+      }
+    });
+}
+
+type SearchBodySchema = ReturnType<typeof buildSearchBodySchema>;
+type SearchBody = z.output<SearchBodySchema>;
+
+/** One schema per version of attributes.yaml (a reload makes a new settings object). */
+const schemas = new WeakMap<AttributeSettings, SearchBodySchema>();
+
+function searchBodySchema(attributes: AttributeSettings): SearchBodySchema {
+  let schema = schemas.get(attributes);
+  if (!schema) {
+    schema = buildSearchBodySchema(attributes);
+    schemas.set(attributes, schema);
+  }
+  return schema;
+}
+
+function toSearchRequest(body: SearchBody, attributes: AttributeSettings): SearchRequest {
+  const f = body.filters as Record<string, unknown> & SearchBody['filters'];
+  const attributeFilters: Record<string, AttributeFilter> = {};
+  for (const [key, setting] of Object.entries(attributes.attributes)) {
+    if (!setting.filter) continue;
+    if (setting.type === 'range') {
+      const min = f[`${key}_min`] as number | undefined;
+      const max = f[`${key}_max`] as number | undefined;
+      if (min !== undefined || max !== undefined)
+        attributeFilters[key] = { ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+    } else if (f[key] !== undefined) {
+      attributeFilters[key] = { values: f[key] as string[] };
+    }
+  }
   const filters = {
     ...(f.brand && { brand: f.brand }),
     ...(f.category && {
@@ -72,6 +140,7 @@ function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest
     ...(f.price_min !== undefined && { priceMin: f.price_min }),
     ...(f.price_max !== undefined && { priceMax: f.price_max }),
     ...(f.in_stock !== undefined && { inStock: f.in_stock }),
+    ...(Object.keys(attributeFilters).length > 0 && { attributes: attributeFilters }),
   };
   if (!body.q.trim() && !hasFilters(filters)) {
     throw invalidRequest([
@@ -94,10 +163,10 @@ function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest
   };
 }
 
-export function parseSearchBody(body: unknown): SearchRequest {
-  const parsed = searchBodySchema.safeParse(body ?? {});
+export function parseSearchBody(body: unknown, attributes: AttributeSettings): SearchRequest {
+  const parsed = searchBodySchema(attributes).safeParse(body ?? {});
   if (!parsed.success) throw invalidRequest(zodDetails(parsed.error));
-  return toSearchRequest(parsed.data);
+  return toSearchRequest(parsed.data, attributes);
 }
 
 const SCALAR_PARAMS = new Set([
@@ -114,6 +183,11 @@ const SCALAR_PARAMS = new Set([
   'facets',
 ]);
 const LIST_FILTERS = new Set(['brand', 'category']);
+
+function isListFilter(field: string, attributes: AttributeSettings): boolean {
+  const setting = attributes.attributes[field];
+  return LIST_FILTERS.has(field) || (setting?.filter === true && setting.type === 'terms');
+}
 const NUMERIC = /^-?\d+(\.\d+)?$/;
 
 function typedScalar(value: string): unknown {
@@ -124,7 +198,11 @@ function typedScalar(value: string): unknown {
 }
 
 /** Query-string parameters as the JSON body shape; unknown parameters and filters are rejected. */
-export function parseSearchQuery(query: Record<string, unknown>): SearchRequest {
+export function parseSearchQuery(
+  query: Record<string, unknown>,
+  attributes: AttributeSettings,
+): SearchRequest {
+  const allowed = filterFields(attributes);
   const body: Record<string, unknown> = {};
   const filters: Record<string, unknown> = {};
   const problems: ErrorDetail[] = [];
@@ -132,13 +210,13 @@ export function parseSearchQuery(query: Record<string, unknown>): SearchRequest 
     const values = (Array.isArray(raw) ? raw : [raw]).map(String);
     if (key.startsWith('filter.')) {
       const field = key.slice('filter.'.length);
-      if (!(FILTER_FIELDS as readonly string[]).includes(field)) {
+      if (!allowed.includes(field)) {
         problems.push({
           field: key,
           rule: 'unknown_filter',
-          message: `unknown filter field "${field}"; filters are ${FILTER_FIELDS.join(', ')}`,
+          message: `unknown filter field "${field}"; filters are ${allowed.join(', ')}`,
         });
-      } else if (LIST_FILTERS.has(field)) {
+      } else if (isListFilter(field, attributes)) {
         filters[field] = values;
       } else if (values.length > 1) {
         problems.push({ field: key, rule: 'repeated', message: `${key} must be given once` });
@@ -162,5 +240,5 @@ export function parseSearchQuery(query: Record<string, unknown>): SearchRequest 
   }
   if (problems.length > 0) throw invalidRequest(problems);
   if (Object.keys(filters).length > 0) body.filters = filters;
-  return parseSearchBody(body);
+  return parseSearchBody(body, attributes);
 }

@@ -17,6 +17,7 @@ import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
 import { JobScheduler } from '../jobs/scheduler.ts';
+import { type MerchandisingReport, merchandisingReport } from '../merchandising/report.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
@@ -24,6 +25,7 @@ import { Reranker } from '../ranking/reranker.ts';
 import { servesSegment } from '../ranking/serving-order.ts';
 import { ShadowScorer } from '../ranking/shadow.ts';
 import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
+import { MerchandisingPreview } from '../retrieval/merchandising-preview.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
 import { EventService } from '../users/event-service.ts';
@@ -32,7 +34,7 @@ import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
 import type { Config } from './config.ts';
 import { createEmbedder, storedEncoder, withEmbeddingCache } from './create-embedder.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { MappingsStore } from './mappings.ts';
+import { type Mappings, MappingsStore } from './mappings.ts';
 
 export interface Runtime {
   config: Config;
@@ -45,6 +47,11 @@ export interface Runtime {
   /** The spelling dictionary and vector noise floor learned from the stored catalog. */
   calibration: CatalogCalibration;
   search: SearchPipeline;
+  merchandising: MerchandisingPreview;
+  /** The serving merchandising files' report, warnings included (what GET /v1/admin/merchandising answers). */
+  merchandisingReport(): Promise<MerchandisingReport>;
+  /** Logs the warnings of the serving rules (after the catalog is loaded; each reload does it too). */
+  logMerchandisingWarnings(): Promise<void>;
   events: EventService;
   eventStore: EventStore;
   rankers: RankerRegistry;
@@ -174,6 +181,41 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       },
     },
   });
+  const merchandising = new MerchandisingPreview({
+    search,
+    backend,
+    events: eventStore,
+    current: () => ({ snapshot: mappings.current, files: mappings.current.files }),
+  });
+  const report = (current: Mappings) => merchandisingReport(current, current.files.rules, backend);
+  /**
+   * What the merchandising files need outside the search path: the synonym set of an engine
+   * that applies synonyms itself, and the rule ids the firing metric may count.
+   */
+  const applyMerchandising = async (current: Mappings) => {
+    metrics.setRuleIds(current.rules.ids);
+    try {
+      await backend.setSynonyms(current.synonyms.lines.map((line) => line.rule));
+    } catch (error) {
+      logger.error(
+        { err: error },
+        'the synonym set could not be updated; it is sent again at the next reload',
+      );
+    }
+  };
+  /** Pins and hides of products the catalog does not have: warned about, the rules still serve. */
+  const logMerchandisingWarnings = async () => {
+    try {
+      for (const warning of (await report(mappings.current)).warnings)
+        logger.warn({ warning }, 'merchandising rules');
+    } catch (error) {
+      logger.warn({ err: error }, 'the products named by pins and hides could not be checked');
+    }
+  };
+  await applyMerchandising(mappings.current);
+  mappings.onReload((current) => {
+    void applyMerchandising(current).then(logMerchandisingWarnings);
+  });
   const suggestions = new SuggestionService(stores.suggestions, eventStore, backend);
   suggestions.load();
   const runner = new JobRunner(
@@ -219,6 +261,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     catalog,
     calibration,
     search,
+    merchandising,
+    merchandisingReport: () => report(mappings.current),
+    logMerchandisingWarnings,
     events,
     eventStore,
     rankers,
@@ -234,10 +279,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         backend,
         catalog,
         search,
+        settings: () => mappings.current,
         events,
         suggestions,
         metrics,
         logger,
+        merchandising: { preview: merchandising, report: () => report(mappings.current) },
         admin: {
           apiKey: config.adminApiKey,
           runner,

@@ -75,6 +75,8 @@ export class FakeElasticsearch {
   readonly indices = new Map<string, FakeIndex>();
   readonly aliases = new Map<string, Set<string>>();
   readonly pipelines = new Map<string, Body>();
+  /** Synonym sets of the synonyms API, by id: the rules as sent. */
+  readonly synonymSets = new Map<string, { id?: string; synonyms: string }[]>();
   readonly requests: RecordedRequest[] = [];
   /** Every request fails with this error while it is set (e.g. a ConnectionError). */
   outage: Error | undefined;
@@ -172,6 +174,21 @@ export class FakeElasticsearch {
       this.pipelines.set(p.path.split('/').pop()!, p.body as Body);
       return { acknowledged: true };
     });
+    this.on('PUT', '/_synonyms/:id', (p) => {
+      const id = lastSegment(p.path);
+      const { synonyms_set } = p.body as { synonyms_set: { id?: string; synonyms: string }[] };
+      if (synonyms_set.some((rule) => (rule.synonyms.match(/=>/g) ?? []).length > 1)) {
+        return responseError(400, 'action_request_validation_exception', 'More than one explicit mapping');
+      }
+      const existed = this.synonymSets.has(id);
+      this.synonymSets.set(id, synonyms_set);
+      return { result: existed ? 'updated' : 'created' };
+    });
+    this.on('GET', '/_synonyms/:id', (p) => {
+      const set = this.synonymSets.get(lastSegment(p.path));
+      if (!set) return responseError(404, 'resource_not_found_exception');
+      return { count: set.length, synonyms_set: set };
+    });
     this.on('HEAD', '/_alias/:name', (p) =>
       this.aliasTargets(lastSegment(p.path)).length > 0
         ? {}
@@ -192,6 +209,20 @@ export class FakeElasticsearch {
       if (refused) return refused;
       if (this.indices.has(name)) return responseError(400, 'resource_already_exists_exception');
       const body = p.body as { settings?: Body; mappings?: estypes.MappingTypeMapping; aliases?: Body };
+      // A synonym set must exist before an index refers to it (Elasticsearch would leave the
+      // index unusable; refusing makes the order a test can check).
+      const analysis = (body.settings?.analysis ?? {}) as {
+        filter?: Record<string, { synonyms_set?: string }>;
+      };
+      for (const filter of Object.values(analysis.filter ?? {})) {
+        if (filter.synonyms_set && !this.synonymSets.has(filter.synonyms_set)) {
+          return responseError(
+            400,
+            'resource_not_found_exception',
+            `synonyms set [${filter.synonyms_set}] not found`,
+          );
+        }
+      }
       this.indices.set(name, {
         settings: body.settings ?? {},
         mappings: body.mappings ?? {},

@@ -33,6 +33,7 @@ export async function serve(): Promise<void> {
   const runtime = await createRuntime(config);
   try {
     await loadDemoCatalogIfEmpty(runtime);
+    await runtime.logMerchandisingWarnings();
     const optimized = await runtime.backend.optimize();
     if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
     // Spelling dictionary and vector noise floor: searches are served meanwhile, uncorrected.
