@@ -71,7 +71,7 @@ export function createApp(services: AppServices): Express {
     maxWaitMs: limits.maxQueueWaitMs,
     onShed: () => metrics.shedRequests.inc(),
   });
-  app.use(searchRoutes(services.search, { guard, bodyBytes: limits.bodyBytes.search }));
+  app.use(searchRoutes(services.search, services.events, { guard, bodyBytes: limits.bodyBytes.search }));
   app.use(
     productRoutes(services.catalog, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.products }),
   );

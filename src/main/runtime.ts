@@ -91,8 +91,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const catalog = new CatalogService(backend, slot);
   const metrics = new Metrics();
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
-  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) =>
-    metrics.observeEvents(stored),
+  const events = new EventService(eventStore, hasher, backend, {
+    halfLifeDays: config.profileHalfLifeDays,
+    window: config.events,
+    onStored: (stored) => metrics.observeEvents(stored),
+  });
+  // Elasticsearch: fold what a crash left stored but not yet in profiles (SQLite never has any).
+  void events.foldPending().then(
+    (folded) => folded > 0 && logger.info({ events: folded }, 'folded events a crash had left unfolded'),
+    (error) =>
+      logger.warn(
+        { err: error },
+        'could not fold pending events yet; a resent batch or `profiles rebuild` will',
+      ),
   );
   const rankers = new RankerRegistry(config.modelsDir);
   const reranker = new Reranker(rankers, logger, {

@@ -21,9 +21,31 @@ export interface ForgetReport {
   profile: boolean;
 }
 
+/**
+ * Folds stored events into the profiles of their shoppers: given the events (with a user)
+ * and those shoppers' current profiles, returns the updated profiles. Pure and synchronous,
+ * so a store can run it inside the transaction that stores the events.
+ */
+export type ProfileFold = (
+  events: readonly StoredEvent[],
+  current: ReadonlyMap<string, UserProfile>,
+) => UserProfile[];
+
 /** The shopper-data port: SQLite for the embedded deployment, an index for Elasticsearch. */
 export interface EventStore {
-  appendEvents(events: readonly StoredEvent[]): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  /**
+   * Stores new events (an event_id stored before is a duplicate) and, with `fold`, folds
+   * them into their shoppers' profiles exactly once: in the same transaction (SQLite), or
+   * idempotently and resumably (Elasticsearch: an event stored but not yet folded, say
+   * after a crash, is folded when it is sent again, and `unfoldedEvents` finds it). Either
+   * way a failure leaves nothing half done that a retry would count twice.
+   */
+  appendEvents(
+    events: readonly StoredEvent[],
+    fold?: ProfileFold,
+  ): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  /** Events stored but not yet folded into profiles (a crash between the two), in pages. */
+  unfoldedEvents(): AsyncIterable<StoredEvent[]>;
   /** Queues a search's impression list; written in batches so searches never wait on it. */
   recordImpression(impression: Impression): void;
   flush(): Promise<void>;

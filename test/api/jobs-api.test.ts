@@ -181,7 +181,6 @@ describe('retrain job', () => {
     });
     await loadDemoCatalogIfEmpty(runtime);
     const app = runtime.createApp();
-    const at = (i: number) => new Date(Date.now() - (500 - i) * 60_000).toISOString();
     const random = seededRandom(5);
     const queries = [
       'drill',
@@ -212,7 +211,7 @@ describe('retrain job', () => {
           user_id: `s${i % 9}`,
           query_id: res.body.query_id,
           product_id: picked.id,
-          timestamp: at(i),
+          timestamp: new Date().toISOString(),
         })
         .expect(200);
     }

@@ -87,6 +87,19 @@ export class FakeElasticsearch {
   /** Overrides the document count the cluster reports. */
   countOverride: ((index: string, actual: number) => number) | undefined;
   private readonly attempts = new Map<string, number>();
+  /** Sequence numbers of document versions: every write stores a new source object. */
+  private readonly seqNos = new WeakMap<object, number>();
+  private nextSeqNo = 0;
+
+  /** The sequence number of a stored document version (for `if_seq_no` compare-and-set). */
+  seqNo(source: object): number {
+    let seqNo = this.seqNos.get(source);
+    if (seqNo === undefined) {
+      seqNo = this.nextSeqNo++;
+      this.seqNos.set(source, seqNo);
+    }
+    return seqNo;
+  }
 
   constructor() {
     this.client = new Client({
@@ -277,7 +290,10 @@ export class FakeElasticsearch {
       const items: Body[] = [];
       const touched = new Set<string>();
       for (let i = 0; i < lines.length; i += 2) {
-        const [type, action] = Object.entries(lines[i]!)[0] as [string, { _index: string; _id: string }];
+        const [type, action] = Object.entries(lines[i]!)[0] as [
+          string,
+          { _index: string; _id: string; if_seq_no?: number; if_primary_term?: number },
+        ];
         const attempt = (this.attempts.get(action._id) ?? 0) + 1;
         this.attempts.set(action._id, attempt);
         const targets = this.resolve(action._index);
@@ -287,7 +303,15 @@ export class FakeElasticsearch {
             ? { status: 404, error: { type: 'index_not_found_exception', reason: action._index } }
             : injected !== undefined && injected >= 300
               ? { status: injected, error: injectedError(injected, action._id) }
-              : this.bulkItem(type, targets[0]!, action._id, lines[i + 1] as Body);
+              : action.if_seq_no !== undefined && !this.isVersion(targets[0]!, action._id, action)
+                ? {
+                    status: 409,
+                    error: {
+                      type: 'version_conflict_engine_exception',
+                      reason: `[${action._id}]: version conflict, required seqNo [${action.if_seq_no}]`,
+                    },
+                  }
+                : this.bulkItem(type, targets[0]!, action._id, lines[i + 1] as Body);
         if (outcome.status < 300) touched.add(targets[0]!);
         items.push({ [type]: { _index: targets[0] ?? action._index, _id: action._id, ...outcome } });
       }
@@ -306,7 +330,8 @@ export class FakeElasticsearch {
       if (!name) return responseError(404, 'index_not_found_exception');
       const source = this.indices.get(name)!.docs.get(decodeURIComponent(id!));
       const body = { _index: name, _id: decodeURIComponent(id!), found: source !== undefined };
-      if (source) return { ...body, _version: 1, _seq_no: 0, _primary_term: 1, _source: source };
+      if (source)
+        return { ...body, _version: 1, _seq_no: this.seqNo(source), _primary_term: 1, _source: source };
       return new errors.ResponseError({
         body,
         statusCode: 404,
@@ -352,7 +377,14 @@ export class FakeElasticsearch {
           const filtered = includes
             ? Object.fromEntries(Object.entries(source).filter(([k]) => includes.includes(k)))
             : source;
-          return { _index: names[0], _id: id, found: true, _source: filtered };
+          return {
+            _index: names[0],
+            _id: id,
+            found: true,
+            _seq_no: this.seqNo(source),
+            _primary_term: 1,
+            _source: filtered,
+          };
         }),
       };
     });
@@ -418,6 +450,14 @@ export class FakeElasticsearch {
       );
       return this.evaluate(() => searchDocuments(documents, body as estypes.SearchRequest));
     });
+  }
+
+  /** Whether the document is (still) the version `if_seq_no` / `if_primary_term` name. */
+  private isVersion(index: string, id: string, expected: { if_seq_no?: number; if_primary_term?: number }) {
+    const existing = this.indices.get(index)!.docs.get(id);
+    return (
+      existing !== undefined && this.seqNo(existing) === expected.if_seq_no && expected.if_primary_term === 1
+    );
   }
 
   /** What the fake evaluates, or the error Elasticsearch would answer (501 for what it lacks). */

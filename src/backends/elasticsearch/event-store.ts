@@ -18,8 +18,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
+import { BackendUnavailableError } from '../../catalog/search-backend.ts';
 import type { Logger } from '../../main/logger.ts';
-import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
+import type { EventStore, ForgetReport, ProductStats, ProfileFold } from '../../users/event-store.ts';
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import { type BulkOperation, ClusterResource, ensureIndex, refusedItems, throwIfRefused } from './cluster.ts';
@@ -57,6 +58,10 @@ export interface ElasticsearchEventStoreOptions {
 /** Concurrent increments of one product's counters conflict; the cluster retries them. */
 const RETRY_ON_CONFLICT = 5;
 const QUERY_IDS_PER_SEARCH = 10_000;
+/** Event ids a profile remembers: more than one batch (1,000) holds, so a resumed fold never counts twice. */
+const FOLDED_IDS_KEPT = 2000;
+/** Compare-and-set rounds before a fold gives up on a profile that keeps changing (503, retry). */
+const FOLD_ATTEMPTS = 5;
 const EVENT_PAGE = 5000;
 const EVENT_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { event_id: 'asc' }];
 const IMPRESSION_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { query_id: 'asc' }];
@@ -103,25 +108,36 @@ export class ElasticsearchEventStore implements EventStore {
     });
   }
 
-  /** Stores new events (`create` with `_id` = event_id: an id seen before is a 409, a duplicate). */
+  /**
+   * Stores new events (`create` with `_id` = event_id: an id seen before is a 409, a
+   * duplicate), then folds them into profiles. There is no transaction across documents,
+   * so the fold is made idempotent and resumable instead: an event is stored `folded:
+   * false`; each profile is written with optimistic concurrency (`if_seq_no`) and remembers
+   * the ids it folded last; then the events are marked folded. After a crash anywhere in
+   * between, a duplicate still marked unfolded is folded when it arrives again (or by
+   * `unfoldedEvents`), unless its profile already remembers it.
+   */
   async appendEvents(
     events: readonly StoredEvent[],
+    fold?: ProfileFold,
   ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
     if (events.length === 0) return { inserted: [], duplicates: 0 };
     const index = this.indices.events;
+    const needsFold = (e: StoredEvent) =>
+      fold !== undefined && e.userHash !== undefined && e.type !== 'impression';
     const results = await this.cluster.bulk(
       events.map((e) => ({
         action: { create: { _index: index, _id: documentId(e.eventId) } },
-        body: toEventDocument(e),
+        body: { ...toEventDocument(e), folded: !needsFold(e) } satisfies EventDocument,
       })),
     );
     const inserted: StoredEvent[] = [];
+    const repeated: StoredEvent[] = [];
     const refused: { id: string; item: estypes.BulkResponseItem }[] = [];
-    let duplicates = 0;
     results.forEach((item, i) => {
       const event = events[i]!;
       if (item.status >= 200 && item.status < 300) inserted.push(event);
-      else if (item.status === 409) duplicates++;
+      else if (item.status === 409) repeated.push(event);
       else refused.push({ id: event.eventId, item });
     });
     const increments = new Map<string, CounterIncrements>();
@@ -129,8 +145,135 @@ export class ElasticsearchEventStore implements EventStore {
       if (e.type !== 'impression') addIncrements(increments, e.productId, eventIncrements(e.type));
     }
     await this.incrementCounters(increments);
+    if (fold) {
+      const unfolded = await this.stillUnfolded(repeated.filter(needsFold));
+      await this.foldIntoProfiles([...inserted.filter(needsFold), ...unfolded], fold);
+    }
     throwIfRefused(index, refused, inserted.length);
-    return { inserted, duplicates };
+    return { inserted, duplicates: repeated.length };
+  }
+
+  /** Events stored `folded: false` (a crash before their fold finished), oldest first. */
+  async *unfoldedEvents(pageSize = EVENT_PAGE): AsyncIterable<StoredEvent[]> {
+    await this.refresh(this.indices.events);
+    for await (const page of this.pages<EventDocument>(
+      this.indices.events,
+      { term: { folded: false } },
+      EVENT_ORDER,
+      pageSize,
+    )) {
+      yield page.map(fromEventDocument);
+    }
+  }
+
+  /** Of these events (all stored before), those whose documents still say `folded: false`. */
+  private async stillUnfolded(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const documents = await this.getMany<EventDocument>(
+      this.indices.events,
+      events.map((e) => e.eventId),
+    );
+    const unfolded = new Set(documents.filter((d) => d.folded === false).map((d) => d.event_id));
+    return events.filter((e) => unfolded.has(e.eventId));
+  }
+
+  /** Folds the events into their profiles (compare-and-set per profile), then marks them folded. */
+  private async foldIntoProfiles(events: readonly StoredEvent[], fold: ProfileFold): Promise<void> {
+    if (events.length === 0) return;
+    const index = this.indices.profiles;
+    let users = [...new Set(events.map((e) => e.userHash!))];
+    for (let attempt = 1; users.length > 0; attempt++) {
+      const stored = await this.profileVersions(users);
+      const todo = events.filter(
+        (e) => users.includes(e.userHash!) && !stored.get(e.userHash!)?.folded.has(e.eventId),
+      );
+      const current = new Map([...stored].map(([hash, version]) => [hash, version.profile]));
+      const updated = fold(todo, current);
+      if (updated.length === 0) break;
+      const results = await this.cluster.bulk(
+        updated.map((profile) => {
+          const version = stored.get(profile.userHash);
+          const ids = todo.filter((e) => e.userHash === profile.userHash).map((e) => e.eventId);
+          const remembered = [...(version?.folded ?? []), ...ids].slice(-FOLDED_IDS_KEPT);
+          const _id = documentId(profile.userHash);
+          return {
+            action: version
+              ? {
+                  index: {
+                    _index: index,
+                    _id,
+                    if_seq_no: version.seqNo,
+                    if_primary_term: version.primaryTerm,
+                  },
+                }
+              : { create: { _index: index, _id } },
+            body: {
+              user_hash: profile.userHash,
+              updated_at: Date.now(),
+              profile,
+              folded_events: remembered,
+            } satisfies ProfileDocument,
+          };
+        }),
+      );
+      // A 409: another replica wrote the profile meanwhile; read it again and fold what it lacks.
+      const conflicted = updated.filter((_, i) => results[i]!.status === 409).map((p) => p.userHash);
+      const refused = refusedItems(results, (i) => updated[i]!.userHash).filter(
+        ({ item }) => item.status !== 409,
+      );
+      throwIfRefused(index, refused, results.length - refused.length);
+      if (conflicted.length > 0 && attempt >= FOLD_ATTEMPTS) {
+        throw new BackendUnavailableError(`profiles of ${conflicted.length} shopper(s) kept changing; retry`);
+      }
+      users = conflicted;
+    }
+    await this.markFolded(events);
+  }
+
+  /** The stored profiles with the version to write them back under and the event ids they remember. */
+  private async profileVersions(
+    users: readonly string[],
+  ): Promise<Map<string, { profile: UserProfile; seqNo: number; primaryTerm: number; folded: Set<string> }>> {
+    const response = await this.cluster.call((client) =>
+      client.mget<ProfileDocument>({ index: this.indices.profiles, ids: users.map(documentId) }),
+    );
+    const out = new Map<
+      string,
+      { profile: UserProfile; seqNo: number; primaryTerm: number; folded: Set<string> }
+    >();
+    for (const doc of response.docs) {
+      if ('error' in doc)
+        throw new Error(`${this.indices.profiles}/${doc._id}: ${doc.error.reason ?? doc.error.type}`);
+      if (!doc.found || !doc._source) continue;
+      out.set(doc._source.user_hash, {
+        profile: doc._source.profile,
+        seqNo: doc._seq_no!,
+        primaryTerm: doc._primary_term!,
+        folded: new Set(doc._source.folded_events ?? []),
+      });
+    }
+    return out;
+  }
+
+  /** Marks folded events so no later resume looks at them; a failure only leaves work for a resume. */
+  private async markFolded(events: readonly StoredEvent[]): Promise<void> {
+    try {
+      const results = await this.cluster.bulk(
+        events.map((e) => ({
+          action: { update: { _index: this.indices.events, _id: documentId(e.eventId) } },
+          body: { doc: { folded: true } },
+        })),
+      );
+      const failed = refusedItems(results, (i) => events[i]!.eventId);
+      if (failed.length > 0) {
+        this.options.logger?.warn(
+          { failed: failed.length, reason: failed[0]!.item.error?.reason },
+          'events folded but not marked; their profiles remember them',
+        );
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'events folded but not marked; their profiles remember them');
+    }
   }
 
   recordImpression(impression: Impression): void {

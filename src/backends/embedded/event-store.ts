@@ -3,7 +3,7 @@
  * reindexing swaps the index file and shopper history must outlive that.
  */
 import type Database from 'better-sqlite3';
-import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
+import type { EventStore, ForgetReport, ProductStats, ProfileFold } from '../../users/event-store.ts';
 import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import { openSqliteFile } from './sqlite-file.ts';
@@ -91,9 +91,13 @@ export class SqliteEventStore implements EventStore {
     `);
   }
 
-  /** Stores new events; an event_id seen before is a duplicate and ignored. */
+  /**
+   * Stores new events (an event_id seen before is a duplicate and ignored), counts them and
+   * folds them into the profiles, all in one transaction: a crash leaves all or nothing.
+   */
   async appendEvents(
     events: readonly StoredEvent[],
+    fold?: ProfileFold,
   ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO events(event_id, type, user_hash, session_id, query_id, product_id, position, ts)
@@ -128,8 +132,29 @@ export class SqliteEventStore implements EventStore {
           );
         }
       }
+      if (fold) this.foldInto(inserted, fold);
     })();
     return { inserted, duplicates: events.length - inserted.length };
+  }
+
+  /** Every event is folded in the transaction that stores it: nothing is ever left unfolded. */
+  async *unfoldedEvents(): AsyncIterable<StoredEvent[]> {}
+
+  /** Reads, folds and saves the profiles of the events' shoppers; the caller holds the transaction. */
+  private foldInto(events: readonly StoredEvent[], fold: ProfileFold): void {
+    const withUser = events.filter((e) => e.userHash !== undefined);
+    if (withUser.length === 0) return;
+    const hashes = [...new Set(withUser.map((e) => e.userHash!))];
+    const rows = this.db
+      .prepare('SELECT user_hash, profile FROM profiles WHERE user_hash IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(hashes)) as [string, string][];
+    const current = new Map(rows.map(([hash, profile]) => [hash, JSON.parse(profile) as UserProfile]));
+    const save = this.db.prepare(
+      `INSERT INTO profiles(user_hash, profile, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(user_hash) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+    );
+    for (const p of fold(withUser, current)) save.run(p.userHash, JSON.stringify(p), Date.now());
   }
 
   recordImpression(impression: Impression): void {
