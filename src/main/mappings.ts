@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type JobsSettings, jobsSettingsSchema } from '../jobs/jobs-settings.ts';
 import { type Boosts, boostsSchema } from '../merchandising/boosts.ts';
 import { type SearchSettings, searchSettingsSchema } from '../retrieval/search-settings.ts';
+import { SuggestionBlocklist, suggestionBlocklistSchema } from '../suggest/suggestion-blocklist.ts';
 import { loadYamlConfig } from './config-file.ts';
 import type { Logger } from './logger.ts';
 
@@ -15,13 +16,22 @@ export interface Mappings {
   boosts: Boosts;
   search: SearchSettings;
   jobs: JobsSettings;
+  /** Phrases never suggested (`suggestions-blocklist.yaml`; none when the file is absent). */
+  suggestionBlocklist: SuggestionBlocklist;
 }
+
+const BLOCKLIST_FILE = 'suggestions-blocklist.yaml';
 
 export function loadMappings(dir: string): Mappings {
   return {
     boosts: loadYamlConfig(path.join(dir, 'boosts.yaml'), boostsSchema),
     search: loadYamlConfig(path.join(dir, 'search.yaml'), searchSettingsSchema),
     jobs: loadYamlConfig(path.join(dir, 'jobs.yaml'), jobsSettingsSchema),
+    suggestionBlocklist: new SuggestionBlocklist(
+      fs.existsSync(path.join(dir, BLOCKLIST_FILE))
+        ? loadYamlConfig(path.join(dir, BLOCKLIST_FILE), suggestionBlocklistSchema).phrases
+        : [],
+    ),
   };
 }
 

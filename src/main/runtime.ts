@@ -132,8 +132,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       },
     },
   });
-  const suggestions = new SuggestionService(stores.suggestions, eventStore, backend);
+  const suggestions = new SuggestionService(
+    stores.suggestions,
+    eventStore,
+    backend,
+    () => mappings.current.suggestionBlocklist,
+  );
   suggestions.load();
+  mappings.onReload(() => suggestions.applyBlocklist());
   const runner = new JobRunner(
     jobStore,
     maintenanceJobs({
@@ -187,6 +193,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           store: jobStore,
           scheduler,
           schedulerEnabled: config.jobsScheduler,
+          suggestions,
         },
       }),
     close: async () => {

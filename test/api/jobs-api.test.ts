@@ -135,8 +135,23 @@ describe('maintenance jobs', () => {
   });
 
   it('suggestions come from the query log (only queries several shoppers typed) and the catalog', async () => {
+    // A query vouched for by three signed-in shoppers who each clicked one of its results.
     for (const user of ['ann', 'ben', 'cid']) {
-      await request(app).get('/v1/search').query({ q: 'cordless drill', user_id: user }).expect(200);
+      const search = await request(app)
+        .get('/v1/search')
+        .query({ q: 'cordless drill', user_id: user })
+        .expect(200);
+      await request(app)
+        .post('/v1/events')
+        .send({
+          event_id: `click-${user}`,
+          type: 'click',
+          user_id: user,
+          query_id: search.body.query_id,
+          product_id: search.body.hits[0].id,
+          timestamp: new Date().toISOString(),
+        })
+        .expect(200);
     }
     await request(app).get('/v1/search').query({ q: 'dewalt secret project', user_id: 'ann' }).expect(200);
     const run = await runJob(app, 'suggestions');
