@@ -48,6 +48,13 @@ export const jobsSettingsSchema = z.strictObject({
       epochs: z.number().int().min(1).max(1000),
       learning_rate: z.number().min(0).max(1),
     }),
+    retention: z.strictObject({
+      ...job,
+      /** Events (clicks, carts, purchases) older than this are deleted. */
+      events_days: z.number().int().min(1).max(3650),
+      /** Logged searches (query texts, result lists, feature values) older than this are deleted. */
+      impressions_days: z.number().int().min(1).max(3650),
+    }),
   }),
 });
 

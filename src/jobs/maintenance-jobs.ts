@@ -3,7 +3,8 @@
  * - reindex: rebuild the index from the stored catalog, or from the configured catalog
  *   feed, into a new generation and switch atomically (only changed texts are embedded);
  * - suggestions: regenerate autocomplete suggestions from the query log and the catalog;
- * - retrain: train a ranker on the recent logged searches and promote it only if better.
+ * - retrain: train a ranker on the recent logged searches and promote it only if better;
+ * - retention: delete events and logged searches older than their windows.
  */
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
@@ -72,6 +73,18 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           promoted: outcome.promoted ? 1 : 0,
         },
         summary: `${outcome.metadata.version}: ${outcome.decision}`,
+      };
+    },
+    retention: async ({ signal }) => {
+      const { events_days, impressions_days } = deps.settings().jobs.retention;
+      const now = Date.now();
+      const deleted = await deps.eventStore.deleteBefore(
+        { events: now - events_days * 86_400_000, impressions: now - impressions_days * 86_400_000 },
+        signal,
+      );
+      return {
+        counts: { events_deleted: deleted.events, impressions_deleted: deleted.impressions },
+        summary: `kept ${events_days} days of events, ${impressions_days} days of logged searches`,
       };
     },
   };

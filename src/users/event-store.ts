@@ -31,6 +31,12 @@ export type ProfileFold = (
   current: ReadonlyMap<string, UserProfile>,
 ) => UserProfile[];
 
+/** What a retention run deleted. */
+export interface RetentionReport {
+  events: number;
+  impressions: number;
+}
+
 /** The shopper-data port: SQLite for the embedded deployment, an index for Elasticsearch. */
 export interface EventStore {
   /**
@@ -62,6 +68,15 @@ export interface EventStore {
   /** Totals over all products: the prior that smooths each product's click-through rate. */
   totalStats(): Promise<ProductStats>;
   forgetUser(userHash: string): Promise<ForgetReport>;
+  /**
+   * Retention: deletes the events dated before `events` and the logged searches (query
+   * texts and result lists) before `impressions` (epoch ms), in batches. Fails, saying what
+   * is left, when the engine could not delete everything it matched.
+   */
+  deleteBefore(
+    cutoffs: { events: number; impressions: number },
+    signal?: AbortSignal,
+  ): Promise<RetentionReport>;
   close(): Promise<void>;
 }
 

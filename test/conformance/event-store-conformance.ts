@@ -309,6 +309,31 @@ export function describeEventStoreConformance(
       expect(await store.forgetUser('u1')).toEqual({ events: 0, impressions: 0, profile: false });
     });
 
+    it('deletes events and logged searches older than their retention windows, and nothing newer', async () => {
+      const day = 86_400_000;
+      await store.appendEvents([
+        event('old', { timestamp: T0 - 400 * day }),
+        event('kept', { timestamp: T0 - 100 * day }),
+        event('new', { timestamp: T0 }),
+      ]);
+      store.recordImpression(impression('q-old', { timestamp: T0 - 100 * day }));
+      store.recordImpression(impression('q-new', { timestamp: T0 - day }));
+      await store.flush();
+      store.recordImpression(impression('q-buffered-old', { timestamp: T0 - 200 * day })); // still buffered
+
+      const cutoffs = { events: T0 - 365 * day, impressions: T0 - 90 * day };
+      expect(await store.deleteBefore(cutoffs)).toEqual({ events: 1, impressions: 2 });
+      expect((await all(store.userEvents())).flat().map((e) => e.eventId)).toEqual(['kept', 'new']);
+      expect((await all(store.impressionsSince(0))).flat().map((i) => i.queryId)).toEqual(['q-new']);
+      expect(await store.deleteBefore(cutoffs)).toEqual({ events: 0, impressions: 0 });
+    });
+
+    it('stops a retention run that is aborted', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      await expect(store.deleteBefore({ events: T0, impressions: T0 }, controller.signal)).rejects.toThrow();
+    });
+
     it('shares its data with another store on the same data: ids stay idempotent across them', async () => {
       const other = await subject.reopen();
       const e = event('e1', { queryId: 'q1' });

@@ -84,6 +84,11 @@ export class FakeElasticsearch {
   onSearch: ((index: string, body: Body) => estypes.SearchResponse | Error) | undefined;
   /** Called before an index is created; return an error to refuse it. */
   beforeCreate: (index: string) => Error | undefined = () => undefined;
+  /**
+   * Makes a delete-by-query partial, as a busy cluster does: `failures` documents are left in
+   * place and reported as bulk failures, `conflicts` left and reported as version conflicts.
+   */
+  deleteByQueryFault: ((index: string) => { failures?: number; conflicts?: number } | undefined) | undefined;
   /** Overrides the document count the cluster reports. */
   countOverride: ((index: string, actual: number) => number) | undefined;
   private readonly attempts = new Map<string, number>();
@@ -351,20 +356,35 @@ export class FakeElasticsearch {
       if (matched instanceof Error) return matched;
       let deleted = 0;
       let conflicts = 0;
+      const fault = this.deleteByQueryFault?.(names[0]!);
+      let toFail = fault?.failures ?? 0;
+      let toConflict = fault?.conflicts ?? 0;
+      const failures: Body[] = [];
       for (const hit of matched.hits.hits) {
         const docs = this.indices.get(hit._index)!.docs;
-        // A document changed since the refresh the query saw is a version conflict.
-        if (docs.get(hit._id!) === hit._source) {
+        if (toFail > 0) {
+          toFail--;
+          failures.push({
+            index: hit._index,
+            id: hit._id,
+            status: 429,
+            cause: { type: 'es_rejected_execution_exception', reason: 'rejected execution of bulk' },
+          });
+        } else if (toConflict > 0) {
+          toConflict--;
+          conflicts++;
+        } else if (docs.get(hit._id!) === hit._source) {
+          // A document changed since the refresh the query saw is a version conflict.
           docs.delete(hit._id!);
           deleted++;
         } else conflicts++;
       }
       if (p.querystring.refresh === 'true') for (const name of names) this.refresh(name);
       const body = { took: 1, timed_out: false, total: matched.hits.hits.length, deleted };
-      const failures = conflicts > 0 && p.querystring.conflicts !== 'proceed';
-      return failures
+      const aborted = conflicts > 0 && p.querystring.conflicts !== 'proceed';
+      return aborted
         ? responseError(409, 'version_conflict_engine_exception', `${conflicts} version conflict(s)`)
-        : { ...body, batches: 1, version_conflicts: conflicts, noops: 0, failures: [] };
+        : { ...body, batches: 1, version_conflicts: conflicts, noops: 0, failures };
     });
     this.on('POST', '/:index/_mget', (p) => {
       const names = this.resolve(p.path.split('/')[1]!);

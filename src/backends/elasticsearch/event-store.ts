@@ -19,8 +19,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { BackendUnavailableError } from '../../catalog/search-backend.ts';
+import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
-import type { EventStore, ForgetReport, ProductStats, ProfileFold } from '../../users/event-store.ts';
+import type {
+  EventStore,
+  ForgetReport,
+  ProductStats,
+  ProfileFold,
+  RetentionReport,
+} from '../../users/event-store.ts';
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import { type BulkOperation, ClusterResource, ensureIndex, refusedItems, throwIfRefused } from './cluster.ts';
@@ -63,6 +70,8 @@ const FOLDED_IDS_KEPT = 2000;
 /** Compare-and-set rounds before a fold gives up on a profile that keeps changing (503, retry). */
 const FOLD_ATTEMPTS = 5;
 const EVENT_PAGE = 5000;
+/** Delete-by-query rounds while documents keep changing under it (version conflicts). */
+const DELETE_ATTEMPTS = 3;
 const EVENT_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { event_id: 'asc' }];
 const IMPRESSION_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { query_id: 'asc' }];
 
@@ -464,15 +473,7 @@ export class ElasticsearchEventStore implements EventStore {
     await this.flush();
     const { events, impressions, profiles } = this.indices;
     await this.refresh(events, impressions);
-    const deleteByUser = (index: string) =>
-      this.cluster.call((client) =>
-        client.deleteByQuery({
-          index,
-          query: { term: { user_hash: userHash } },
-          conflicts: 'proceed',
-          refresh: true,
-        }),
-      );
+    const deleteByUser = (index: string) => this.deleteAll(index, { term: { user_hash: userHash } });
     const [deletedEvents, deletedImpressions, deletedProfile] = await Promise.all([
       deleteByUser(events),
       deleteByUser(impressions),
@@ -481,10 +482,55 @@ export class ElasticsearchEventStore implements EventStore {
       ),
     ]);
     return {
-      events: deletedEvents.deleted ?? 0,
-      impressions: deletedImpressions.deleted ?? 0,
+      events: deletedEvents,
+      impressions: deletedImpressions,
       profile: deletedProfile.result === 'deleted',
     };
+  }
+
+  /** Retention: one delete-by-query per index, its failures and conflicts read, not assumed away. */
+  async deleteBefore(
+    cutoffs: { events: number; impressions: number },
+    signal?: AbortSignal,
+  ): Promise<RetentionReport> {
+    await this.flush();
+    await this.refresh(this.indices.events, this.indices.impressions);
+    signal?.throwIfAborted();
+    const events = await this.deleteAll(this.indices.events, {
+      range: { timestamp: { lt: cutoffs.events } },
+    });
+    signal?.throwIfAborted();
+    const impressions = await this.deleteAll(this.indices.impressions, {
+      range: { timestamp: { lt: cutoffs.impressions } },
+    });
+    return { events, impressions };
+  }
+
+  /**
+   * Deletes every document the query matches and returns how many. A delete-by-query that
+   * answers 200 can still have left documents: shard or bulk `failures`, or
+   * `version_conflicts` (a document written since the refresh it searched). Conflicts are
+   * retried; failures, or conflicts that persist, are an error naming what is left, so an
+   * erasure or a retention run is never reported done while incomplete.
+   */
+  private async deleteAll(index: string, query: estypes.QueryDslQueryContainer): Promise<number> {
+    let deleted = 0;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.cluster.call((client) =>
+        client.deleteByQuery({ index, query, conflicts: 'proceed', refresh: true }),
+      );
+      deleted += response.deleted ?? 0;
+      const failures = response.failures ?? [];
+      const conflicts = response.version_conflicts ?? 0;
+      if (failures.length === 0 && conflicts === 0 && !response.timed_out) return deleted;
+      if (failures.length === 0 && !response.timed_out && attempt < DELETE_ATTEMPTS) continue;
+      const reason = failures[0]?.cause?.reason ?? failures[0]?.cause?.type;
+      throw new ServiceError(
+        'index_write_failed',
+        `${index}: delete incomplete: ${deleted} deleted, ${failures.length} failure(s)${reason ? ` (${reason})` : ''}, ` +
+          `${conflicts} version conflict(s)${response.timed_out ? ', timed out' : ''}; run it again`,
+      );
+    }
   }
 
   /** Writes what is buffered; a failure is logged. The client is the caller's (createStores). */

@@ -2,14 +2,24 @@
  * Shopper data in SQLite (`DATA_DIR/events.db`): a separate file from the search index, since
  * reindexing swaps the index file and shopper history must outlive that.
  */
+
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import type { EventStore, ForgetReport, ProductStats, ProfileFold } from '../../users/event-store.ts';
+import type {
+  EventStore,
+  ForgetReport,
+  ProductStats,
+  ProfileFold,
+  RetentionReport,
+} from '../../users/event-store.ts';
 import type { EventType, Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 const IMPRESSION_FLUSH_MS = 200;
 const IMPRESSION_FLUSH_SIZE = 500;
+/** Rows one retention transaction deletes: short enough that searches and events never wait long. */
+const RETENTION_BATCH = 5000;
 
 interface EventRow {
   event_id: string;
@@ -155,6 +165,30 @@ export class SqliteEventStore implements EventStore {
        ON CONFLICT(user_hash) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
     );
     for (const p of fold(withUser, current)) save.run(p.userHash, JSON.stringify(p), Date.now());
+  }
+
+  async deleteBefore(
+    cutoffs: { events: number; impressions: number },
+    signal?: AbortSignal,
+  ): Promise<RetentionReport> {
+    this.flushNow();
+    const inBatches = async (table: 'events' | 'impressions', before: number): Promise<number> => {
+      const remove = this.db.prepare(
+        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ts < ? LIMIT ${RETENTION_BATCH})`,
+      );
+      let deleted = 0;
+      for (;;) {
+        signal?.throwIfAborted();
+        const { changes } = remove.run(before);
+        deleted += changes;
+        if (changes < RETENTION_BATCH) return deleted;
+        await yieldToRequests();
+      }
+    };
+    return {
+      events: await inBatches('events', cutoffs.events),
+      impressions: await inBatches('impressions', cutoffs.impressions),
+    };
   }
 
   recordImpression(impression: Impression): void {
