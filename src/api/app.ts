@@ -76,7 +76,12 @@ export function createApp(services: AppServices): Express {
     maxWaitMs: limits.maxQueueWaitMs,
     onShed: () => metrics.shedRequests.inc(),
   });
-  app.use(searchRoutes(services.search, services.settings, { guard, bodyBytes: limits.bodyBytes.search }));
+  app.use(
+    searchRoutes(services.search, services.settings, services.events, {
+      guard,
+      bodyBytes: limits.bodyBytes.search,
+    }),
+  );
   app.use(
     merchandisingRoutes({
       ...services.merchandising,

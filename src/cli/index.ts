@@ -106,7 +106,9 @@ models
   .action(modelsPromote);
 models.command('rollback').description('go back to the previously serving version').action(modelsRollback);
 
-const jobs = program.command('jobs').description('maintenance jobs (reindex, suggestions, retrain)');
+const jobs = program
+  .command('jobs')
+  .description('maintenance jobs (reindex, suggestions, retrain, retention)');
 jobs
   .command('run')
   .description('run a job now and wait for it (what Kubernetes CronJobs call)')

@@ -1,12 +1,13 @@
 /**
- * The three maintenance jobs and what each does:
+ * The maintenance jobs and what each does:
  * - reindex: rebuild the index from the stored catalog, or from the configured catalog
  *   feed, into a new generation and switch atomically (only changed texts are embedded);
  *   when the serving encoder learned another catalog (the demo) or much of this one is new
  *   since, first train a new encoder on the stored catalog and build the generation with it;
  * - suggestions: regenerate autocomplete suggestions from the query log and the catalog;
  * - retrain: train a ranker on the recent logged searches; it shadows live searches, then
- *   serves, only for the shopper segments its gate found it safe for (ADR 0009).
+ *   serves, only for the shopper segments its gate found it safe for (ADR 0009);
+ * - retention: delete events and logged searches older than their windows.
  */
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
@@ -152,6 +153,18 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           shadow: outcome.status === 'shadow' ? 1 : 0,
         },
         summary: `${outcome.metadata.version}: ${outcome.decision}`,
+      };
+    },
+    retention: async ({ signal }) => {
+      const { events_days, impressions_days } = deps.settings().jobs.retention;
+      const now = Date.now();
+      const deleted = await deps.eventStore.deleteBefore(
+        { events: now - events_days * 86_400_000, impressions: now - impressions_days * 86_400_000 },
+        signal,
+      );
+      return {
+        counts: { events_deleted: deleted.events, impressions_deleted: deleted.impressions },
+        summary: `kept ${events_days} days of events, ${impressions_days} days of logged searches`,
       };
     },
   };

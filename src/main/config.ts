@@ -16,8 +16,8 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const onOff = z.enum(['on', 'off']).transform((value) => value === 'on');
 
 /** A positive limit, or `off` for none. */
-const limitOrOff = (max: number) =>
-  z.union([z.literal('off').transform(() => undefined), z.coerce.number().positive().max(max)]);
+const limitOrOff = (max: number) => z.union([z.literal('off'), z.coerce.number().positive().max(max)]);
+const unlessOff = (value: number | 'off'): number | undefined => (value === 'off' ? undefined : value);
 
 /** Express's `trust proxy`: `false`, `true`, a hop count, or addresses and subnets (`loopback, 10.0.0.0/8`). */
 const trustProxy = z
@@ -199,8 +199,25 @@ export interface HttpLimits {
 export interface EventWindow {
   /** How old an event may be when it arrives. */
   maxAgeMs?: number;
-  /** How long after its search an event that names a query_id may happen. */
+  /** How long after its search an event that names a query_id may happen (absent: its time is not compared with the search's). */
   maxDelayMs?: number;
+}
+
+/**
+ * What a service that simulated traffic is replayed against needs (the simulator, the
+ * benchmarks): events with past, simulated times, and one client at full speed.
+ */
+export const SIMULATED_TRAFFIC_ENV = {
+  EVENT_MAX_AGE_HOURS: 'off',
+  EVENT_MAX_DELAY_MINUTES: 'off',
+  RATE_LIMIT: 'off',
+} as const;
+
+function eventWindow(maxAgeHours: number | undefined, maxDelayMinutes: number | undefined): EventWindow {
+  return {
+    ...(maxAgeHours !== undefined && { maxAgeMs: maxAgeHours * 3_600_000 }),
+    ...(maxDelayMinutes !== undefined && { maxDelayMs: maxDelayMinutes * 60_000 }),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -257,10 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
     },
-    events: {
-      ...(e.EVENT_MAX_AGE_HOURS !== undefined && { maxAgeMs: e.EVENT_MAX_AGE_HOURS * 3_600_000 }),
-      ...(e.EVENT_MAX_DELAY_MINUTES !== undefined && { maxDelayMs: e.EVENT_MAX_DELAY_MINUTES * 60_000 }),
-    },
+    events: eventWindow(unlessOff(e.EVENT_MAX_AGE_HOURS), unlessOff(e.EVENT_MAX_DELAY_MINUTES)),
   };
   if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY

@@ -15,12 +15,15 @@ import {
   REQUIRED_MERCHANDISING_FILES,
 } from '../merchandising/settings.ts';
 import { type SearchSettings, searchSettingsSchema } from '../retrieval/search-settings.ts';
+import { SuggestionBlocklist, suggestionBlocklistSchema } from '../suggest/suggestion-blocklist.ts';
 import { loadYamlConfig } from './config-file.ts';
 import type { Logger } from './logger.ts';
 
 export interface Mappings extends MerchandisingSettings {
   search: SearchSettings;
   jobs: JobsSettings;
+  /** Phrases never suggested (`suggestions-blocklist.yaml`; none when the file is absent). */
+  suggestionBlocklist: SuggestionBlocklist;
   /** The merchandising files as read (a preview replaces some of them and parses the set again). */
   files: Partial<Record<MerchandisingFile, FileText>>;
 }
@@ -36,6 +39,8 @@ export function readMerchandisingFiles(dir: string): Partial<Record<Merchandisin
   return files;
 }
 
+const BLOCKLIST_FILE = 'suggestions-blocklist.yaml';
+
 export function loadMappings(dir: string): Mappings {
   const files = readMerchandisingFiles(dir);
   return {
@@ -43,6 +48,11 @@ export function loadMappings(dir: string): Mappings {
     search: loadYamlConfig(path.join(dir, 'search.yaml'), searchSettingsSchema),
     jobs: loadYamlConfig(path.join(dir, 'jobs.yaml'), jobsSettingsSchema),
     files,
+    suggestionBlocklist: new SuggestionBlocklist(
+      fs.existsSync(path.join(dir, BLOCKLIST_FILE))
+        ? loadYamlConfig(path.join(dir, BLOCKLIST_FILE), suggestionBlocklistSchema).phrases
+        : [],
+    ),
   };
 }
 

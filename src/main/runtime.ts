@@ -137,10 +137,23 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     (report) => metrics.setShadow(report),
   );
-  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) => {
-    metrics.observeEvents(stored);
-    shadow.observeEvents(stored);
+  const events = new EventService(eventStore, hasher, backend, {
+    halfLifeDays: config.profileHalfLifeDays,
+    window: config.events,
+    onStored: (stored) => {
+      metrics.observeEvents(stored);
+      shadow.observeEvents(stored);
+    },
   });
+  // Elasticsearch: fold what a crash left stored but not yet in profiles (SQLite never has any).
+  void events.foldPending().then(
+    (folded) => folded > 0 && logger.info({ events: folded }, 'folded events a crash had left unfolded'),
+    (error) =>
+      logger.warn(
+        { err: error },
+        'could not fold pending events yet; a resent batch or `profiles rebuild` will',
+      ),
+  );
   const reranker = new Reranker(
     rankers,
     logger,
@@ -216,8 +229,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   mappings.onReload((current) => {
     void applyMerchandising(current).then(logMerchandisingWarnings);
   });
-  const suggestions = new SuggestionService(stores.suggestions, eventStore, backend);
+  const suggestions = new SuggestionService(
+    stores.suggestions,
+    eventStore,
+    backend,
+    () => mappings.current.suggestionBlocklist,
+  );
   suggestions.load();
+  mappings.onReload(() => suggestions.applyBlocklist());
   const runner = new JobRunner(
     jobStore,
     maintenanceJobs({
@@ -291,6 +310,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           store: jobStore,
           scheduler,
           schedulerEnabled: config.jobsScheduler,
+          suggestions,
         },
       }),
     close: async () => {

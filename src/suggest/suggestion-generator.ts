@@ -1,8 +1,9 @@
 /**
  * Autocomplete suggestions, generated from two sources:
  * - the query log: what shoppers searched, weighted by how often and how often it led to a
- *   click; a query is only suggested once at least `minShoppers` different shoppers typed
- *   it, so nobody's private query shows up in someone else's search box;
+ *   click; a query is only suggested once at least `minShoppers` different signed-in
+ *   shoppers typed it and acted on its results, so nobody's private query shows up in
+ *   someone else's search box and nobody can plant one with made-up sessions;
  * - the catalog: brands, category names and the title phrases several products share
  *   (`cordless drill`, `garden hose`), weighted by how many products carry them.
  */
@@ -51,10 +52,11 @@ export async function suggestionsFromQueryLog(
         stats.set(key, entry);
       }
       entry.searches++;
-      // A search with neither user nor session proves no second person typed it: it counts
-      // for popularity, not toward the shoppers a query needs to be suggested.
-      const shopper = impression.userHash ?? impression.sessionId;
-      if (shopper) entry.shoppers.add(shopper);
+      // Only a signed-in shopper whose search led to a click, cart or purchase vouches for a
+      // query: session ids are made up at will (three invented sessions put an attacker's
+      // phrase into everyone's search box), and a search nobody acted on proves nothing. The
+      // rest counts for popularity, not toward the shoppers a query needs to be suggested.
+      if (impression.userHash && actions.size > 0) entry.shoppers.add(impression.userHash);
       if (actions.size > 0) entry.clicked++;
       if (impression.items.length > 0) entry.withResults++;
     }

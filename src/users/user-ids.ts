@@ -1,6 +1,6 @@
 /**
- * Shopper ids never reach storage in the clear: they are replaced by an HMAC-SHA256 keyed
- * with a secret. Without the secret the stored hashes cannot be linked back to ids, and
+ * Shopper ids (user and session ids) never reach storage in the clear: they are replaced by
+ * an HMAC-SHA256 keyed with a secret. Without the secret the stored hashes cannot be linked back to ids, and
  * `DELETE /v1/users/:id` can still find everything of one shopper.
  */
 import { createHmac, randomBytes } from 'node:crypto';
@@ -14,6 +14,15 @@ export class UserIdHasher {
 
   hash(userId: string): string {
     return createHmac('sha256', this.secret).update(userId).digest('base64url').slice(0, 32);
+  }
+
+  /** Session ids get the same keyed hash, in a domain of their own (a session "x" is not user "x"). */
+  hashSession(sessionId: string): string {
+    return createHmac('sha256', this.secret)
+      .update('session\u0000')
+      .update(sessionId)
+      .digest('base64url')
+      .slice(0, 32);
   }
 }
 

@@ -203,7 +203,8 @@ describe('learning to rank', () => {
   });
 
   it('builds position-weighted lists from logged searches and events', async () => {
-    const at = (i: number) => new Date(Date.UTC(2026, 10, 2, 10, i)).toISOString();
+    // Events follow their search within seconds, as a click does.
+    const at = (i: number) => new Date(Date.now() + i).toISOString();
     for (let i = 0; i < 30; i++) {
       const search = await request(app)
         .get('/v1/search')
