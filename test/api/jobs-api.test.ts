@@ -228,6 +228,8 @@ describe('retrain job', () => {
       MAPPINGS_DIR: mappings,
       MODELS_DIR: temporaryDirectory('models-'),
       DEMO_CATALOG: 'auto',
+      // Hundreds of shoppers' searches from one test client: the per-client limit is not under test.
+      RATE_LIMIT: 'off',
     });
     await loadDemoCatalogIfEmpty(runtime);
     const app = runtime.createApp();

@@ -65,11 +65,12 @@ function mappings(): string {
 
 async function shopWith(dir: string): Promise<{ runtime: Runtime; app: ReturnType<Runtime['createApp']> }> {
   const runtime = await createTestRuntime({
-    RATE_LIMIT: 'off', // the simulated traffic comes from one client, faster than a shopper
     ADMIN_API_KEY: KEY,
     MAPPINGS_DIR: dir,
     MODELS_DIR: temporaryDirectory('models-'),
     DEMO_CATALOG: 'auto',
+    // Hundreds of shoppers' searches from one test client: the per-client limit is not under test.
+    RATE_LIMIT: 'off',
   });
   await loadDemoCatalogIfEmpty(runtime);
   return { runtime, app: runtime.createApp() };
