@@ -1,8 +1,9 @@
 /**
- * The express application: security headers, request metrics, per-client rate limits, the
- * global concurrency guard, routes (each with the body parser its requests need) and
- * error mapping. Health, readiness and metrics stay outside the limits: probes must
- * answer when the service is busiest.
+ * The express application: request ids and access logs (first, so every later log line
+ * has the id), security headers, request metrics, the pages, CORS for the shopper
+ * endpoints, per-client rate limits, the global concurrency guard, routes (each with the
+ * body parser its requests need) and error mapping. Health, readiness and metrics stay
+ * outside the limits: probes must answer when the service is busiest.
  */
 import express, { type Express } from 'express';
 import type { CatalogService } from '../catalog/catalog-service.ts';
@@ -17,6 +18,7 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { apiHeaders } from './http-headers.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { concurrencyGuard } from './load-shedding.ts';
+import { pageRoutes } from './pages.ts';
 import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -58,6 +60,7 @@ export function createApp(services: AppServices): Express {
   app.use(apiHeaders());
   app.use(lifecycle.closeConnectionsWhileDraining());
   app.use(operationRoutes(services.backend, metrics, lifecycle));
+  app.use(pageRoutes());
   const rate = publicRateLimits(limits.rateLimit, {
     logger: services.logger,
     onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),
