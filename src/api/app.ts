@@ -14,6 +14,8 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
+import { accessLog } from './access-log.ts';
+import { CORS_PATHS, shopperCors } from './cors.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { apiHeaders } from './http-headers.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -48,6 +50,7 @@ export function createApp(services: AppServices): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('trust proxy', limits.trustProxy);
+  app.use(accessLog(services.logger));
   app.use((req, res, next) => {
     const end = metrics.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
@@ -61,6 +64,8 @@ export function createApp(services: AppServices): Express {
   app.use(lifecycle.closeConnectionsWhileDraining());
   app.use(operationRoutes(services.backend, metrics, lifecycle));
   app.use(pageRoutes());
+  // Before the rate limits: a preflight is answered here and costs the client nothing.
+  app.use(CORS_PATHS, shopperCors(limits.corsOrigins));
   const rate = publicRateLimits(limits.rateLimit, {
     logger: services.logger,
     onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),
