@@ -1,8 +1,9 @@
 /**
- * The express application: security headers, request metrics, per-client rate limits, the
- * global concurrency guard, routes (each with the body parser its requests need) and
- * error mapping. Health, readiness and metrics stay outside the limits: probes must
- * answer when the service is busiest.
+ * The express application: request ids and access logs (first, so every later log line
+ * has the id), security headers, request metrics, the pages, CORS for the shopper
+ * endpoints, per-client rate limits, the global concurrency guard, routes (each with the
+ * body parser its requests need) and error mapping. Health, readiness and metrics stay
+ * outside the limits: probes must answer when the service is busiest.
  */
 import express, { type Express } from 'express';
 import type { CatalogService } from '../catalog/catalog-service.ts';
@@ -14,10 +15,13 @@ import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import type { SearchSnapshot } from '../retrieval/stages/stage.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
+import { accessLog } from './access-log.ts';
+import { CORS_PATHS, shopperCors } from './cors.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { apiHeaders } from './http-headers.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { concurrencyGuard } from './load-shedding.ts';
+import { pageRoutes } from './pages.ts';
 import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -51,6 +55,7 @@ export function createApp(services: AppServices): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('trust proxy', limits.trustProxy);
+  app.use(accessLog(services.logger));
   app.use((req, res, next) => {
     const end = metrics.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
@@ -63,6 +68,9 @@ export function createApp(services: AppServices): Express {
   app.use(apiHeaders());
   app.use(lifecycle.closeConnectionsWhileDraining());
   app.use(operationRoutes(services.backend, metrics, lifecycle));
+  app.use(pageRoutes());
+  // Before the rate limits: a preflight is answered here and costs the client nothing.
+  app.use(CORS_PATHS, shopperCors(limits.corsOrigins));
   const rate = publicRateLimits(limits.rateLimit, {
     logger: services.logger,
     onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),

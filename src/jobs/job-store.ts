@@ -10,7 +10,7 @@ export const JOB_NAMES = ['reindex', 'suggestions', 'retrain', 'retention'] as c
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'aborted';
-export type JobTrigger = 'schedule' | 'api' | 'cli' | 'catalog';
+export type JobTrigger = 'schedule' | 'api' | 'cli' | 'catalog' | 'startup';
 
 /** How far a running job is: the step it is on and how much of it is done. */
 export interface JobProgress {

@@ -27,6 +27,29 @@ const trustProxy = z
     value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
   );
 
+/**
+ * Origins whose pages may call the shopper endpoints: `*` (any), `off` (none), or a comma
+ * list of `scheme://host[:port]` origins.
+ */
+const corsOrigins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .superRefine((origins, ctx) => {
+    if (origins.length === 1 && (origins[0] === '*' || origins[0] === 'off')) return;
+    for (const origin of origins) {
+      if (!/^https?:\/\/[^/\s,*]+$/.test(origin))
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an origin: use *, off, or scheme://host[:port] without a path, e.g. https://shop.example.com`,
+        });
+    }
+  });
+
 /** Kubernetes renders an absent optional secret as an empty variable: treat it as unset. */
 const optionalText = z.preprocess(
   (value) => (value === '' ? undefined : value),
@@ -94,6 +117,7 @@ const envSchema = z
     EVENTS_MAX_BODY_KB: z.coerce.number().int().min(1).max(65_536).default(512),
     PRODUCTS_MAX_BODY_MB: z.coerce.number().int().min(1).max(4096).default(64),
     SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(120).default(5),
+    CORS_ORIGINS: corsOrigins.default(['*']),
     EVENT_MAX_AGE_HOURS: limitOrOff(87_600).default(96),
     EVENT_MAX_DELAY_MINUTES: limitOrOff(5_256_000).default(60),
   })
@@ -191,6 +215,8 @@ export interface HttpLimits {
   maxQueueWaitMs: number;
   /** Largest request bodies, in bytes. */
   bodyBytes: { search: number; events: number; products: number };
+  /** Origins allowed on the shopper endpoints (search, suggest, events): `*`, or a list; empty: none. */
+  corsOrigins: string[] | '*';
   /** SIGTERM: how long /readyz fails before the server stops taking connections. */
   shutdownDelayMs: number;
 }
@@ -272,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         events: e.EVENTS_MAX_BODY_KB * 1024,
         products: e.PRODUCTS_MAX_BODY_MB * 1024 * 1024,
       },
+      corsOrigins: e.CORS_ORIGINS[0] === '*' ? '*' : e.CORS_ORIGINS[0] === 'off' ? [] : e.CORS_ORIGINS,
       shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
     },
     events: eventWindow(unlessOff(e.EVENT_MAX_AGE_HOURS), unlessOff(e.EVENT_MAX_DELAY_MINUTES)),

@@ -17,6 +17,7 @@ import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
 import { JobScheduler } from '../jobs/scheduler.ts';
+import { SuggestionRefresh } from '../jobs/suggestion-refresh.ts';
 import { type MerchandisingReport, merchandisingReport } from '../merchandising/report.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
@@ -33,6 +34,7 @@ import type { EventStore } from '../users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
 import type { Config } from './config.ts';
 import { createEmbedder, storedEncoder, withEmbeddingCache } from './create-embedder.ts';
+import { isServiceError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Mappings, MappingsStore } from './mappings.ts';
 
@@ -57,6 +59,8 @@ export interface Runtime {
   rankers: RankerRegistry;
   reranker: Reranker;
   suggestions: SuggestionService;
+  /** Regenerates suggestions at first start and after catalog writes, once enabled (serving). */
+  suggestionRefresh: SuggestionRefresh;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
   /** Draining for shutdown: /readyz fails, connections close after their answer. */
@@ -121,6 +125,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onChange: () => {
       calibration.changed();
       adaptationTrigger.noteWrite();
+      suggestionRefresh.noteCatalogChange();
     },
     demoIds: new Set(demoProducts().map((p) => p.id)),
     onDemoReplaced: () => {
@@ -268,6 +273,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     () => mappings.current.jobs.jobs.reindex.adapt_encoder.after_quiet_seconds * 1000,
   );
+  const suggestionRefresh = new SuggestionRefresh((trigger) => runner.start('suggestions', trigger), logger);
   const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
   mappings.onReload(() => scheduler.restart());
   const lifecycle = new Lifecycle();
@@ -288,6 +294,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     rankers,
     reranker,
     suggestions,
+    suggestionRefresh,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
     lifecycle,
@@ -315,6 +322,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       }),
     close: async () => {
       scheduler.stop();
+      suggestionRefresh.close();
       adaptationTrigger.close();
       calibration.close();
       await runner.shutdown(30_000);
@@ -346,4 +354,31 @@ export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> 
   const report = await runtime.catalog.ingest(demoCatalog());
   runtime.logger.info({ products: report.accepted }, 'demo catalog loaded');
   return report.accepted;
+}
+
+/**
+ * What `serve` does before it listens: the demo catalog on a first start, the vector index
+ * checked, the catalog calibration started, live reload of mappings/, the job schedules
+ * and suggestions (generated now when there are none, so autocomplete works at once).
+ */
+export async function prepareToServe(runtime: Runtime): Promise<void> {
+  try {
+    await loadDemoCatalogIfEmpty(runtime);
+    await runtime.logMerchandisingWarnings();
+    const optimized = await runtime.backend.optimize();
+    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+    // Spelling dictionary and vector noise floor: searches are served meanwhile, uncorrected.
+    void runtime.calibration.refresh();
+  } catch (error) {
+    // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
+    // until it returns. Anything else is.
+    if (!isServiceError(error, 'backend_unavailable')) throw error;
+    runtime.logger.warn(
+      { err: error },
+      'search backend unavailable at start-up; serving 503 until it returns',
+    );
+  }
+  runtime.mappings.watch();
+  if (runtime.config.jobsScheduler) runtime.jobs.scheduler.start();
+  runtime.suggestionRefresh.enable(runtime.suggestions.generatedAt);
 }

@@ -148,6 +148,35 @@ describe('SuggestionIndex', () => {
     expect(index.suggest('动鞋')).toEqual([]);
   });
 
+  it('reads a prefix of four or more characters that starts nothing as holding one typo', () => {
+    expect(texts(index.suggest('drils'))).toEqual([
+      'cordless drill',
+      'drill bits',
+      'corded drill',
+      'cordless drill driver',
+      'drill press',
+    ]);
+    expect(texts(index.suggest('cordles dr'))).toEqual(['cordless drill', 'cordless drill driver']);
+    expect(texts(index.suggest('cordelss'))).toEqual([
+      'cordless drill',
+      'cordless saw',
+      'cordless drill driver',
+    ]);
+    expect(texts(index.suggest('gardne h'))).toEqual(['garden hose']);
+    // Exact prefixes win outright; short prefixes and a wrong first letter are not guessed at.
+    expect(texts(index.suggest('cordless s'))).toEqual(['cordless saw']);
+    expect(index.suggest('drl')).toEqual([]);
+    expect(index.suggest('xrill')).toEqual([]);
+    expect(index.suggest('drilxx')).toEqual([]);
+  });
+
+  it('completes inside Chinese runs at the words a segmenter finds', () => {
+    const cjk = new SuggestionIndex([s('秋季新款运动鞋', 2), s('蓝牙耳机', 3)]);
+    expect(texts(cjk.suggest('运动'))).toEqual(['秋季新款运动鞋']);
+    expect(texts(cjk.suggest('耳机'))).toEqual(['蓝牙耳机']);
+    expect(cjk.suggest('动鞋')).toEqual([]);
+  });
+
   it('answers nothing for an empty, blank or punctuation-only prefix, or one nothing starts with', () => {
     expect(index.suggest('')).toEqual([]);
     expect(index.suggest('   ')).toEqual([]);
@@ -279,6 +308,15 @@ describe('suggestions from the query log', () => {
     expect((await fromLog(4)).suggestions).toEqual([]);
   });
 
+  it('skips half-typed fragments however many shoppers typed them', async () => {
+    for (const user of ['u1', 'u2', 'u3']) {
+      searched('bosch in', { user });
+      searched('drill for', { user });
+      searched('bosch drill', { user });
+    }
+    expect(texts((await fromLog(3)).suggestions)).toEqual(['bosch drill']);
+  });
+
   it('counts only signed-in shoppers who acted on the results, never sessions (anyone can make them up)', async () => {
     searched('garden hose', { user: 'u1' });
     searched('garden hose', { user: 'u1', session: 'other-session' }); // still u1
@@ -395,6 +433,36 @@ describe('suggestions from the catalog', () => {
     expect(weight['impact drivers']).toBeCloseTo(1 + Math.log(2), 12);
     expect(weight.kitchen).toBeCloseTo(1 + Math.log(2), 12);
     expect(weight['cafe co']).toBeCloseTo(1 + Math.log(2), 12); // normalized
+  });
+
+  it('never suggests a phrase that begins or ends with a function word', async () => {
+    const found = await suggestionsFromCatalog(
+      pages([
+        product('a', 'Bosch in Line Drill with Case'),
+        product('b', 'Bosch in Line Drill with Case'),
+        product('c', 'Bosch in Line Drill with Case'),
+      ]),
+    );
+    const phrases = texts(found);
+    expect(phrases).toContain('line drill');
+    expect(phrases).toContain('bosch in line');
+    for (const fragment of ['bosch in', 'in line', 'drill with', 'with case', 'line drill with'])
+      expect(phrases, fragment).not.toContain(fragment);
+  });
+
+  it('suggests Chinese phrases of segmented words that two products share', async () => {
+    const found = await suggestionsFromCatalog(
+      pages([
+        product('z1', '秋季新款运动鞋 男士透气跑步鞋', '李宁'),
+        product('z2', '女子轻量跑步鞋 夏季运动鞋', '安踏'),
+        product('z3', '无线降噪蓝牙耳机', '华为'),
+      ]),
+    );
+    const phrases = texts(found);
+    expect(phrases).toEqual(expect.arrayContaining(['运动鞋', '跑步鞋', '李宁']));
+    expect(phrases).not.toContain('蓝牙耳机'); // one product only
+    const index = new SuggestionIndex(mergeSuggestions(found));
+    expect(texts(index.suggest('运动'))).toContain('运动鞋');
   });
 
   it('suggests two- and three-word title phrases only when at least three products share them', async () => {
