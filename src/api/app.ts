@@ -21,6 +21,7 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { apiHeaders } from './http-headers.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { concurrencyGuard } from './load-shedding.ts';
+import { openApiRoutes } from './openapi.ts';
 import { pageRoutes } from './pages.ts';
 import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -69,6 +70,7 @@ export function createApp(services: AppServices): Express {
   app.use(lifecycle.closeConnectionsWhileDraining());
   app.use(operationRoutes(services.backend, metrics, lifecycle));
   app.use(pageRoutes());
+  app.use(openApiRoutes(services.settings));
   // Before the rate limits: a preflight is answered here and costs the client nothing.
   app.use(CORS_PATHS, shopperCors(limits.corsOrigins));
   const rate = publicRateLimits(limits.rateLimit, {

@@ -12,7 +12,10 @@ import express, { Router } from 'express';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const PAGES: Record<string, string> = { '/': 'index.html' };
+const PAGES: Record<string, string> = { '/': 'index.html', '/docs': 'docs.html' };
+
+/** The page routes, for the OpenAPI description. */
+export const PAGE_PATHS = Object.keys(PAGES);
 
 export function isPagePath(requestPath: string): boolean {
   return requestPath in PAGES || requestPath.startsWith('/assets/');

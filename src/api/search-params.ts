@@ -104,7 +104,8 @@ type SearchBody = z.output<SearchBodySchema>;
 /** One schema per version of attributes.yaml (a reload makes a new settings object). */
 const schemas = new WeakMap<AttributeSettings, SearchBodySchema>();
 
-function searchBodySchema(attributes: AttributeSettings): SearchBodySchema {
+/** The body of `POST /v1/search` for these attribute settings (also what the OpenAPI description shows). */
+export function searchBodySchema(attributes: AttributeSettings): SearchBodySchema {
   let schema = schemas.get(attributes);
   if (!schema) {
     schema = buildSearchBodySchema(attributes);
@@ -167,6 +168,24 @@ export function parseSearchBody(body: unknown, attributes: AttributeSettings): S
   const parsed = searchBodySchema(attributes).safeParse(body ?? {});
   if (!parsed.success) throw invalidRequest(zodDetails(parsed.error));
   return toSearchRequest(parsed.data, attributes);
+}
+
+/**
+ * The query parameters of `GET /v1/search`, for the OpenAPI description: the body's fields
+ * with each filter as `filter.<field>` and `facets` as a comma list. parseSearchQuery reads
+ * them into the body's shape, so the body schema stays the one that validates.
+ */
+export function searchQueryParameters(attributes: AttributeSettings): z.ZodObject {
+  const { filters, facets, ...scalars } = searchBodySchema(attributes).shape;
+  const filterShape = filters.unwrap().shape as Record<string, z.ZodType>;
+  const filterParams = Object.fromEntries(
+    Object.entries(filterShape).map(([field, schema]) => [`filter.${field}`, schema]),
+  );
+  const facetList = z
+    .string()
+    .meta({ description: `comma list of ${facetNames(attributes).join(', ')}; default all, empty for none` })
+    .optional();
+  return z.strictObject({ ...scalars, ...filterParams, facets: facetList });
 }
 
 const SCALAR_PARAMS = new Set([

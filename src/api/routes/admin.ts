@@ -51,7 +51,7 @@ function checkKey(expected: string): RequestHandler {
   };
 }
 
-const runsQuery = z.strictObject({
+export const runsQuery = z.strictObject({
   job: z.enum(JOB_NAMES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(20),
 });

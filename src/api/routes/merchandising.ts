@@ -25,9 +25,9 @@ const filesSchema = z.strictObject(
   Object.fromEntries(Object.values(MERCHANDISING_FILES).map((name) => [name, fileText.optional()])),
 );
 
-const validateBody = z.strictObject({ files: filesSchema });
+export const validateBody = z.strictObject({ files: filesSchema });
 
-const previewBody = z.strictObject({
+export const previewBody = z.strictObject({
   files: filesSchema,
   queries: z.array(z.string().trim().min(1).max(MAX_QUERY_LENGTH)).min(1).max(MAX_PREVIEW_QUERIES).optional(),
   top_queries: z.number().int().min(1).max(MAX_PREVIEW_QUERIES).default(50),
