@@ -205,7 +205,7 @@ describe('GET /metrics', () => {
     // Stage labels are the stage names the search path knows, nothing else.
     for (const labels of after.labelSets('search_stage_duration_seconds'))
       expect(labels.stage).toMatch(
-        /^(parse|match_rules|analyze|synonyms|embed|bm25|knn|fuse|summaries|features|rerank|rules|facets|sort|page|fetch|browse)$/,
+        /^(parse|match_rules|analyze|synonyms|embed|bm25|knn|fuse|summaries|facet_rows|features|rerank|rules|facets|sort|page|fetch|browse)$/,
       );
   });
 
