@@ -12,6 +12,7 @@ import { CatalogService } from '../catalog/catalog-service.ts';
 import { demoCatalog, demoProducts } from '../catalog/demo-catalog.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
+import { UnavailableEmbedder } from '../embeddings/unavailable-embedder.ts';
 import { AdaptationTrigger, loggedEventPairs } from '../jobs/encoder-adaptation.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
@@ -35,7 +36,7 @@ import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
 import type { Config } from './config.ts';
 import { createEmbedder, storedEncoder, withEmbeddingCache } from './create-embedder.ts';
 import { isServiceError } from './errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger, RepeatedErrorLog } from './logger.ts';
 import { type Mappings, MappingsStore } from './mappings.ts';
 
 export interface Runtime {
@@ -82,7 +83,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const mappings = new MappingsStore(config.mappingsDir, logger);
   let embedder: Embedder;
   try {
-    embedder = options.embedder ?? (await createEmbedder(config, logger, await servingEmbedderId(config)));
+    embedder =
+      options.embedder ??
+      (await createEmbedder(config, logger, await servingEmbedderId(config), options.acceptEmbedderChange));
   } catch (error) {
     mappings.close();
     throw error;
@@ -96,7 +99,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     ...(options.acceptEmbedderChange && { acceptEmbedderChange: true }),
     // Another process (`ingest`, `encoder train`) switched to a generation of an adapted encoder.
     resolveEmbedder: (storedId) => {
-      const adapted = storedEncoder(config, storedId);
+      let adapted: Embedder | undefined;
+      try {
+        adapted = storedEncoder(config, storedId);
+      } catch (error) {
+        if (!isServiceError(error, 'invalid_model')) throw error;
+        // Its vectors are in the new generation: keywords alone rather than another model's queries.
+        logger.error(
+          { embedder: storedId, reason: error.message },
+          `the encoder the new index generation was built with cannot be used: ${error.message}; serving keyword search alone`,
+        );
+        adapted = new UnavailableEmbedder(storedId, error.message);
+      }
       if (adapted) {
         slot.current = adapted;
         setImmediate(() => calibration.changed());
@@ -185,6 +199,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   );
   reranker.load();
   reranker.watch();
+  const embedderErrors = new RepeatedErrorLog(logger);
   const search = new SearchPipeline({
     backend,
     embedder: slot,
@@ -195,7 +210,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       search: (observation) => metrics.observeSearch(observation),
       embedderError: (error) => {
         metrics.embedderErrors.inc();
-        logger.error({ err: error }, 'embedding the query failed; searching with BM25 alone');
+        embedderErrors.error(
+          error instanceof Error ? error.message : String(error),
+          { err: error },
+          'embedding the query failed; searching with BM25 alone',
+        );
       },
     },
   });

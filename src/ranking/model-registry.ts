@@ -3,11 +3,13 @@
  * shadow.json once it has scored live searches in shadow), and `<models>/ranker/active.json`
  * naming the serving version with the versions served before it, so `rollback` can go
  * back, and the version in shadow, if any. Pointer writes are atomic (write + rename), and
- * a running service notices them and swaps models without a restart.
+ * a running service notices them and swaps models without a restart. The metadata, written
+ * last, records weights.json's size and SHA-256, checked at every load.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ServiceError } from '../main/errors.ts';
+import { checksumOf, readCheckedFile, readMetadataFile, writeFileAtomically } from '../ml/model-files.ts';
 import { type DenseLayer, type RankerMetadata, SavedRanker } from './ranker-model.ts';
 
 interface StoredLayer {
@@ -75,19 +77,53 @@ export class RankerRegistry {
       weights: Array.from(l.weights),
       bias: Array.from(l.bias),
     }));
-    fs.writeFileSync(path.join(dir, 'weights.json'), JSON.stringify(stored));
-    fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+    const weights = Buffer.from(JSON.stringify(stored));
+    writeFileAtomically(path.join(dir, 'weights.json'), weights);
+    const checked: RankerMetadata = { ...metadata, files: { 'weights.json': checksumOf(weights) } };
+    writeFileAtomically(path.join(dir, 'metadata.json'), `${JSON.stringify(checked, null, 2)}\n`);
     return dir;
   }
 
+  /** Reads and checks a saved version; a bad file is an `invalid_model` ServiceError naming it. */
   load(version: string): SavedRanker {
+    if (!/^[\w.-]+$/.test(version))
+      throw new ServiceError('invalid_model', `${version} is not a ranker version`);
     const dir = path.join(this.dir, version);
-    const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as RankerMetadata;
-    const stored = JSON.parse(fs.readFileSync(path.join(dir, 'weights.json'), 'utf8')) as StoredLayer[];
-    return new SavedRanker(
-      metadata,
-      stored.map((l) => ({ ...l, weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })),
-    );
+    const metadata = readMetadataFile<RankerMetadata>(dir);
+    const bytes = readCheckedFile(dir, 'weights.json', metadata.files?.['weights.json']);
+    let stored: StoredLayer[];
+    try {
+      stored = JSON.parse(bytes.toString('utf8')) as StoredLayer[];
+    } catch (error) {
+      throw new ServiceError(
+        'invalid_model',
+        `${path.join(dir, 'weights.json')} is not valid JSON (truncated?)`,
+        {
+          cause: error,
+        },
+      );
+    }
+    try {
+      return new SavedRanker(
+        metadata,
+        stored.map((l) => ({ ...l, weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })),
+      );
+    } catch (error) {
+      throw new ServiceError('invalid_model', `ranker ${version}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** What is wrong with a saved version's files (`null`: they load and match their checksums). */
+  problem(version: string): string | null {
+    try {
+      this.load(version);
+      return null;
+    } catch (error) {
+      if (error instanceof ServiceError) return error.message;
+      throw error;
+    }
   }
 
   list(): RankerMetadata[] {
@@ -95,10 +131,14 @@ export class RankerRegistry {
     return fs
       .readdirSync(this.dir, { withFileTypes: true })
       .filter((e) => e.isDirectory() && fs.existsSync(path.join(this.dir, e.name, 'metadata.json')))
-      .map(
-        (e) =>
-          JSON.parse(fs.readFileSync(path.join(this.dir, e.name, 'metadata.json'), 'utf8')) as RankerMetadata,
-      )
+      .flatMap((e) => {
+        // A version whose metadata cannot be parsed is no version: loading it would fail too.
+        try {
+          return [readMetadataFile<RankerMetadata>(path.join(this.dir, e.name))];
+        } catch {
+          return [];
+        }
+      })
       .sort((a, b) => b.trained_at.localeCompare(a.trained_at));
   }
 
@@ -118,6 +158,7 @@ export class RankerRegistry {
   /** Makes `version` the serving model; the one serving now goes onto the history. */
   promote(version: string): RegistryState {
     this.mustExist(version);
+    this.load(version); // a version whose files fail their check never serves
     const state = this.state();
     const shadow = state.shadow?.version === version ? undefined : state.shadow;
     if (state.active === version && shadow === state.shadow) return state;

@@ -11,6 +11,7 @@
  * score is more than 2 * alpha of the window's range above it: retrieval relevance cannot
  * be overruled by engagement alone.
  */
+import type { FileChecksums } from '../ml/model-files.ts';
 import { FEATURE_COUNT, FEATURE_NAMES } from './features/feature-set.ts';
 import type { GateReport } from './training/gate.ts';
 
@@ -93,6 +94,8 @@ export interface RankerMetadata {
     /** Deepest position in the logged lists it learned from: it reranks no deeper (event-trained models). */
     max_position?: number;
   };
+  /** Size and SHA-256 of weights.json (absent in versions saved before checksums). */
+  files?: FileChecksums;
   metrics: {
     heldout_lists: number;
     /** NDCG@10 within the held-out lists, ordered by this model. */

@@ -3,11 +3,13 @@
  * reordered by it; the rest keep their fused order below them. The model is reloaded
  * when the registry's active version changes, and so is the model in shadow, if any
  * (shadow.ts), which scores the same searches without serving them. When there is no
- * model, or it cannot load or score, the fused order stands and the outcome says why:
- * search never fails on it.
+ * model, or it cannot load (missing, truncated or checksum-failing files) or score, the
+ * fused order stands and the outcome says why (`model_unavailable`, `scoring_failed`):
+ * search never fails on it, and the same failure is logged at most once a minute.
  */
 import fs from 'node:fs';
-import type { Logger } from '../main/logger.ts';
+import path from 'node:path';
+import { type Logger, RepeatedErrorLog } from '../main/logger.ts';
 import type { FusedCandidate } from './candidate.ts';
 import type { RankerRegistry } from './model-registry.ts';
 import type { SavedRanker } from './ranker-model.ts';
@@ -39,6 +41,8 @@ export class Reranker {
   private model: SavedRanker | undefined;
   private loadFailed = false;
   private watcher: fs.FSWatcher | undefined;
+  private polled: string | undefined;
+  private readonly scoringErrors: RepeatedErrorLog;
 
   constructor(
     private readonly registry: RankerRegistry,
@@ -49,7 +53,11 @@ export class Reranker {
     } = {},
     /** Scores the model in shadow on the same searches; reloaded with the serving model. */
     readonly shadow?: ShadowScorer,
-  ) {}
+    /** How often the pointer is polled besides the watch (which dies with a replaced directory). */
+    private readonly pollMs = 5000,
+  ) {
+    this.scoringErrors = new RepeatedErrorLog(logger);
+  }
 
   get active(): SavedRanker | undefined {
     return this.model;
@@ -67,25 +75,65 @@ export class Reranker {
     } catch (error) {
       this.model = undefined;
       this.loadFailed = true;
-      this.logger?.error({ err: error }, 'ranking model cannot be loaded; serving the fused order');
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger?.error(
+        { model: this.registry.state().active ?? null, reason },
+        `ranking model cannot be loaded: ${reason}; serving the fused order`,
+      );
     }
     this.hooks.onModel?.(this.model);
     this.shadow?.load();
   }
 
-  /** Follows promotions and rollbacks made by any process (CLI, job). */
+  /**
+   * Follows promotions and rollbacks made by any process (CLI, job). A directory watch
+   * follows the directory it was opened on: when the ranker directory is replaced (a copy
+   * from elsewhere, a volume remount) it goes quiet, so the pointer's file identity is
+   * polled too, and a change of it reloads (and re-arms the watch).
+   */
   watch(): void {
     if (this.watcher) return;
+    this.arm();
+    this.polled = this.pointerIdentity();
+    fs.watchFile(this.pointer, { interval: this.pollMs, persistent: false }, () => {
+      const identity = this.pointerIdentity();
+      if (identity === this.polled) return;
+      this.polled = identity;
+      this.arm();
+      this.load();
+    });
+  }
+
+  private get pointer(): string {
+    return path.join(this.registry.dir, 'active.json');
+  }
+
+  /** Inode, size and mtime of active.json ('' when it is not there). */
+  private pointerIdentity(): string {
+    try {
+      const stat = fs.statSync(this.pointer);
+      return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      return '';
+    }
+  }
+
+  private arm(): void {
+    this.watcher?.close();
     fs.mkdirSync(this.registry.dir, { recursive: true });
     this.watcher = fs.watch(this.registry.dir, (_event, file) => {
-      if (file === 'active.json') this.load();
+      if (file !== 'active.json') return;
+      this.polled = this.pointerIdentity();
+      this.load();
     });
+    this.watcher.on('error', () => undefined);
     this.watcher.unref();
   }
 
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    fs.unwatchFile(this.pointer);
   }
 
   /** Reorders the first `count` candidates (whose features are rows of `features`). */
@@ -106,7 +154,8 @@ export class Reranker {
     try {
       served = servingOrder(model, features, Math.min(count, candidates.length), window);
     } catch (error) {
-      this.logger?.error(
+      this.scoringErrors.error(
+        `${model.version}:${(error as Error).message}`,
         { err: error, model: model.version },
         'ranking model failed to score; serving the fused order',
       );

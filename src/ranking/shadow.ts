@@ -14,7 +14,7 @@
  * report is written beside the model (shadow.json) as it goes, so `models list` and a
  * restarted service see it, and `/metrics` shows it.
  */
-import type { Logger } from '../main/logger.ts';
+import { type Logger, RepeatedErrorLog } from '../main/logger.ts';
 import type { StoredEvent } from '../users/events.ts';
 import type { FusedCandidate } from './candidate.ts';
 import type { RankerRegistry, ShadowReport } from './model-registry.ts';
@@ -53,13 +53,16 @@ export class ShadowScorer {
   private tally: Tally = { searches: 0, clicks: 0, displacement: 0, overlap: 0, weightedClicks: 0 };
   private readonly open = new Map<string, OpenSearch>();
   private deciding = false;
+  private readonly scoringErrors: RepeatedErrorLog;
 
   constructor(
     private readonly registry: RankerRegistry,
     private readonly settings: () => ShadowSettings,
     private readonly logger?: Logger,
     private readonly onChange?: (report: ShadowReport | undefined) => void,
-  ) {}
+  ) {
+    this.scoringErrors = new RepeatedErrorLog(logger);
+  }
 
   get version(): string | undefined {
     return this.model?.version;
@@ -76,7 +79,10 @@ export class ShadowScorer {
     try {
       this.reset(this.registry.load(assignment.version));
     } catch (error) {
-      this.logger?.error({ err: error, model: assignment.version }, 'the model in shadow cannot be loaded');
+      this.logger?.error(
+        { model: assignment.version, reason: (error as Error).message },
+        `the model in shadow cannot be loaded: ${(error as Error).message}`,
+      );
       this.reset(undefined);
       return;
     }
@@ -117,7 +123,11 @@ export class ShadowScorer {
         : 0;
       order = servingOrder(model, features, count, window).order;
     } catch (error) {
-      this.logger?.warn({ err: error, model: model.version }, 'the model in shadow failed to score');
+      this.scoringErrors.error(
+        `${model.version}:${(error as Error).message}`,
+        { err: error, model: model.version },
+        'the model in shadow failed to score',
+      );
       return;
     }
     const shadowPosition = new Map<string, number>();

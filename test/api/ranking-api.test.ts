@@ -3,6 +3,7 @@
  * TensorFlow.js, the promotion gate, rollback, hot reload in the serving path, and the
  * fallback when a model is broken.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -123,10 +124,20 @@ describe('learning to rank', () => {
     const unavailable = await request(app).get('/v1/search').query({ q: 'mower' }).expect(200);
     expect(unavailable.body.ranking).toMatchObject({ reranked: false, fallback: 'model_unavailable' });
 
-    // A bias beyond float32 range loads as Infinity: the scores stop being finite.
+    // A bias beyond float32 range loads as Infinity: the scores stop being finite. Saved with
+    // a matching checksum, it passes the file check and fails only when it scores.
+    const metadataFile = path.join(runtime.rankers.dir, firstVersion, 'metadata.json');
+    const goodMetadata = fs.readFileSync(metadataFile, 'utf8');
     const layers = JSON.parse(good);
     layers[0].bias = layers[0].bias.map(() => 1e39);
-    fs.writeFileSync(weights, JSON.stringify(layers));
+    const broken = JSON.stringify(layers);
+    fs.writeFileSync(weights, broken);
+    const metadata = JSON.parse(goodMetadata);
+    metadata.files['weights.json'] = {
+      bytes: Buffer.byteLength(broken),
+      sha256: createHash('sha256').update(broken).digest('hex'),
+    };
+    fs.writeFileSync(metadataFile, JSON.stringify(metadata));
     runtime.reranker.load();
     const failing = await request(app).get('/v1/search').query({ q: 'mower' }).expect(200);
     expect(failing.body.ranking).toMatchObject({ reranked: false, fallback: 'scoring_failed' });
@@ -136,6 +147,7 @@ describe('learning to rank', () => {
     expect(metrics.text).toMatch(/search_ranking_fallbacks_total\{reason="model_unavailable"\} [1-9]/);
     expect(metrics.text).toMatch(/search_ranking_fallbacks_total\{reason="scoring_failed"\} [1-9]/);
     fs.writeFileSync(weights, good);
+    fs.writeFileSync(metadataFile, goodMetadata);
     runtime.reranker.load();
   });
 

@@ -70,7 +70,11 @@ describe('encoder training', () => {
     for (const text of ['cordless drill', '运动鞋', 'garden hose 50 ft']) {
       expect(cosine(loaded.embedOne(text), original.embedOne(text))).toBeGreaterThan(0.999);
     }
-    expect(loadEncoderArtifact(dir).metadata).toEqual(artifact.metadata);
+    // The saved metadata adds each weight file's size and sha256, checked at load.
+    const { files, ...saved } = loadEncoderArtifact(dir).metadata;
+    expect(saved).toEqual(artifact.metadata);
+    expect(files?.['weights.bin']?.bytes).toBe(artifact.table.length);
+    expect(Object.keys(files ?? {}).sort()).toEqual(['scales.bin', 'weights.bin']);
   });
 });
 

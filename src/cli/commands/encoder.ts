@@ -5,10 +5,12 @@
  * reindexed with it, and unless told otherwise it becomes the active version that a fresh
  * store starts with. `encoder list`: the saved versions.
  */
+import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import {
   activateEncoder,
   activeEncoderDir,
+  encoderFilesCheck,
   listEncoderVersions,
 } from '../../embeddings/encoder/encoder-artifact.ts';
 import type { EncoderTeacher } from '../../embeddings/encoder/train-in-worker.ts';
@@ -101,6 +103,7 @@ export function encoderList(): void {
       seconds: Math.round(metadata.training.seconds),
       backend: metadata.tensorflow.backend,
       recall_at_10: metadata.metrics.recall_at_10,
+      files: encoderFilesCheck(path.join(config.modelsDir, 'encoder', metadata.version)),
     })),
   );
 }

@@ -22,8 +22,17 @@ export const reindex = () => withRuntime(({ catalog }) => catalog.reindex(), { a
 export const modelsList = () =>
   withRuntime(({ rankers }) => {
     const state = rankers.state();
-    return rankers.list().map((m) => describeModel(m, state, rankers.shadowReport(m.version)));
+    return rankers.list().map((m) => ({
+      ...describeModel(m, state, rankers.shadowReport(m.version)),
+      files: filesCheck(rankers, m),
+    }));
   });
+
+/** `ok` (sizes and SHA-256 match), `unchecked` (saved before checksums, but loads) or what is wrong. */
+function filesCheck(rankers: Runtime['rankers'], m: RankerMetadata): string {
+  const problem = rankers.problem(m.version);
+  return problem ?? (m.files ? 'ok' : 'unchecked');
+}
 
 type ModelStatus = 'serving' | 'shadow' | 'previously_serving' | 'rejected' | 'superseded' | 'saved';
 

@@ -3,10 +3,19 @@
  *   metadata.json  what was trained, on what, with which backend, and how well it scored
  *   weights.bin    the embedding table as int8, one scale per row (a quarter of float32)
  *   scales.bin     the per-row scales (float32)
- * `<models>/encoder/active.json` names the version the service embeds with.
+ * `<models>/encoder/active.json` names the version the service embeds with. The metadata,
+ * written last, records each weight file's size and SHA-256, checked at every load.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { ServiceError } from '../../main/errors.ts';
+import {
+  checksumOf,
+  type FileChecksums,
+  readCheckedFile,
+  readMetadataFile,
+  writeFileAtomically,
+} from '../../ml/model-files.ts';
 import type { NgramSettings } from '../ngram-features.ts';
 
 export interface EncoderMetadata {
@@ -32,6 +41,8 @@ export interface EncoderMetadata {
   };
   /** The catalog it learned, to tell later how much of a catalog is new to it. */
   catalog?: EncoderCatalog;
+  /** Size and SHA-256 of weights.bin and scales.bin (absent in versions saved before checksums). */
+  files?: FileChecksums;
   metrics: {
     /** Held-out products: a noisy title fragment must retrieve its product among them. */
     heldout_products: number;
@@ -78,30 +89,50 @@ export function saveEncoderArtifact(modelsDir: string, artifact: EncoderArtifact
   const dir = path.join(encoderRoot(modelsDir), artifact.metadata.version);
   fs.mkdirSync(dir, { recursive: true });
   const { values, scales } = quantizeRows(artifact.table, artifact.metadata.dimensions);
-  fs.writeFileSync(path.join(dir, 'weights.bin'), values);
-  fs.writeFileSync(path.join(dir, 'scales.bin'), new Uint8Array(scales.buffer));
-  fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(artifact.metadata, null, 2)}\n`);
+  const weightBytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const scaleBytes = new Uint8Array(scales.buffer);
+  writeFileAtomically(path.join(dir, 'weights.bin'), weightBytes);
+  writeFileAtomically(path.join(dir, 'scales.bin'), scaleBytes);
+  const metadata: EncoderMetadata = {
+    ...artifact.metadata,
+    files: { 'weights.bin': checksumOf(weightBytes), 'scales.bin': checksumOf(scaleBytes) },
+  };
+  writeFileAtomically(path.join(dir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
   return dir;
 }
 
+/** Reads and checks a saved version; a bad file is an `invalid_model` ServiceError naming it. */
 export function loadEncoderArtifact(dir: string): EncoderArtifact {
-  const metadata = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as EncoderMetadata;
+  const metadata = readMetadataFile<EncoderMetadata>(dir);
   if (metadata.kind !== 'hashed-ngram-encoder' || metadata.format !== 1) {
-    throw new Error(`${dir} is not an encoder artifact this build can read`);
+    throw new ServiceError('invalid_model', `${dir} is not an encoder artifact this build can read`);
   }
-  const bytes = fs.readFileSync(path.join(dir, 'weights.bin'));
+  const bytes = readCheckedFile(dir, 'weights.bin', metadata.files?.['weights.bin']);
   const values = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const scaleBytes = fs.readFileSync(path.join(dir, 'scales.bin'));
+  const scaleBytes = readCheckedFile(dir, 'scales.bin', metadata.files?.['scales.bin']);
   const scales = new Float32Array(
     scaleBytes.buffer.slice(scaleBytes.byteOffset, scaleBytes.byteOffset + scaleBytes.byteLength),
   );
   const dims = metadata.dimensions;
   if (values.length !== metadata.features.buckets * dims || scales.length !== metadata.features.buckets) {
-    throw new Error(`${dir}: weights do not match metadata (${metadata.features.buckets} x ${dims})`);
+    throw new ServiceError(
+      'invalid_model',
+      `${dir}: the weight files do not match the metadata (${metadata.features.buckets} x ${dims}; truncated?)`,
+    );
   }
   const table = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) table[i] = values[i]! * scales[Math.floor(i / dims)]!;
   return { metadata, table };
+}
+
+/** `ok`, `unchecked` (saved before checksums, but loads) or what is wrong with a saved version's files. */
+export function encoderFilesCheck(dir: string): string {
+  try {
+    return loadEncoderArtifact(dir).metadata.files ? 'ok' : 'unchecked';
+  } catch (error) {
+    if (error instanceof ServiceError) return error.message;
+    throw error;
+  }
 }
 
 /** The version an in-house encoder's embedder id names (`encoder:<version>:d128`), if it is one. */
@@ -112,9 +143,7 @@ export function encoderVersionOf(embedderId: string): string | undefined {
 /** The metadata of a saved version, when it is there. */
 export function encoderMetadata(modelsDir: string, version: string): EncoderMetadata | undefined {
   const dir = encoderVersionDir(modelsDir, version);
-  return dir
-    ? (JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as EncoderMetadata)
-    : undefined;
+  return dir ? readMetadataFile<EncoderMetadata>(dir) : undefined;
 }
 
 /** The directory of a saved version, when it is there. */
@@ -124,11 +153,25 @@ export function encoderVersionDir(modelsDir: string, version: string): string | 
 }
 
 export function activeEncoderDir(modelsDir: string): string | undefined {
+  const version = activeEncoderVersion(modelsDir);
+  return version ? encoderVersionDir(modelsDir, version) : undefined;
+}
+
+/** The version `active.json` names, whether or not it is there; undefined without a (readable) pointer. */
+export function activeEncoderVersion(modelsDir: string): string | undefined {
   const pointer = path.join(encoderRoot(modelsDir), 'active.json');
   if (!fs.existsSync(pointer)) return undefined;
-  const { version } = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { version: string };
-  const dir = path.join(encoderRoot(modelsDir), version);
-  return fs.existsSync(path.join(dir, 'metadata.json')) ? dir : undefined;
+  try {
+    const { version } = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `active.json` exists at all (a pointer that names nothing usable is still one). */
+export function hasEncoderPointer(modelsDir: string): boolean {
+  return fs.existsSync(path.join(encoderRoot(modelsDir), 'active.json'));
 }
 
 /** Points `active.json` at a version (write + rename: readers never see half a file). */
@@ -146,9 +189,13 @@ export function listEncoderVersions(modelsDir: string): EncoderMetadata[] {
   return fs
     .readdirSync(root, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'metadata.json')))
-    .map(
-      (entry) =>
-        JSON.parse(fs.readFileSync(path.join(root, entry.name, 'metadata.json'), 'utf8')) as EncoderMetadata,
-    )
+    .flatMap((entry) => {
+      // A version whose metadata cannot be parsed is no version: loading it would fail too.
+      try {
+        return [readMetadataFile<EncoderMetadata>(path.join(root, entry.name))];
+      } catch {
+        return [];
+      }
+    })
     .sort((a, b) => b.trained_at.localeCompare(a.trained_at));
 }
