@@ -10,6 +10,7 @@ import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { HttpLimits } from '../main/config.ts';
 import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { RecommendationService } from '../recommend/recommendation-service.ts';
 import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
@@ -22,6 +23,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
+import { recommendationRoutes } from './routes/recommendations.ts';
 import { searchRoutes } from './routes/search.ts';
 import { suggestRoutes } from './routes/suggest.ts';
 
@@ -31,6 +33,7 @@ export interface AppServices {
   search: SearchPipeline;
   events: EventService;
   suggestions: SuggestionService;
+  recommendations: RecommendationService;
   metrics: Metrics;
   admin: Parameters<typeof adminRoutes>[0];
   logger: Logger;
@@ -63,6 +66,11 @@ export function createApp(services: AppServices): Express {
     onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),
   });
   app.use('/v1/search', rate.search);
+  // Recommendations are reads like searches: the same per-client budget.
+  app.use(
+    ['/v1/recommendations', '/v1/trending', /^\/v1\/products\/[^/]+\/(similar|bought-together)$/],
+    rate.search,
+  );
   app.use('/v1/suggest', rate.suggest);
   app.use('/v1/events', rate.events);
   // After each route's body parser: a slow upload holds a socket, never a slot.
@@ -72,11 +80,13 @@ export function createApp(services: AppServices): Express {
     onShed: () => metrics.shedRequests.inc(),
   });
   app.use(searchRoutes(services.search, { guard, bodyBytes: limits.bodyBytes.search }));
+  // Before the product routes: /v1/products/:id/similar is not a product id.
+  app.use(recommendationRoutes(services.recommendations, { guard }));
   app.use(
     productRoutes(services.catalog, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.products }),
   );
   app.use(eventRoutes(services.events, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.events }));
-  app.use(suggestRoutes(services.suggestions, { guard }));
+  app.use(suggestRoutes(services.suggestions, { guard, events: services.events }));
   app.use(adminRoutes(services.admin, { guard }));
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger, () => metrics.backendErrors.inc({ backend: services.backend.kind })));

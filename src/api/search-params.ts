@@ -3,7 +3,7 @@
  *   GET /v1/search?q=drill&filter.brand=Bosch&filter.price_max=100&sort=price_asc&size=20
  */
 import { z } from 'zod';
-import { FILTER_FIELDS, hasFilters, SORT_ORDERS } from '../catalog/catalog-query.ts';
+import { FILTER_FIELDS, hasFilters, type SearchFilters, SORT_ORDERS } from '../catalog/catalog-query.ts';
 import {
   FACET_FIELDS,
   FUSION_METHODS,
@@ -16,18 +16,21 @@ import { type ErrorDetail, invalidRequest, zodDetails } from './errors.ts';
 
 const filterValues = z.array(z.string().trim().min(1, 'must not be empty').max(200)).min(1).max(50);
 
+/** The filters of a search, also what recommendation endpoints take (`filter.<field>`). */
+export const filtersSchema = z
+  .strictObject({
+    brand: filterValues.optional(),
+    category: filterValues.optional(),
+    price_min: z.number().finite().nonnegative().optional(),
+    price_max: z.number().finite().nonnegative().optional(),
+    in_stock: z.boolean().optional(),
+  })
+  .default({});
+
 const searchBodySchema = z
   .strictObject({
     q: z.string().max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`).default(''),
-    filters: z
-      .strictObject({
-        brand: filterValues.optional(),
-        category: filterValues.optional(),
-        price_min: z.number().finite().nonnegative().optional(),
-        price_max: z.number().finite().nonnegative().optional(),
-        in_stock: z.boolean().optional(),
-      })
-      .default({}),
+    filters: filtersSchema,
     facets: z.array(z.enum(FACET_FIELDS)).default([...FACET_FIELDS]),
     page: z.number().int().min(1).default(1),
     size: z.number().int().min(1).max(MAX_PAGE_SIZE, `size must be at most ${MAX_PAGE_SIZE}`).default(20),
@@ -57,9 +60,9 @@ const searchBodySchema = z
     }
   });
 
-function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest {
-  const f = body.filters;
-  const filters = {
+/** Wire filters as the backend-neutral form (category paths with normalized separators). */
+export function toSearchFilters(f: z.output<typeof filtersSchema>): SearchFilters {
+  return {
     ...(f.brand && { brand: f.brand }),
     ...(f.category && {
       category: f.category.map((c) =>
@@ -73,6 +76,10 @@ function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest
     ...(f.price_max !== undefined && { priceMax: f.price_max }),
     ...(f.in_stock !== undefined && { inStock: f.in_stock }),
   };
+}
+
+function toSearchRequest(body: z.output<typeof searchBodySchema>): SearchRequest {
+  const filters = toSearchFilters(body.filters);
   if (!body.q.trim() && !hasFilters(filters)) {
     throw invalidRequest([
       { field: 'q', rule: 'required', message: 'q must not be empty unless at least one filter is given' },
@@ -123,8 +130,16 @@ function typedScalar(value: string): unknown {
   return value;
 }
 
-/** Query-string parameters as the JSON body shape; unknown parameters and filters are rejected. */
-export function parseSearchQuery(query: Record<string, unknown>): SearchRequest {
+/**
+ * Query-string parameters as a JSON body shape: `filter.<field>` into `filters`, the
+ * parameters in `scalars` typed (numbers, booleans; `text` ones kept as strings); unknown
+ * parameters and filters, and repeated scalars, are rejected naming the parameter.
+ */
+export function queryStringBody(
+  query: Record<string, unknown>,
+  scalars: ReadonlySet<string>,
+  text: ReadonlySet<string>,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const filters: Record<string, unknown> = {};
   const problems: ErrorDetail[] = [];
@@ -147,7 +162,7 @@ export function parseSearchQuery(query: Record<string, unknown>): SearchRequest 
       }
       continue;
     }
-    if (!SCALAR_PARAMS.has(key)) {
+    if (!scalars.has(key)) {
       problems.push({ field: key, rule: 'unknown_parameter', message: `unknown parameter "${key}"` });
       continue;
     }
@@ -157,10 +172,17 @@ export function parseSearchQuery(query: Record<string, unknown>): SearchRequest 
     }
     const value = values[0]!;
     if (key === 'facets') body.facets = value === '' ? [] : value.split(',').map((s) => s.trim());
-    else if (key === 'q' || key === 'user_id' || key === 'session_id') body[key] = value;
+    else if (text.has(key)) body[key] = value;
     else body[key] = typedScalar(value);
   }
   if (problems.length > 0) throw invalidRequest(problems);
   if (Object.keys(filters).length > 0) body.filters = filters;
-  return parseSearchBody(body);
+  return body;
+}
+
+const TEXT_PARAMS = new Set(['q', 'user_id', 'session_id']);
+
+/** Query-string parameters as the JSON body shape; unknown parameters and filters are rejected. */
+export function parseSearchQuery(query: Record<string, unknown>): SearchRequest {
+  return parseSearchBody(queryStringBody(query, SCALAR_PARAMS, TEXT_PARAMS));
 }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type ExperimentsSettings, experimentsSettingsSchema } from '../experiments/experiment-settings.ts';
 import { type JobsSettings, jobsSettingsSchema } from '../jobs/jobs-settings.ts';
 import { type Boosts, boostsSchema } from '../merchandising/boosts.ts';
 import { type SearchSettings, searchSettingsSchema } from '../retrieval/search-settings.ts';
@@ -15,13 +16,19 @@ export interface Mappings {
   boosts: Boosts;
   search: SearchSettings;
   jobs: JobsSettings;
+  experiments: ExperimentsSettings;
 }
 
 export function loadMappings(dir: string): Mappings {
+  const experiments = path.join(dir, 'experiments.yaml');
   return {
     boosts: loadYamlConfig(path.join(dir, 'boosts.yaml'), boostsSchema),
     search: loadYamlConfig(path.join(dir, 'search.yaml'), searchSettingsSchema),
     jobs: loadYamlConfig(path.join(dir, 'jobs.yaml'), jobsSettingsSchema),
+    // Optional: a mappings folder from before experiments runs none.
+    experiments: fs.existsSync(experiments)
+      ? loadYamlConfig(experiments, experimentsSettingsSchema)
+      : experimentsSettingsSchema.parse({}),
   };
 }
 

@@ -12,6 +12,7 @@ import { CatalogService } from '../catalog/catalog-service.ts';
 import { demoCatalog, demoProducts } from '../catalog/demo-catalog.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
+import { OnlineExperiments } from '../experiments/online-experiments.ts';
 import { AdaptationTrigger, loggedEventPairs } from '../jobs/encoder-adaptation.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
@@ -23,6 +24,7 @@ import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
 import { servesSegment } from '../ranking/serving-order.ts';
 import { ShadowScorer } from '../ranking/shadow.ts';
+import { RecommendationService } from '../recommend/recommendation-service.ts';
 import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
@@ -50,6 +52,8 @@ export interface Runtime {
   rankers: RankerRegistry;
   reranker: Reranker;
   suggestions: SuggestionService;
+  recommendations: RecommendationService;
+  experiments: OnlineExperiments;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
   /** Draining for shutdown: /readyz fails, connections close after their answer. */
@@ -133,6 +137,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) => {
     metrics.observeEvents(stored);
     shadow.observeEvents(stored);
+    experiments
+      .credit(stored, (queryId) => eventStore.impression(queryId))
+      .then((credits) => {
+        for (const c of credits) metrics.experimentActions.inc(c);
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'experiment credit not counted'));
   });
   const reranker = new Reranker(
     rankers,
@@ -160,11 +170,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   );
   reranker.load();
   reranker.watch();
+  const experiments = new OnlineExperiments({
+    settings: () => mappings.current.experiments,
+    reranker,
+    registry: rankers,
+    logger,
+  });
+  const features = new FeatureSource(eventStore, hasher);
+  const recommendations = new RecommendationService({
+    backend,
+    embedder: slot,
+    events: eventStore,
+    features,
+  });
   const search = new SearchPipeline({
     backend,
     embedder: slot,
     settings: () => mappings.current,
-    ranking: { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
+    ranking: { reranker, features, events: eventStore, experiments },
     calibration,
     observer: {
       search: (observation) => metrics.observeSearch(observation),
@@ -195,6 +218,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       onAdaptation: (event) => metrics.observeAdaptation(event),
       searchSettings: () => mappings.current.search,
       candidates: (q, userHashes) => search.candidates(q, userHashes),
+      recommendations: { backend, onRebuilt: () => recommendations.listsChanged() },
+      experiments: () => mappings.current.experiments,
     }),
     logger,
     {
@@ -224,6 +249,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     rankers,
     reranker,
     suggestions,
+    recommendations,
+    experiments,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
     lifecycle,
@@ -236,6 +263,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         search,
         events,
         suggestions,
+        recommendations,
         metrics,
         logger,
         admin: {

@@ -1,7 +1,9 @@
 /**
  * Event intake: validate a batch, hash user ids, store it idempotently, and fold the new
- * events into the shoppers' profiles. A click without a position gets the one its search
- * served, so the position-bias model sees it.
+ * events into the shoppers' profiles at once: a user's profile for events with a user_id,
+ * the session's profile for events with only a session_id (most shoppers are anonymous; a
+ * shopper who logs in mid-session is read as both, `mergeProfiles`). A click without a
+ * position gets the one its search served, so the position-bias model sees it.
  */
 
 import type { FieldError } from '../catalog/product.ts';
@@ -9,6 +11,7 @@ import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { EventStore, ForgetReport } from './event-store.ts';
 import { eventSchema, type StoredEvent } from './events.ts';
 import { applyEvent, DEFAULT_HALF_LIFE_DAYS, emptyProfile, type UserProfile } from './profiles.ts';
+import { readShopperProfile } from './shopper-profile.ts';
 import type { UserIdHasher } from './user-ids.ts';
 
 export interface EventBatchReport {
@@ -31,6 +34,12 @@ export class EventService {
 
   hashUser(userId: string): string {
     return this.hasher.hash(userId);
+  }
+
+  /** The key an event's profile is kept under: the user's, else the session's. */
+  private profileKey(event: StoredEvent): string | undefined {
+    if (event.userHash !== undefined) return event.userHash;
+    return event.sessionId !== undefined ? this.hasher.sessionKey(event.sessionId) : undefined;
   }
 
   async ingest(records: readonly unknown[]): Promise<EventBatchReport> {
@@ -80,13 +89,32 @@ export class EventService {
     return this.store.forgetUser(this.hasher.hash(userId));
   }
 
-  /** Recomputes every profile from the whole event log (batch rebuild). */
+  /** The profile of an anonymous session (empty without events). */
+  async sessionProfile(sessionId: string): Promise<UserProfile> {
+    const key = this.hasher.sessionKey(sessionId);
+    return (await this.store.profiles([key])).get(key) ?? emptyProfile(key);
+  }
+
+  /** The shopper as one profile: the user's, the session's, or both merged (undefined when unknown). */
+  async shopperProfile(
+    userId: string | undefined,
+    sessionId: string | undefined,
+  ): Promise<UserProfile | undefined> {
+    return readShopperProfile(
+      this.store,
+      userId !== undefined ? this.hasher.hash(userId) : undefined,
+      sessionId !== undefined ? this.hasher.sessionKey(sessionId) : undefined,
+    );
+  }
+
+  /** Recomputes every profile, users' and sessions', from the whole event log (batch rebuild). */
   async rebuildProfiles(): Promise<number> {
     const profiles = new Map<string, UserProfile>();
-    for await (const page of this.store.userEvents()) {
+    for await (const page of this.store.actionEvents(0)) {
       const summaries = await this.backend.getSummaries([...new Set(page.map((e) => e.productId))]);
       for (const event of page) {
-        const hash = event.userHash!;
+        const hash = this.profileKey(event);
+        if (hash === undefined) continue;
         let profile = profiles.get(hash);
         if (!profile) {
           profile = emptyProfile(hash);
@@ -113,16 +141,18 @@ export class EventService {
   }
 
   private async updateProfiles(events: readonly StoredEvent[]): Promise<void> {
-    const withUser = events.filter((e) => e.userHash !== undefined && e.type !== 'impression');
-    if (withUser.length === 0) return;
-    const hashes = [...new Set(withUser.map((e) => e.userHash!))];
+    const keyed = events.flatMap((e) => {
+      const key = e.type === 'impression' ? undefined : this.profileKey(e);
+      return key === undefined ? [] : [{ key, event: e }];
+    });
+    if (keyed.length === 0) return;
+    const hashes = [...new Set(keyed.map((k) => k.key))];
     const [profiles, summaries] = await Promise.all([
       this.store.profiles(hashes),
-      this.backend.getSummaries([...new Set(withUser.map((e) => e.productId))]),
+      this.backend.getSummaries([...new Set(keyed.map((k) => k.event.productId))]),
     ]);
     const touched = new Map<string, UserProfile>();
-    for (const event of [...withUser].sort((a, b) => a.timestamp - b.timestamp)) {
-      const hash = event.userHash!;
+    for (const { key: hash, event } of [...keyed].sort((a, b) => a.event.timestamp - b.event.timestamp)) {
       const profile = touched.get(hash) ?? profiles.get(hash) ?? emptyProfile(hash);
       touched.set(hash, applyEvent(profile, event, summaries.get(event.productId), this.halfLifeDays));
     }

@@ -15,6 +15,21 @@ export class UserIdHasher {
   hash(userId: string): string {
     return createHmac('sha256', this.secret).update(userId).digest('base64url').slice(0, 32);
   }
+
+  /**
+   * The key an anonymous session's profile is kept under: keyed like user ids (a session id
+   * can be as identifying as a user id), prefixed so it never equals a user's hash.
+   */
+  sessionKey(sessionId: string): string {
+    return `${SESSION_KEY_PREFIX}${this.hash(`session\u0000${sessionId}`)}`;
+  }
+}
+
+/** User hashes are base64url, which has no colon: a session key can never be one. */
+export const SESSION_KEY_PREFIX = 'session:';
+
+export function isSessionKey(key: string): boolean {
+  return key.startsWith(SESSION_KEY_PREFIX);
 }
 
 /**

@@ -63,6 +63,8 @@ async function shopWith(dir: string): Promise<{ runtime: Runtime; app: ReturnTyp
     MAPPINGS_DIR: dir,
     MODELS_DIR: temporaryDirectory('models-'),
     DEMO_CATALOG: 'auto',
+    // Simulated traffic from one client: far above the per-client search limit.
+    RATE_LIMIT: 'off',
   });
   await loadDemoCatalogIfEmpty(runtime);
   return { runtime, app: runtime.createApp() };

@@ -4,6 +4,7 @@ import { EmbeddedBackend } from '../../src/backends/embedded/embedded-backend.ts
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
 import { EmbedderSlot } from '../../src/embeddings/embedder.ts';
 import { HashingEmbedder } from '../../src/embeddings/hashing-embedder.ts';
+import { FEATURE_COUNT } from '../../src/ranking/features/feature-set.ts';
 import type { SearchPipeline } from '../../src/retrieval/search-pipeline.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
@@ -78,6 +79,6 @@ describe('search pipeline', () => {
   it('gives the serving view of a plain query to training: fused ids and the top K feature rows', async () => {
     const candidates = await pipeline.candidates('lawn mower');
     expect(candidates.count).toBe(Math.min(candidates.ids.length, 100));
-    expect(candidates.features.length).toBe(candidates.count * 33);
+    expect(candidates.features.length).toBe(candidates.count * FEATURE_COUNT);
   });
 });

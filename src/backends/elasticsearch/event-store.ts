@@ -22,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from '../../main/logger.ts';
+import type { EngagementList, EngagementListName, ListedItem } from '../../users/engagement-lists.ts';
 import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
@@ -38,6 +39,7 @@ import {
   type CounterIncrements,
   counterUpdate,
   documentId,
+  type EngagementListDocument,
   type EventDocument,
   eventIncrements,
   fromEventDocument,
@@ -310,6 +312,60 @@ export class ElasticsearchEventStore implements EventStore {
     )) {
       yield page.map(fromEventDocument);
     }
+  }
+
+  async *actionEvents(since: number, pageSize = EVENT_PAGE): AsyncIterable<StoredEvent[]> {
+    await this.refresh(this.indices.events);
+    for await (const page of this.pages<EventDocument>(
+      this.indices.events,
+      {
+        bool: {
+          filter: [{ range: { timestamp: { gte: since } } }],
+          must_not: [{ term: { type: 'impression' } }],
+        },
+      },
+      EVENT_ORDER,
+      pageSize,
+    )) {
+      yield page.map(fromEventDocument);
+    }
+  }
+
+  /** Writes the new lists first, then deletes the older ones of the kind: readers never see it empty. */
+  async replaceEngagementLists(name: EngagementListName, lists: readonly EngagementList[]): Promise<number> {
+    const index = this.indices.engagementLists;
+    const generation = randomUUID();
+    if (lists.length > 0) {
+      const results = await this.cluster.bulk(
+        lists.map((list) => ({
+          action: { index: { _index: index, _id: documentId(`${name}:${list.key}`) } },
+          body: { list: name, key: list.key, generation, items: list.items } satisfies EngagementListDocument,
+        })),
+      );
+      const refused = refusedItems(results, (i) => lists[i]!.key);
+      throwIfRefused(index, refused, results.length - refused.length);
+    }
+    await this.refresh(index);
+    await this.cluster.call((client) =>
+      client.deleteByQuery({
+        index,
+        query: { bool: { filter: [{ term: { list: name } }], must_not: [{ term: { generation } }] } },
+        conflicts: 'proceed',
+        refresh: true,
+      }),
+    );
+    return lists.length;
+  }
+
+  async engagementLists(
+    name: EngagementListName,
+    keys: readonly string[],
+  ): Promise<Map<string, ListedItem[]>> {
+    const documents = await this.getMany<EngagementListDocument>(
+      this.indices.engagementLists,
+      keys.map((key) => `${name}:${key}`),
+    );
+    return new Map(documents.map((d) => [d.key, d.items]));
   }
 
   async profiles(userHashes: readonly string[]): Promise<Map<string, UserProfile>> {

@@ -49,6 +49,7 @@ export interface Answered extends SearchStart, PageOfHits {
   scores?: ReadonlyMap<string, number>;
   ranking?: RankingInfo;
   intervention?: Intervention;
+  teams?: ReadonlyMap<string, 'control' | 'treatment'>;
   correction?: SpellingCorrection;
   summaries?: Summaries;
 }
@@ -79,9 +80,16 @@ function logImpression(state: Answered, features: RankedFeatures, hits: readonly
     ...(request.sessionId && { sessionId: request.sessionId }),
     ...(ranking?.model && { modelVersion: ranking.model }),
     ...(state.intervention && { intervention: state.intervention }),
+    ...(ranking?.experiment && { experiment: ranking.experiment }),
     items: hits.map((hit, i) => {
       const row = features.row(hit.id);
-      return { productId: hit.id, position: state.offset + i + 1, ...(row && { features: Array.from(row) }) };
+      const team = state.teams?.get(hit.id);
+      return {
+        productId: hit.id,
+        position: state.offset + i + 1,
+        ...(row && { features: Array.from(row) }),
+        ...(team && { team }),
+      };
     }),
   });
 }
@@ -133,6 +141,9 @@ export function respond(
       ranking?.reranked && fusedRank
         ? hits.map((hit, i) => Math.abs(offset + i + 1 - fusedRank.get(hit.id)!))
         : [],
+    ...(ranking?.experiment && {
+      experiment: { id: ranking.experiment.id, arm: ranking.experiment.arm ?? 'interleaved' },
+    }),
   });
   return response;
 }

@@ -8,6 +8,7 @@
  */
 import type { ProductSummary, SearchBackend } from '../../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../../embeddings/embedder.ts';
+import type { OnlineExperiments } from '../../experiments/online-experiments.ts';
 import type { Boosts } from '../../merchandising/boosts.ts';
 import type { FusedCandidate, LegPosition } from '../../ranking/candidate.ts';
 import type { FeatureSource } from '../../ranking/features/feature-source.ts';
@@ -61,6 +62,8 @@ export interface SearchObservation {
   reranked: boolean;
   /** |reranked position - fused position| of each shown hit the model moved or kept. */
   positionShifts: number[];
+  /** The experiment the search took part in: `arm` is the A/B arm, or `interleaved`. */
+  experiment?: { id: string; arm: string };
 }
 
 export interface SearchObserver {
@@ -75,7 +78,13 @@ export interface SearchDeps {
   embedder: EmbedderSlot;
   /** The tuning files; read once per search, so a reload never splits one search. */
   settings: () => { boosts: Boosts; search: SearchSettings };
-  ranking: { reranker: Reranker; features: FeatureSource; events: EventStore };
+  ranking: {
+    reranker: Reranker;
+    features: FeatureSource;
+    events: EventStore;
+    /** Online experiments between rankers (mappings/experiments.yaml); absent: none. */
+    experiments?: OnlineExperiments;
+  };
   /** What retrieval learned from the stored catalog (spelling, the vector noise floor). */
   calibration: { readonly spelling: SpellingDictionary | undefined; knnFloor(): KnnFloor | undefined };
   observer?: SearchObserver;
