@@ -23,8 +23,13 @@ RUN npm install -g npm@11.19.1
 
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs the package's prepare script, which bundles the pages (web/ -> web/dist) with
+# esbuild (a dependency; its binary comes in its platform package, nothing is downloaded).
+COPY scripts/build-web.mjs scripts/
+COPY web web
 RUN npm ci --omit=dev --no-audit --no-fund \
- && node -e "new (require('better-sqlite3'))(':memory:').close()"
+ && node -e "new (require('better-sqlite3'))(':memory:').close()" \
+ && test -f web/dist/index.html
 
 # ---- runtime ----------------------------------------------------------------------------
 FROM node:20-bookworm-slim
@@ -39,6 +44,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
+COPY --from=dependencies /app/web/dist ./web/dist
 
 # `hybrid-search` on the PATH (bin/hybrid-search.js loads tsx, then src/cli/index.ts). DATA_DIR
 # (the SQLite files, the generated user-id secret, and MODELS_DIR below it) belongs to the

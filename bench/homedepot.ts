@@ -17,7 +17,7 @@ import { TrainedEncoder } from '../src/embeddings/encoder/trained-encoder.ts';
 import type { CatalogText } from '../src/embeddings/encoder/training-pairs.ts';
 import { type Judgments, loadJudgments } from '../src/eval/judgments.ts';
 import { percentile, type RankingQuality, scoreRankings } from '../src/eval/ranking-metrics.ts';
-import { loadConfig } from '../src/main/config.ts';
+import { loadConfig, SIMULATED_TRAFFIC_ENV } from '../src/main/config.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/main/runtime.ts';
 import type { SearchRequest } from '../src/retrieval/search-request.ts';
@@ -43,7 +43,14 @@ export async function benchRuntime(
   env: Record<string, string> = {},
 ): Promise<Runtime> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO_CATALOG: 'off', ...env });
+  // Benchmarks replay traffic at full speed from one client, with simulated event times.
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    DEMO_CATALOG: 'off',
+    ...SIMULATED_TRAFFIC_ENV,
+    ...env,
+  });
   return createRuntime(config, { logger: createLogger('warn'), ...options });
 }
 

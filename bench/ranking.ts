@@ -3,17 +3,24 @@
  * - Relevance: train on the judgment lists of 80% of the dev queries, evaluate on the
  *   other 20% (split by a hash of the query text), scored as ../shared/data/README.md
  *   says: hybrid without reranking vs reranked.
- * - Personalization (bench/personalization.ts): simulated shoppers over the whole catalog,
- *   a ranker trained from their events, NDCG@10 against each shopper's own preferences.
+ * - Clicks (bench/ranking-guardrail.ts, issue 11): simulated shoppers over the whole
+ *   catalog whose clicks follow the human judgments, their taste, complements and noise; a
+ *   ranker trained and gated as the retrain job does; anonymous searches' judged NDCG@10
+ *   before and after it, shoppers' preference NDCG@10, position-bias estimates against the
+ *   truth, and the gate on pure-noise and popularity-only clicks.
  * - Cost: rerank and feature stages for K = 100, events ingested per second over HTTP,
  *   training time per epoch and the TensorFlow.js backend that ran.
- *   npm run bench:ranking -- --queries 2000 --shoppers 200 --skip-personalization
+ *   npm run bench:ranking -- --quick                 a small run of the click half only
+ *   npm run bench:ranking -- --skip-judgment-lists   the click half at full size
+ *   npm run bench:ranking -- --embedder hashing      no encoder to train first
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Embedder } from '../src/embeddings/embedder.ts';
+import { HashingEmbedder } from '../src/embeddings/hashing-embedder.ts';
 import type { Judgments } from '../src/eval/judgments.ts';
 import { scoreRankings } from '../src/eval/ranking-metrics.ts';
 import type { Runtime } from '../src/main/runtime.ts';
@@ -30,17 +37,30 @@ import {
   searchRequest,
   writeResult,
 } from './homedepot.ts';
-import { benchPersonalization } from './personalization.ts';
+import { benchGuardrail, type GuardrailBenchResult } from './ranking-guardrail.ts';
 
 const { values: args } = parseArgs({
   options: {
     queries: { type: 'string' },
     epochs: { type: 'string' },
-    shoppers: { type: 'string', default: '400' },
-    sessions: { type: 'string', default: '10' },
-    'skip-personalization': { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    embedder: { type: 'string', default: 'encoder' },
+    shoppers: { type: 'string' },
+    sessions: { type: 'string' },
+    'judged-queries': { type: 'string' },
+    'skip-judgment-lists': { type: 'boolean', default: false },
+    'skip-clicks': { type: 'boolean', default: false },
   },
 });
+const quick = args.quick;
+/** The click half's size: --quick is a few minutes, the default what docs/benchmarks.md records. */
+const clickRun = {
+  shoppers: Number(args.shoppers ?? (quick ? 80 : 150)),
+  sessions: Number(args.sessions ?? (quick ? 4 : 7)),
+  judgedQueries: Number(args['judged-queries'] ?? (quick ? 300 : 800)),
+};
+if (args.embedder !== 'encoder' && args.embedder !== 'hashing')
+  throw new Error(`--embedder: encoder or hashing, not ${args.embedder}`);
 
 async function rankingsOf(runtime: Runtime, judgments: Judgments, rerank: boolean) {
   const rankings = new Map<string, string[]>();
@@ -91,157 +111,204 @@ async function eventThroughput(
 const judgments = loadDevJudgments(args.queries ? Number(args.queries) : undefined);
 const train = new Map([...judgments].filter(([q]) => !isHeldOut(q.trim().toLowerCase())));
 const heldOut = new Map([...judgments].filter(([q]) => isHeldOut(q.trim().toLowerCase())));
-console.error(
-  `machine: ${machineDescription()}; ${train.size} training and ${heldOut.size} held-out queries`,
-);
+const skipJudgmentLists = quick || args['skip-judgment-lists'];
+console.error(`machine: ${machineDescription()}`);
 
-const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rankers-'));
-const { encoder } = await homeDepotEncoder(false);
-const runtime = await benchRuntime({ embedder: encoder }, { MODELS_DIR: modelsDir });
-const ingest = await ingestHomeDepot(runtime);
-console.error(`ingested ${ingest.products} products`);
+const embedder: Embedder =
+  args.embedder === 'hashing' ? new HashingEmbedder() : (await homeDepotEncoder(false)).encoder;
+const change = (value: number) => `${value >= 0 ? '+' : ''}${fmt(100 * value, 1)}%`;
 
-const before = await rankingsOf(runtime, heldOut, false);
-
-const listsStarted = performance.now();
-let listSeconds = 0;
-const report = await trainRankerFrom(
-  {
-    judgments: train,
-    candidates: (q) => runtime.search.candidates(q),
-    onQuery: (done, total) => {
-      if (done === total) listSeconds = (performance.now() - listsStarted) / 1000;
+/** Section 1: a ranker trained on judgment lists, and the serving cost. */
+async function judgmentLists() {
+  console.error(`${train.size} training and ${heldOut.size} held-out queries`);
+  const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rankers-'));
+  const runtime = await benchRuntime({ embedder }, { MODELS_DIR: modelsDir });
+  const ingest = await ingestHomeDepot(runtime);
+  console.error(`ingested ${ingest.products} products`);
+  const before = await rankingsOf(runtime, heldOut, false);
+  const listsStarted = performance.now();
+  let listSeconds = 0;
+  const report = await trainRankerFrom(
+    {
+      judgments: train,
+      candidates: (q) => runtime.search.candidates(q),
+      onQuery: (done, total) => {
+        if (done === total) listSeconds = (performance.now() - listsStarted) / 1000;
+      },
     },
-  },
-  {
-    registry: runtime.rankers,
-    promote: 'auto',
-    logger: runtime.logger,
-    split: { share: 0.1, salt: 'validation' },
-    training: {
-      ...(args.epochs && { epochs: Number(args.epochs) }),
-      onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) =>
-        console.error(
-          `epoch ${epoch}: loss ${fmt(loss, 4)}, validation NDCG@10 ${fmt(heldoutNdcg, 4)}, ${fmt(seconds, 1)} s`,
-        ),
+    {
+      registry: runtime.rankers,
+      promote: 'auto',
+      logger: runtime.logger,
+      split: { share: 0.1, salt: 'validation' },
+      training: {
+        ...(args.epochs && { epochs: Number(args.epochs) }),
+        onEpoch: ({ epoch, loss, heldoutNdcg, seconds }) =>
+          console.error(
+            `epoch ${epoch}: loss ${fmt(loss, 4)}, validation NDCG@10 ${fmt(heldoutNdcg, 4)}, ${fmt(seconds, 1)} s`,
+          ),
+      },
     },
-  },
-);
-const outcome = report.outcome!;
-runtime.reranker.load();
-const after = await rankingsOf(runtime, heldOut, true);
-
-const productIds = [...new Set([...judgments.values()].flatMap((r) => [...r.keys()]))];
-const eventsPerSecond = await eventThroughput(runtime, productIds, 50_000);
-
-// The judgments store is done with: closed before the second catalog is built.
-await runtime.close();
-const personalization = args['skip-personalization']
-  ? undefined
-  : await benchPersonalization({
-      embedder: encoder,
-      shoppers: Number(args.shoppers),
-      sessionsPerShopper: Number(args.sessions),
-      queriesPerSession: 3,
-      evalQueriesPerShopper: 5,
-      seed: 11,
-      training: args.epochs ? { epochs: Number(args.epochs) } : {},
-      log: (line) => console.error(line),
-    });
-
-const meta = outcome.metadata;
-const result = {
-  date: new Date().toISOString(),
-  machine: machineDescription(),
-  embedder: encoder.id,
-  queries: { train: train.size, held_out: heldOut.size },
-  lists: { train: report.train, validation: report.heldOut, seconds: listSeconds },
-  model: {
-    version: meta.version,
-    promoted: outcome.promoted,
-    decision: outcome.decision,
-    hidden: meta.hidden,
-  },
-  training: {
-    tensorflow: meta.tensorflow,
-    seconds: meta.training.seconds,
-    epochs: meta.training.epochs,
-    best_epoch: meta.training.best_epoch,
-    seconds_per_epoch: meta.training.seconds / Math.max(1, meta.training.epochs),
-  },
-  held_out: { hybrid: before.quality, reranked: after.quality },
-  latency_ms: {
-    features: latencySummary(after.stages.features),
-    rerank: latencySummary(after.stages.rerank),
-  },
-  events_per_second: eventsPerSecond,
-  personalization: personalization && {
-    products: personalization.products,
-    traffic: {
-      shoppers: personalization.traffic.shoppers,
-      searches: personalization.traffic.searches,
-      events: personalization.traffic.events,
-      seconds: personalization.trafficSeconds,
-    },
-    lists: personalization.lists,
-    propensities: personalization.propensities,
+  );
+  const outcome = report.outcome!;
+  runtime.reranker.load();
+  const after = await rankingsOf(runtime, heldOut, true);
+  const productIds = [...new Set([...judgments.values()].flatMap((r) => [...r.keys()]))];
+  const eventsPerSecond = await eventThroughput(runtime, productIds, 50_000);
+  await runtime.close();
+  const meta = outcome.metadata;
+  return {
+    queries: { train: train.size, held_out: heldOut.size },
+    lists: { train: report.train, validation: report.heldOut, seconds: listSeconds },
     model: {
-      version: personalization.outcome.metadata.version,
-      promoted_by_gate: personalization.outcome.promoted,
-      decision: personalization.outcome.decision,
-      metrics: personalization.outcome.metadata.metrics,
-      training_seconds: personalization.outcome.metadata.training.seconds,
-      epochs: personalization.outcome.metadata.training.epochs,
+      version: meta.version,
+      promoted: outcome.promoted,
+      decision: outcome.decision,
+      hidden: meta.hidden,
     },
-    evaluation: personalization.evaluation,
-  },
-};
-const file = writeResult('ranking', result);
+    training: {
+      tensorflow: meta.tensorflow,
+      seconds: meta.training.seconds,
+      epochs: meta.training.epochs,
+      best_epoch: meta.training.best_epoch,
+      seconds_per_epoch: meta.training.seconds / Math.max(1, meta.training.epochs),
+    },
+    held_out: { hybrid: before.quality, reranked: after.quality },
+    latency_ms: {
+      features: latencySummary(after.stages.features),
+      rerank: latencySummary(after.stages.rerank),
+    },
+    events_per_second: eventsPerSecond,
+  };
+}
 
-console.log(`\n### bench:ranking (${result.date.slice(0, 10)}, ${result.machine})\n`);
-console.log(
-  `Judgment lists: ${train.size} training queries (${report.train} lists, ${report.heldOut} for early stopping), ` +
-    `${heldOut.size} held-out queries. Model ${meta.version} (MLP ${meta.hidden.join('-')}), ${outcome.decision}.\n`,
-);
-console.log('| held-out queries (README scoring) | NDCG@10 | Recall@100 |\n|---|---|---|');
-console.log(`| hybrid, no reranking | ${fmt(before.quality.ndcg10)} | ${fmt(before.quality.recall100)} |`);
-console.log(
-  `| hybrid + LTR rerank (K = 100) | ${fmt(after.quality.ndcg10)} | ${fmt(after.quality.recall100)} |`,
-);
-console.log('\n| cost | value |\n|---|---|');
-console.log(
-  `| training | ${fmt(meta.training.seconds, 1)} s, ${meta.training.epochs} epochs (${fmt(result.training.seconds_per_epoch, 2)} s/epoch), ` +
-    `tfjs backend ${meta.tensorflow.backend} (${meta.tensorflow.provider}) |`,
-);
-console.log(`| judgment lists built | ${report.train + report.heldOut} in ${fmt(listSeconds, 0)} s |`);
-console.log(
-  `| rerank stage, K = 100, p50 / p95 / p99 | ${fmt(result.latency_ms.rerank.p50, 3)} / ${fmt(result.latency_ms.rerank.p95, 3)} / ${fmt(result.latency_ms.rerank.p99, 3)} ms |`,
-);
-console.log(
-  `| feature stage, K = 100, p50 / p95 / p99 | ${fmt(result.latency_ms.features.p50, 2)} / ${fmt(result.latency_ms.features.p95, 2)} / ${fmt(result.latency_ms.features.p99, 2)} ms |`,
-);
-console.log(`| events ingested over HTTP, batches of 1,000 | ${fmt(eventsPerSecond, 0)} events/s |`);
-if (personalization) {
-  const p = personalization;
-  const e = p.evaluation;
-  const change = (value: number) => `${value >= 0 ? '+' : ''}${fmt(100 * value, 1)}%`;
+function printJudgmentLists(r: Awaited<ReturnType<typeof judgmentLists>>) {
   console.log(
-    `\nPersonalization: ${p.traffic.shoppers.signedIn} simulated shoppers, ${p.traffic.searches} searches over ` +
-      `${p.products} products (${fmt(p.trafficSeconds, 0)} s), ${p.traffic.events.click} clicks, ` +
-      `${p.traffic.events.purchase} purchases; ranker trained on ${p.lists.train} logged lists ` +
-      `(${p.outcome.metadata.training.epochs} epochs, ${fmt(p.outcome.metadata.training.seconds, 0)} s); ` +
-      `gate: ${p.outcome.decision}. Evaluated on ${e.queries} new queries of ${e.shoppers} shoppers (${e.skipped} skipped).\n`,
+    `Judgment lists: ${r.queries.train} training queries (${r.lists.train} lists, ${r.lists.validation} for early stopping), ` +
+      `${r.queries.held_out} held-out queries. Model ${r.model.version} (MLP ${r.model.hidden.join('-')}), ${r.model.decision}.\n`,
+  );
+  console.log('| held-out queries (README scoring) | NDCG@10 | Recall@100 |\n|---|---|---|');
+  console.log(
+    `| hybrid, no reranking | ${fmt(r.held_out.hybrid.ndcg10)} | ${fmt(r.held_out.hybrid.recall100)} |`,
   );
   console.log(
-    "| ranking served (NDCG@10 vs the shopper's own preferences) | NDCG@10 | vs unpersonalized |\n|---|---|---|",
+    `| hybrid + LTR rerank (K = 100) | ${fmt(r.held_out.reranked.ndcg10)} | ${fmt(r.held_out.reranked.recall100)} |`,
   );
-  console.log(`| retrieval's fused order (no ranker) | ${fmt(e.ndcg.fused)} | |`);
-  console.log(`| unpersonalized (ranker, no user id) | ${fmt(e.ndcg.anonymous)} | |`);
+  console.log('\n| cost | value |\n|---|---|');
+  console.log(
+    `| training | ${fmt(r.training.seconds, 1)} s, ${r.training.epochs} epochs (${fmt(r.training.seconds_per_epoch, 2)} s/epoch), ` +
+      `tfjs backend ${r.training.tensorflow.backend} (${r.training.tensorflow.provider}) |`,
+  );
+  console.log(
+    `| judgment lists built | ${r.lists.train + r.lists.validation} in ${fmt(r.lists.seconds, 0)} s |`,
+  );
+  const { rerank, features } = r.latency_ms;
+  console.log(
+    `| rerank stage, K = 100, p50 / p95 / p99 | ${fmt(rerank.p50, 3)} / ${fmt(rerank.p95, 3)} / ${fmt(rerank.p99, 3)} ms |`,
+  );
+  console.log(
+    `| feature stage, K = 100, p50 / p95 / p99 | ${fmt(features.p50, 2)} / ${fmt(features.p95, 2)} / ${fmt(features.p99, 2)} ms |`,
+  );
+  console.log(`| events ingested over HTTP, batches of 1,000 | ${fmt(r.events_per_second, 0)} events/s |`);
+}
+
+function segmentLine(
+  model: GuardrailBenchResult['main']['model'],
+  segment: 'with_history' | 'without_history',
+) {
+  const decision = model.gate?.segments[segment];
+  if (!decision) return 'no gate report';
+  const c = decision.checks;
+  const parts = [
+    c.clicks &&
+      `clicks ${fmt(c.clicks.ndcg10)} vs ${fmt(c.clicks.ndcg10_fused)} (lower bound ${fmt(c.clicks.improvement_lower_bound, 4)}, ${c.clicks.lists} lists)`,
+    c.judgments &&
+      `judgments ${fmt(c.judgments.ndcg10)} vs ${fmt(c.judgments.ndcg10_fused)} (${c.judgments.queries} queries)`,
+    c.fused_agreement && `RBO ${fmt(c.fused_agreement.rbo_at_10)}`,
+  ].filter(Boolean);
+  return `${decision.serve ? '**serves**' : '**rejected**'}: ${parts.join('; ')}`;
+}
+
+function printGuardrail(g: GuardrailBenchResult) {
+  const t = g.main.traffic;
+  console.log(
+    `\nClicks: ${t.shoppers.total} simulated shoppers (${t.shoppers.anonymous} never signed in), ${t.searches} searches ` +
+      `over ${g.products} products (${fmt(g.main.trafficSeconds, 0)} s), half of them judged queries; ${t.events.click} clicks, ` +
+      `${t.events.purchase} purchases. Trained and gated as the retrain job does on ${g.main.model.lists.train} logged lists ` +
+      `(${g.main.model.lists.heldOut} held out); the shop's judgments: ${g.judgedQueries.shop} queries, evaluation: ` +
+      `${g.judgedQueries.evaluation} other judged queries. Gate: ${g.main.model.status}.\n`,
+  );
+  console.log('| gate, per segment | decision and numbers (model vs fused order) |\n|---|---|');
+  console.log(`| shoppers without history | ${segmentLine(g.main.model, 'without_history')} |`);
+  console.log(`| shoppers with history | ${segmentLine(g.main.model, 'with_history')} |`);
+  const a = g.anonymous;
+  const vs = (q: { ndcg10: number }) => change(q.ndcg10 / a.fused.ndcg10 - 1);
+  console.log('\n| anonymous searches, human-judged (evaluation half) | NDCG@10 | vs fused |\n|---|---|---|');
+  console.log(`| fused order (rerank=false) | ${fmt(a.fused.ndcg10)} | |`);
+  console.log(`| served after the event-trained model's gate | ${fmt(a.served.ndcg10)} | ${vs(a.served)} |`);
+  console.log(`| the model forced on them, ungated | ${fmt(a.ungated.ndcg10)} | ${vs(a.ungated)} |`);
+  const e = g.personalization;
+  console.log(
+    `\n| preference NDCG@10 (${e.queries} queries of ${e.shoppers} shoppers${e.promotedForEvaluation ? '; model promoted by hand for this' : ''}) | NDCG@10 | vs unpersonalized |\n|---|---|---|`,
+  );
+  console.log(`| fused order | ${fmt(e.ndcg.fused)} | |`);
+  console.log(`| unpersonalized (no user id) | ${fmt(e.ndcg.anonymous)} | |`);
   console.log(
     `| shoppers with history | ${fmt(e.ndcg.history)} | ${change(e.changeOverAnonymous.history)} |`,
   );
   console.log(
-    `| new shoppers (same taste, no history) | ${fmt(e.ndcg.newShopper)} | ${change(e.changeOverAnonymous.newShopper)} |`,
+    `| new shoppers (no history) | ${fmt(e.ndcg.newShopper)} | ${change(e.changeOverAnonymous.newShopper)} |`,
   );
+  console.log(
+    `\n| rank | ${g.propensities.map((p) => p.rank).join(' | ')} |\n|---|${g.propensities.map(() => '---').join('|')}|`,
+  );
+  console.log(
+    `| estimated (${g.propensityMethod}) | ${g.propensities.map((p) => fmt(p.estimated, 2)).join(' | ')} |`,
+  );
+  console.log(`| simulator truth | ${g.propensities.map((p) => fmt(p.truth, 2)).join(' | ')} |`);
+  console.log(`| error | ${g.propensities.map((p) => fmt(p.error, 2)).join(' | ')} |`);
+  console.log(
+    '\n| degenerate clicks | searches, clicks | gate | without history | with history |\n|---|---|---|---|---|',
+  );
+  for (const run of g.degenerate) {
+    console.log(
+      `| ${run.clicks} | ${run.traffic.searches}, ${run.traffic.events.click} | ${run.model.status} | ` +
+        `${segmentLine(run.model, 'without_history')} | ${segmentLine(run.model, 'with_history')} |`,
+    );
+  }
 }
+
+const lists = skipJudgmentLists ? undefined : await judgmentLists();
+const guardrail = args['skip-clicks']
+  ? undefined
+  : await benchGuardrail({
+      embedder,
+      judgments: loadDevJudgments(clickRun.judgedQueries),
+      shoppers: clickRun.shoppers,
+      degenerateShoppers: Math.max(40, Math.round(clickRun.shoppers / 2)),
+      sessionsPerShopper: clickRun.sessions,
+      queriesPerSession: 3,
+      judgedShare: 0.5,
+      anonymousShare: 0.3,
+      randomizedShare: 0.2,
+      evalQueriesPerShopper: 3,
+      ...(args.epochs && { epochs: Number(args.epochs) }),
+      seed: 11,
+      log: (line) => console.error(line),
+    });
+
+const result = {
+  date: new Date().toISOString(),
+  machine: machineDescription(),
+  embedder: embedder.id,
+  quick,
+  ...(lists && { judgment_lists: lists }),
+  ...(guardrail && { clicks: guardrail }),
+};
+const file = writeResult(quick ? 'ranking-quick' : 'ranking', result);
+console.log(
+  `\n### bench:ranking (${result.date.slice(0, 10)}, ${result.machine}, embedder ${embedder.id})\n`,
+);
+if (lists) printJudgmentLists(lists);
+if (guardrail) printGuardrail(guardrail);
 console.error(`\nfull result: ${file}`);

@@ -1,8 +1,9 @@
 /**
- * The express application: security headers, request metrics, per-client rate limits, the
- * global concurrency guard, routes (each with the body parser its requests need) and
- * error mapping. Health, readiness and metrics stay outside the limits: probes must
- * answer when the service is busiest.
+ * The express application: request ids and access logs (first, so every later log line
+ * has the id), security headers, request metrics, the pages, CORS for the shopper
+ * endpoints, per-client rate limits, the global concurrency guard, routes (each with the
+ * body parser its requests need) and error mapping. Health, readiness and metrics stay
+ * outside the limits: probes must answer when the service is busiest.
  */
 import express, { type Express } from 'express';
 import type { CatalogService } from '../catalog/catalog-service.ts';
@@ -12,15 +13,21 @@ import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RecommendationService } from '../recommend/recommendation-service.ts';
 import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
+import type { SearchSnapshot } from '../retrieval/stages/stage.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventService } from '../users/event-service.ts';
+import { accessLog } from './access-log.ts';
+import { CORS_PATHS, shopperCors } from './cors.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { apiHeaders } from './http-headers.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { concurrencyGuard } from './load-shedding.ts';
+import { openApiRoutes } from './openapi.ts';
+import { pageRoutes } from './pages.ts';
 import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
+import { merchandisingRoutes } from './routes/merchandising.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
@@ -31,11 +38,14 @@ export interface AppServices {
   backend: SearchBackend;
   catalog: CatalogService;
   search: SearchPipeline;
+  /** The tuning files in force (one snapshot per request). */
+  settings: () => SearchSnapshot;
   events: EventService;
   suggestions: SuggestionService;
   recommendations: RecommendationService;
   metrics: Metrics;
   admin: Parameters<typeof adminRoutes>[0];
+  merchandising: Omit<Parameters<typeof merchandisingRoutes>[0], 'apiKey' | 'guard' | 'bodyBytes'>;
   logger: Logger;
   limits: HttpLimits;
   /** Shared with the server that drains on shutdown (default: a fresh one, never draining). */
@@ -49,6 +59,7 @@ export function createApp(services: AppServices): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('trust proxy', limits.trustProxy);
+  app.use(accessLog(services.logger));
   app.use((req, res, next) => {
     const end = metrics.httpRequestDuration.startTimer({ method: req.method });
     res.on('finish', () => {
@@ -61,6 +72,10 @@ export function createApp(services: AppServices): Express {
   app.use(apiHeaders());
   app.use(lifecycle.closeConnectionsWhileDraining());
   app.use(operationRoutes(services.backend, metrics, lifecycle));
+  app.use(pageRoutes());
+  app.use(openApiRoutes(services.settings));
+  // Before the rate limits: a preflight is answered here and costs the client nothing.
+  app.use(CORS_PATHS, shopperCors(limits.corsOrigins));
   const rate = publicRateLimits(limits.rateLimit, {
     logger: services.logger,
     onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),
@@ -79,9 +94,22 @@ export function createApp(services: AppServices): Express {
     maxWaitMs: limits.maxQueueWaitMs,
     onShed: () => metrics.shedRequests.inc(),
   });
-  app.use(searchRoutes(services.search, { guard, bodyBytes: limits.bodyBytes.search }));
+  app.use(
+    searchRoutes(services.search, services.settings, services.events, {
+      guard,
+      bodyBytes: limits.bodyBytes.search,
+    }),
+  );
   // Before the product routes: /v1/products/:id/similar is not a product id.
   app.use(recommendationRoutes(services.recommendations, { guard }));
+  app.use(
+    merchandisingRoutes({
+      ...services.merchandising,
+      apiKey: services.admin.apiKey,
+      guard,
+      bodyBytes: limits.bodyBytes.products,
+    }),
+  );
   app.use(
     productRoutes(services.catalog, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.products }),
   );

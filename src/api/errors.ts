@@ -65,6 +65,8 @@ function parserError(error: BodyParserError & Error & { limit?: number }): Servi
 
 export function errorHandler(logger: Logger, onBackendUnavailable?: () => void): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    // The request's own logger carries its request id.
+    const log = (req as { log?: Logger }).log ?? logger;
     const known = isServiceError(error) ? error : parserError(error as BodyParserError & Error);
     // The route template, never the raw path: paths carry shopper and product ids.
     const where = {
@@ -73,14 +75,14 @@ export function errorHandler(logger: Logger, onBackendUnavailable?: () => void):
     };
     if (known?.code === 'backend_unavailable') {
       onBackendUnavailable?.();
-      logger.warn({ err: error, ...where }, 'search backend unavailable');
+      log.warn({ err: error, ...where }, 'search backend unavailable');
     }
     // Client mistakes and "retry later" are answered as such; everything else is a 500.
     const answer =
       known && (known.status < 500 || RETRYABLE_CODES.has(known.code))
         ? known
         : new ServiceError('internal_error');
-    if (answer.code === 'internal_error') logger.error({ err: error, ...where }, 'unhandled error');
+    if (answer.code === 'internal_error') log.error({ err: error, ...where }, 'unhandled error');
     if (answer.headers) res.set(answer.headers);
     res.status(answer.status).json({
       error: {

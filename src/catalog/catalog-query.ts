@@ -1,11 +1,22 @@
 /**
  * What a search may ask of the catalog besides text: filters, a sort order, and facet rows
- * (brand, category path, price bucket, count) that both engines hand over for counting.
+ * (brand, category path, price bucket, count; attribute values and buckets) that both
+ * engines hand over for counting.
  */
-export const SORT_ORDERS = ['relevance', 'price_asc', 'price_desc', 'newest'] as const;
+export const SORT_ORDERS = [
+  'relevance',
+  'price_asc',
+  'price_desc',
+  'newest',
+  'rating_desc',
+  'popularity_desc',
+] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
 
 export const FILTER_FIELDS = ['brand', 'category', 'price_min', 'price_max', 'in_stock'] as const;
+
+/** An attribute filter: any of these values (exact, as text), or a numeric range (inclusive). */
+export type AttributeFilter = { values: string[] } | { min?: number; max?: number };
 
 export interface SearchFilters {
   /** Any of these brands (exact match). */
@@ -16,6 +27,22 @@ export interface SearchFilters {
   priceMax?: number;
   /** Products with unknown stock count as in stock. */
   inStock?: boolean;
+  /** Attribute key -> the values or range it must have; every key must match. */
+  attributes?: Record<string, AttributeFilter>;
+  /** `created_at` at or after this ISO 8601 time (products without one fail). */
+  createdFrom?: string;
+  /** `created_at` at or before this ISO 8601 time. */
+  createdTo?: string;
+  /** Left out whatever else matches (products a rule hides). */
+  excludeIds?: string[];
+  /** Products matching any of these filters are left out (a rule's hide by filter). */
+  exclude?: SearchFilters[];
+  /** Every one of these must match as well (a rule's forced filter on top of the shopper's). */
+  require?: SearchFilters[];
+}
+
+export function isValuesFilter(filter: AttributeFilter): filter is { values: string[] } {
+  return 'values' in filter;
 }
 
 export function hasFilters(filters: SearchFilters): boolean {
@@ -24,7 +51,11 @@ export function hasFilters(filters: SearchFilters): boolean {
     (filters.category?.length ?? 0) > 0 ||
     filters.priceMin !== undefined ||
     filters.priceMax !== undefined ||
-    filters.inStock !== undefined
+    filters.inStock !== undefined ||
+    Object.keys(filters.attributes ?? {}).length > 0 ||
+    filters.createdFrom !== undefined ||
+    filters.createdTo !== undefined ||
+    (filters.require ?? []).some(hasFilters)
   );
 }
 
@@ -34,6 +65,21 @@ export interface FacetRow {
   priceBucket: number | null;
   count: number;
 }
+
+/** Products with an attribute value (terms facets) or in a numeric bucket (range facets). */
+export interface AttributeFacetRow {
+  key: string;
+  /** The value, for a terms facet. */
+  value?: string;
+  /** The bucket index over the facet's edges, for a range facet. */
+  bucket?: number;
+  count: number;
+}
+
+/** An attribute facet a search asks for: the values with counts, or counts per numeric bucket. */
+export type AttributeFacetSpec =
+  | { key: string; kind: 'terms' }
+  | { key: string; kind: 'range'; edges: number[] };
 
 export const CATEGORY_SEPARATOR = ' > ';
 

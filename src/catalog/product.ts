@@ -122,11 +122,45 @@ export function categoryPrefixes(category: readonly string[] | undefined): strin
   return category.map((_, i) => category.slice(0, i + 1).join(' > '));
 }
 
+/**
+ * The searchable text of the attributes: the values (a value says what the product is:
+ * `red`, `stainless steel`), the key of a `true` flag (`cordless`) and the key with a number
+ * (`voltage 20`), so a catalog with thousands of distinct keys does not fill the text with
+ * key names that every product of a kind shares.
+ */
 export function attributesText(attributes: Product['attributes']): string {
   if (!attributes) return '';
-  return Object.entries(attributes)
-    .map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(' ') : String(value)}`)
-    .join(' ');
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === true) parts.push(key);
+    else if (typeof value === 'number') parts.push(`${key} ${value}`);
+    else if (typeof value === 'string') parts.push(value);
+    else if (Array.isArray(value)) parts.push(...value);
+  }
+  return parts.join(' ');
+}
+
+/** One attribute value as filters and facets see it: text (exact match) and, when numeric, the number. */
+export interface AttributeEntry {
+  key: string;
+  value: string;
+  number?: number;
+}
+
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?$/;
+
+/** Every (key, value) of a product's attributes, lists unrolled; both engines index these. */
+export function attributeEntries(attributes: Product['attributes']): AttributeEntry[] {
+  if (!attributes) return [];
+  const entries: AttributeEntry[] = [];
+  for (const [key, raw] of Object.entries(attributes)) {
+    for (const item of Array.isArray(raw) ? raw : [raw]) {
+      const value = String(item);
+      const number = typeof item === 'number' ? item : NUMERIC_TEXT.test(value) ? Number(value) : undefined;
+      entries.push({ key, value, ...(number !== undefined && Number.isFinite(number) && { number }) });
+    }
+  }
+  return entries;
 }
 
 /** The text an embedder sees for a product (title first: it carries the most signal). */

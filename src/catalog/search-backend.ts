@@ -5,7 +5,13 @@
  */
 
 import { ServiceError } from '../main/errors.ts';
-import type { FacetRow, SearchFilters, SortOrder } from './catalog-query.ts';
+import type {
+  AttributeFacetRow,
+  AttributeFacetSpec,
+  FacetRow,
+  SearchFilters,
+  SortOrder,
+} from './catalog-query.ts';
 import type { Product } from './product.ts';
 
 export interface EmbedderIdentity {
@@ -48,6 +54,8 @@ export interface ProductSummary {
   review_count?: number;
   popularity?: number;
   created_at?: string;
+  /** Filters, attribute facets and merchandising rules read them. */
+  attributes?: Product['attributes'];
 }
 
 export interface FieldWeights {
@@ -62,6 +70,11 @@ export interface LexicalQuery {
   text: string;
   /** The analyzed terms of `text` (text/analyzer.ts), for engines that take tokens. */
   terms: readonly string[];
+  /**
+   * Analyzed token sequences matched besides `terms` (synonyms of the query's words), for
+   * engines that take tokens; engines that analyze `text` themselves apply the synonyms there.
+   */
+  phrases?: readonly (readonly string[])[];
   filters: SearchFilters;
   limit: number;
   fieldWeights: FieldWeights;
@@ -80,6 +93,8 @@ export interface BrowseQuery {
   limit: number;
   /** Price facet bucket edges, ascending. */
   priceEdges: readonly number[];
+  /** Attribute facets to count over every product that passes the filters. */
+  attributeFacets?: readonly AttributeFacetSpec[];
 }
 
 export interface BrowseResult {
@@ -87,6 +102,7 @@ export interface BrowseResult {
   total: number;
   /** Facet counts over every product that passes the filters. */
   facetRows: FacetRow[];
+  attributeFacetRows: AttributeFacetRow[];
 }
 
 /**
@@ -122,6 +138,11 @@ export interface SearchBackend {
   lexicalSearch(query: LexicalQuery): Promise<RankedHit[]>;
   vectorSearch(query: VectorQuery): Promise<RankedHit[]>;
   browse(query: BrowseQuery): Promise<BrowseResult>;
+  /**
+   * The synonym lines of synonyms.txt, for an engine that applies synonyms in its own search
+   * analyzer (Elasticsearch); an engine the service hands expanded terms to ignores them.
+   */
+  setSynonyms(rules: readonly string[]): Promise<void>;
   /** Bring derived index structures up to date (e.g. vector cells after the catalog grew). */
   optimize(): Promise<{ rebuilt: boolean }>;
   /** Every stored product, in batches of at most `batchSize`. */

@@ -24,6 +24,7 @@ import {
   profilesRebuild,
   reindex,
 } from './commands/maintenance.ts';
+import { merchandisingPreview, merchandisingValidate } from './commands/merchandising.ts';
 import { serve } from './commands/serve.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { train } from './commands/train.ts';
@@ -108,7 +109,7 @@ models.command('rollback').description('go back to the previously serving versio
 
 const jobs = program
   .command('jobs')
-  .description('maintenance jobs (reindex, suggestions, retrain, recommendations)');
+  .description('maintenance jobs (reindex, suggestions, retrain, recommendations, retention)');
 jobs
   .command('run')
   .description('run a job now and wait for it (what Kubernetes CronJobs call)')
@@ -130,6 +131,34 @@ program
   .description('the winner of each experiment, with its significance test')
   .option('--id <id>', 'only this experiment')
   .action(experimentsReport);
+const merchandising = program
+  .command('merchandising')
+  .description('rules, synonyms and boosts: check proposed files and preview their effect');
+const proposedFileOptions = (command: Command) =>
+  command
+    .option('--rules <file>', 'a proposed rules.yaml')
+    .option('--synonyms <file>', 'a proposed synonyms.txt')
+    .option('--stopwords <file>', 'a proposed stopwords.txt')
+    .option('--boosts <file>', 'a proposed boosts.yaml')
+    .option('--attributes <file>', 'a proposed attributes.yaml');
+proposedFileOptions(
+  merchandising
+    .command('validate')
+    .description('check proposed files as the service loads them (errors with line and column, warnings)'),
+).action(merchandisingValidate);
+proposedFileOptions(
+  merchandising
+    .command('preview')
+    .description('compare the top results of the serving and the proposed files, query by query'),
+)
+  .option('--queries <file>', 'queries to compare, one per line (default: the most frequent logged queries)')
+  .option('--query <q>', 'a query to compare (repeatable)', (q: string, all: string[]) => [...all, q], [])
+  .option('--judgments <csv>', 'judgments (query,product_uid,relevance) for the NDCG@10 change')
+  .option('--top-queries <n>', 'how many of the most frequent logged queries', positiveInteger, 50)
+  .option('--days <n>', 'days of logged searches for frequent queries and clicks', positiveInteger, 30)
+  .option('--size <n>', 'results compared per query', positiveInteger, 10)
+  .option('--at <time>', 'evaluate campaign windows at this time (ISO 8601 with a time zone)')
+  .action(merchandisingPreview);
 
 registerSimulateCommand(program);
 

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export const JOB_NAMES = ['reindex', 'suggestions', 'retrain', 'recommendations'] as const;
+export const JOB_NAMES = ['reindex', 'suggestions', 'retrain', 'recommendations', 'retention'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'aborted';
-export type JobTrigger = 'schedule' | 'api' | 'cli' | 'catalog';
+export type JobTrigger = 'schedule' | 'api' | 'cli' | 'catalog' | 'startup';
 
 /** How far a running job is: the step it is on and how much of it is done. */
 export interface JobProgress {

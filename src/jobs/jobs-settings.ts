@@ -106,6 +106,13 @@ export const jobsSettingsSchema = z.strictObject({
           max_judged_queries: 1000,
         }),
     }),
+    retention: z.strictObject({
+      ...job,
+      /** Events (clicks, carts, purchases) older than this are deleted. */
+      events_days: z.number().int().min(1).max(3650),
+      /** Logged searches (query texts, result lists, feature values) older than this are deleted. */
+      impressions_days: z.number().int().min(1).max(3650),
+    }),
   }),
 });
 

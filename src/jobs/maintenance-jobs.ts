@@ -1,5 +1,5 @@
 /**
- * The three maintenance jobs and what each does:
+ * The maintenance jobs and what each does:
  * - reindex: rebuild the index from the stored catalog, or from the configured catalog
  *   feed, into a new generation and switch atomically (only changed texts are embedded);
  *   when the serving encoder learned another catalog (the demo) or much of this one is new
@@ -8,7 +8,8 @@
  * - recommendations: rebuild the co-engagement, bought-together and trending lists from the
  *   recent events (recommend/engagement-tables.ts);
  * - retrain: train a ranker on the recent logged searches; it shadows live searches, then
- *   serves, only for the shopper segments its gate found it safe for (ADR 0009).
+ *   serves, only for the shopper segments its gate found it safe for (ADR 0009);
+ * - retention: delete events and logged searches older than their windows.
  */
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
@@ -236,6 +237,18 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           shadow: outcome.status === 'shadow' ? 1 : 0,
         },
         summary: `${outcome.metadata.version}: ${outcome.decision}`,
+      };
+    },
+    retention: async ({ signal }) => {
+      const { events_days, impressions_days } = deps.settings().jobs.retention;
+      const now = Date.now();
+      const deleted = await deps.eventStore.deleteBefore(
+        { events: now - events_days * 86_400_000, impressions: now - impressions_days * 86_400_000 },
+        signal,
+      );
+      return {
+        counts: { events_deleted: deleted.events, impressions_deleted: deleted.impressions },
+        summary: `kept ${events_days} days of events, ${impressions_days} days of logged searches`,
       };
     },
   };

@@ -67,6 +67,16 @@ export function parseYamlConfig<S extends z.ZodType>(file: string, text: string,
   throw new ConfigFileError(file, problems);
 }
 
+/** `file:line:column` of the node at `path` in a YAML text (for warnings about valid files). */
+export function yamlLocation(file: string, text: string, path: readonly PropertyKey[]): string {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const offset = locate(doc, path)?.range?.[0];
+  if (offset === undefined) return file;
+  const { line, col } = lineCounter.linePos(offset);
+  return `${file}:${line}:${col}`;
+}
+
 export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.output<S> {
   return parseYamlConfig(file, fs.readFileSync(file, 'utf8'), schema);
 }

@@ -16,8 +16,8 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const onOff = z.enum(['on', 'off']).transform((value) => value === 'on');
 
 /** A positive limit, or `off` for none. */
-const limitOrOff = (max: number) =>
-  z.union([z.literal('off').transform(() => undefined), z.coerce.number().positive().max(max)]);
+const limitOrOff = (max: number) => z.union([z.literal('off'), z.coerce.number().positive().max(max)]);
+const unlessOff = (value: number | 'off'): number | undefined => (value === 'off' ? undefined : value);
 
 /** Express's `trust proxy`: `false`, `true`, a hop count, or addresses and subnets (`loopback, 10.0.0.0/8`). */
 const trustProxy = z
@@ -26,6 +26,29 @@ const trustProxy = z
   .transform((value): boolean | number | string =>
     value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
   );
+
+/**
+ * Origins whose pages may call the shopper endpoints: `*` (any), `off` (none), or a comma
+ * list of `scheme://host[:port]` origins.
+ */
+const corsOrigins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .superRefine((origins, ctx) => {
+    if (origins.length === 1 && (origins[0] === '*' || origins[0] === 'off')) return;
+    for (const origin of origins) {
+      if (!/^https?:\/\/[^/\s,*]+$/.test(origin))
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an origin: use *, off, or scheme://host[:port] without a path, e.g. https://shop.example.com`,
+        });
+    }
+  });
 
 /** Kubernetes renders an absent optional secret as an empty variable: treat it as unset. */
 const optionalText = z.preprocess(
@@ -94,6 +117,7 @@ const envSchema = z
     EVENTS_MAX_BODY_KB: z.coerce.number().int().min(1).max(65_536).default(512),
     PRODUCTS_MAX_BODY_MB: z.coerce.number().int().min(1).max(4096).default(64),
     SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(120).default(5),
+    CORS_ORIGINS: corsOrigins.default(['*']),
     EVENT_MAX_AGE_HOURS: limitOrOff(87_600).default(96),
     EVENT_MAX_DELAY_MINUTES: limitOrOff(5_256_000).default(60),
   })
@@ -191,6 +215,8 @@ export interface HttpLimits {
   maxQueueWaitMs: number;
   /** Largest request bodies, in bytes. */
   bodyBytes: { search: number; events: number; products: number };
+  /** Origins allowed on the shopper endpoints (search, suggest, events): `*`, or a list; empty: none. */
+  corsOrigins: string[] | '*';
   /** SIGTERM: how long /readyz fails before the server stops taking connections. */
   shutdownDelayMs: number;
 }
@@ -199,8 +225,25 @@ export interface HttpLimits {
 export interface EventWindow {
   /** How old an event may be when it arrives. */
   maxAgeMs?: number;
-  /** How long after its search an event that names a query_id may happen. */
+  /** How long after its search an event that names a query_id may happen (absent: its time is not compared with the search's). */
   maxDelayMs?: number;
+}
+
+/**
+ * What a service that simulated traffic is replayed against needs (the simulator, the
+ * benchmarks): events with past, simulated times, and one client at full speed.
+ */
+export const SIMULATED_TRAFFIC_ENV = {
+  EVENT_MAX_AGE_HOURS: 'off',
+  EVENT_MAX_DELAY_MINUTES: 'off',
+  RATE_LIMIT: 'off',
+} as const;
+
+function eventWindow(maxAgeHours: number | undefined, maxDelayMinutes: number | undefined): EventWindow {
+  return {
+    ...(maxAgeHours !== undefined && { maxAgeMs: maxAgeHours * 3_600_000 }),
+    ...(maxDelayMinutes !== undefined && { maxDelayMs: maxDelayMinutes * 60_000 }),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -255,12 +298,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         events: e.EVENTS_MAX_BODY_KB * 1024,
         products: e.PRODUCTS_MAX_BODY_MB * 1024 * 1024,
       },
+      corsOrigins: e.CORS_ORIGINS[0] === '*' ? '*' : e.CORS_ORIGINS[0] === 'off' ? [] : e.CORS_ORIGINS,
       shutdownDelayMs: e.SHUTDOWN_DELAY_SECONDS * 1000,
     },
-    events: {
-      ...(e.EVENT_MAX_AGE_HOURS !== undefined && { maxAgeMs: e.EVENT_MAX_AGE_HOURS * 3_600_000 }),
-      ...(e.EVENT_MAX_DELAY_MINUTES !== undefined && { maxDelayMs: e.EVENT_MAX_DELAY_MINUTES * 60_000 }),
-    },
+    events: eventWindow(unlessOff(e.EVENT_MAX_AGE_HOURS), unlessOff(e.EVENT_MAX_DELAY_MINUTES)),
   };
   if (e.SEARCH_BACKEND === 'elasticsearch' && e.ELASTICSEARCH_URL) {
     const auth: ElasticsearchAuth | undefined = e.ELASTICSEARCH_API_KEY

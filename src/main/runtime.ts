@@ -18,6 +18,8 @@ import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { maintenanceJobs } from '../jobs/maintenance-jobs.ts';
 import { JobScheduler } from '../jobs/scheduler.ts';
+import { SuggestionRefresh } from '../jobs/suggestion-refresh.ts';
+import { type MerchandisingReport, merchandisingReport } from '../merchandising/report.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
@@ -26,6 +28,7 @@ import { servesSegment } from '../ranking/serving-order.ts';
 import { ShadowScorer } from '../ranking/shadow.ts';
 import { RecommendationService } from '../recommend/recommendation-service.ts';
 import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
+import { MerchandisingPreview } from '../retrieval/merchandising-preview.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
 import { EventService } from '../users/event-service.ts';
@@ -33,8 +36,9 @@ import type { EventStore } from '../users/event-store.ts';
 import { loadUserIdSecret, UserIdHasher } from '../users/user-ids.ts';
 import type { Config } from './config.ts';
 import { createEmbedder, storedEncoder, withEmbeddingCache } from './create-embedder.ts';
+import { isServiceError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { MappingsStore } from './mappings.ts';
+import { type Mappings, MappingsStore } from './mappings.ts';
 
 export interface Runtime {
   config: Config;
@@ -47,6 +51,11 @@ export interface Runtime {
   /** The spelling dictionary and vector noise floor learned from the stored catalog. */
   calibration: CatalogCalibration;
   search: SearchPipeline;
+  merchandising: MerchandisingPreview;
+  /** The serving merchandising files' report, warnings included (what GET /v1/admin/merchandising answers). */
+  merchandisingReport(): Promise<MerchandisingReport>;
+  /** Logs the warnings of the serving rules (after the catalog is loaded; each reload does it too). */
+  logMerchandisingWarnings(): Promise<void>;
   events: EventService;
   eventStore: EventStore;
   rankers: RankerRegistry;
@@ -54,6 +63,8 @@ export interface Runtime {
   suggestions: SuggestionService;
   recommendations: RecommendationService;
   experiments: OnlineExperiments;
+  /** Regenerates suggestions at first start and after catalog writes, once enabled (serving). */
+  suggestionRefresh: SuggestionRefresh;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
   /** Draining for shutdown: /readyz fails, connections close after their answer. */
@@ -118,6 +129,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onChange: () => {
       calibration.changed();
       adaptationTrigger.noteWrite();
+      suggestionRefresh.noteCatalogChange();
     },
     demoIds: new Set(demoProducts().map((p) => p.id)),
     onDemoReplaced: () => {
@@ -134,16 +146,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     (report) => metrics.setShadow(report),
   );
-  const events = new EventService(eventStore, hasher, backend, config.profileHalfLifeDays, (stored) => {
-    metrics.observeEvents(stored);
-    shadow.observeEvents(stored);
-    experiments
-      .credit(stored, (queryId) => eventStore.impression(queryId))
-      .then((credits) => {
-        for (const c of credits) metrics.experimentActions.inc(c);
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'experiment credit not counted'));
+  const events = new EventService(eventStore, hasher, backend, {
+    halfLifeDays: config.profileHalfLifeDays,
+    window: config.events,
+    onStored: (stored) => {
+      metrics.observeEvents(stored);
+      shadow.observeEvents(stored);
+      experiments
+        .credit(stored, (queryId) => eventStore.impression(queryId))
+        .then((credits) => {
+          for (const c of credits) metrics.experimentActions.inc(c);
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'experiment credit not counted'));
+    },
   });
+  // Elasticsearch: fold what a crash left stored but not yet in profiles (SQLite never has any).
+  void events.foldPending().then(
+    (folded) => folded > 0 && logger.info({ events: folded }, 'folded events a crash had left unfolded'),
+    (error) =>
+      logger.warn(
+        { err: error },
+        'could not fold pending events yet; a resent batch or `profiles rebuild` will',
+      ),
+  );
   const reranker = new Reranker(
     rankers,
     logger,
@@ -197,8 +222,49 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       },
     },
   });
-  const suggestions = new SuggestionService(stores.suggestions, eventStore, backend);
+  const merchandising = new MerchandisingPreview({
+    search,
+    backend,
+    events: eventStore,
+    current: () => ({ snapshot: mappings.current, files: mappings.current.files }),
+  });
+  const report = (current: Mappings) => merchandisingReport(current, current.files.rules, backend);
+  /**
+   * What the merchandising files need outside the search path: the synonym set of an engine
+   * that applies synonyms itself, and the rule ids the firing metric may count.
+   */
+  const applyMerchandising = async (current: Mappings) => {
+    metrics.setRuleIds(current.rules.ids);
+    try {
+      await backend.setSynonyms(current.synonyms.lines.map((line) => line.rule));
+    } catch (error) {
+      logger.error(
+        { err: error },
+        'the synonym set could not be updated; it is sent again at the next reload',
+      );
+    }
+  };
+  /** Pins and hides of products the catalog does not have: warned about, the rules still serve. */
+  const logMerchandisingWarnings = async () => {
+    try {
+      for (const warning of (await report(mappings.current)).warnings)
+        logger.warn({ warning }, 'merchandising rules');
+    } catch (error) {
+      logger.warn({ err: error }, 'the products named by pins and hides could not be checked');
+    }
+  };
+  await applyMerchandising(mappings.current);
+  mappings.onReload((current) => {
+    void applyMerchandising(current).then(logMerchandisingWarnings);
+  });
+  const suggestions = new SuggestionService(
+    stores.suggestions,
+    eventStore,
+    backend,
+    () => mappings.current.suggestionBlocklist,
+  );
   suggestions.load();
+  mappings.onReload(() => suggestions.applyBlocklist());
   const runner = new JobRunner(
     jobStore,
     maintenanceJobs({
@@ -232,6 +298,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     () => mappings.current.jobs.jobs.reindex.adapt_encoder.after_quiet_seconds * 1000,
   );
+  const suggestionRefresh = new SuggestionRefresh((trigger) => runner.start('suggestions', trigger), logger);
   const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
   mappings.onReload(() => scheduler.restart());
   const lifecycle = new Lifecycle();
@@ -244,6 +311,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     catalog,
     calibration,
     search,
+    merchandising,
+    merchandisingReport: () => report(mappings.current),
+    logMerchandisingWarnings,
     events,
     eventStore,
     rankers,
@@ -251,6 +321,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     suggestions,
     recommendations,
     experiments,
+    suggestionRefresh,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
     lifecycle,
@@ -261,21 +332,25 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         backend,
         catalog,
         search,
+        settings: () => mappings.current,
         events,
         suggestions,
         recommendations,
         metrics,
         logger,
+        merchandising: { preview: merchandising, report: () => report(mappings.current) },
         admin: {
           apiKey: config.adminApiKey,
           runner,
           store: jobStore,
           scheduler,
           schedulerEnabled: config.jobsScheduler,
+          suggestions,
         },
       }),
     close: async () => {
       scheduler.stop();
+      suggestionRefresh.close();
       adaptationTrigger.close();
       calibration.close();
       await runner.shutdown(30_000);
@@ -307,4 +382,31 @@ export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> 
   const report = await runtime.catalog.ingest(demoCatalog());
   runtime.logger.info({ products: report.accepted }, 'demo catalog loaded');
   return report.accepted;
+}
+
+/**
+ * What `serve` does before it listens: the demo catalog on a first start, the vector index
+ * checked, the catalog calibration started, live reload of mappings/, the job schedules
+ * and suggestions (generated now when there are none, so autocomplete works at once).
+ */
+export async function prepareToServe(runtime: Runtime): Promise<void> {
+  try {
+    await loadDemoCatalogIfEmpty(runtime);
+    await runtime.logMerchandisingWarnings();
+    const optimized = await runtime.backend.optimize();
+    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+    // Spelling dictionary and vector noise floor: searches are served meanwhile, uncorrected.
+    void runtime.calibration.refresh();
+  } catch (error) {
+    // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
+    // until it returns. Anything else is.
+    if (!isServiceError(error, 'backend_unavailable')) throw error;
+    runtime.logger.warn(
+      { err: error },
+      'search backend unavailable at start-up; serving 503 until it returns',
+    );
+  }
+  runtime.mappings.watch();
+  if (runtime.config.jobsScheduler) runtime.jobs.scheduler.start();
+  runtime.suggestionRefresh.enable(runtime.suggestions.generatedAt);
 }

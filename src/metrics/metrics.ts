@@ -191,6 +191,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly ruleFirings = new Counter({
+    name: 'merchandising_rule_firings_total',
+    help: 'Searches a merchandising rule fired on, by rule id (the ids of mappings/rules.yaml).',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
+
+  /** Rule ids of the loaded rules.yaml: firings are counted for these only. */
+  private ruleIds = new Set<string>();
+
   constructor(windowMinutes = 60) {
     collectDefaultMetrics({ register: this.registry });
     this.encoderAdaptationProgress.set(1);
@@ -233,6 +243,7 @@ export class Metrics {
     for (const shift of observation.positionShifts) this.rankingPositionShift.observe(shift);
     if (observation.experiment)
       this.experimentSearches.inc({ experiment: observation.experiment.id, arm: observation.experiment.arm });
+    for (const rule of observation.rules) if (this.ruleIds.has(rule)) this.ruleFirings.inc({ rule });
     if (observation.mode === 'hybrid')
       this.online.recordSearch(observation.queryId, observation.shown, Date.now(), observation.firstPosition);
   }
@@ -254,6 +265,16 @@ export class Metrics {
     if (run.status === 'succeeded')
       this.jobLastSuccess.set({ job: run.job }, Date.parse(run.finishedAt ?? run.startedAt) / 1000);
     else this.jobFailures.inc({ job: run.job });
+  }
+
+  /**
+   * The rule ids of the rules.yaml now in force: the label values stay bounded by the file,
+   * and the series of a rule taken out of it go too.
+   */
+  setRuleIds(ids: readonly string[]): void {
+    const next = new Set(ids);
+    for (const id of this.ruleIds) if (!next.has(id)) this.ruleFirings.remove({ rule: id });
+    this.ruleIds = next;
   }
 
   /** The info metric: exactly one series, for the model serving now (none without a model). */

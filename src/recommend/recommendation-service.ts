@@ -86,7 +86,7 @@ export interface RecommendationDeps {
   backend: SearchBackend;
   embedder: EmbedderSlot;
   events: EventStore;
-  features: Pick<FeatureSource, 'hashUser' | 'resolveProfile'>;
+  features: Pick<FeatureSource, 'hashUser' | 'hashSession' | 'resolveProfile'>;
 }
 
 interface Candidate {
@@ -279,7 +279,9 @@ export class RecommendationService {
   ): Promise<RecommendationResponse> {
     const started = performance.now();
     const userHash = shopper.userId !== undefined ? this.deps.features.hashUser(shopper.userId) : undefined;
-    const profile = await this.deps.features.resolveProfile(userHash, shopper.sessionId);
+    const sessionHash =
+      shopper.sessionId !== undefined ? this.deps.features.hashSession(shopper.sessionId) : undefined;
+    const profile = await this.deps.features.resolveProfile(userHash, sessionHash);
     if (!hasHistory(profile)) {
       const cold = await this.trending(undefined, request);
       return { ...cold, kind: 'feed', strategy: 'trending', took: { total_ms: elapsed(started) } };

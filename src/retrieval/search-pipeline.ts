@@ -1,49 +1,79 @@
 /**
- * The search path, as data. First phase (retrieval and fusion, on every match): analyze the
- * query once (correcting misspelt words), embed it, retrieve with both legs, read the
- * candidates' summaries, fuse. Second phase (the learned ranker, on
- * the top K): features, rerank. Then facets, the requested order and page, the page's
- * products, and the response. Browse (filters, no text) skips the text stages. Each stage is
- * a file in stages/; the list below is the order they run in, each timed under its name.
+ * The search path, as data. The merchandising rules that apply are found first (their
+ * rewrites, hides and forced filters act on retrieval). First phase (retrieval and fusion,
+ * on every match): analyze the query once (correcting misspelt words), the keyword leg's
+ * synonyms and stopwords, embed it, retrieve with both legs, read the candidates'
+ * summaries, fuse. Second phase (the learned ranker, on the top K): features, rerank. Then
+ * the rules' pins, boosts and buries, facets, the requested order and page, the page's
+ * products, and the response. Browse (filters, no text) skips the text stages. Each stage
+ * is a file in stages/; the list below is the order they run in, each timed under its name.
  */
 import { randomUUID } from 'node:crypto';
 import type { SearchRequest } from './search-request.ts';
 import { StageTimer } from './stage-timer.ts';
 import { analyze } from './stages/analyze.ts';
 import { bm25 } from './stages/bm25.ts';
-import { browse } from './stages/browse.ts';
+import { browse, page } from './stages/browse.ts';
 import { embed } from './stages/embed.ts';
-import { candidateFacets, facets } from './stages/facets.ts';
+import { candidateFacetRows, facets } from './stages/facets.ts';
 import { features } from './stages/features.ts';
 import { fetchProducts } from './stages/fetch.ts';
 import { fuse } from './stages/fuse.ts';
 import { knn } from './stages/knn.ts';
+import { matchRules } from './stages/match-rules.ts';
 import { rerank } from './stages/rerank.ts';
 import { respond, type SearchResponse } from './stages/respond.ts';
+import { browseRules, rules } from './stages/rules.ts';
 import { sort } from './stages/sort.ts';
-import { type SearchDeps, type SearchStart, Stages } from './stages/stage.ts';
+import { type SearchDeps, type SearchSnapshot, type SearchStart, Stages } from './stages/stage.ts';
 import { summaries } from './stages/summaries.ts';
+import { synonyms } from './stages/synonyms.ts';
 
 /** Retrieval, fusion and the ranker's view of the top K: what serving reranks and training on judgments reads. */
 const CANDIDATES = new Stages<SearchStart>()
+  .add(matchRules)
   .add(analyze)
+  .add(synonyms)
   .add(embed)
   .add(bm25)
   .add(knn)
   .add(summaries)
   .add(fuse)
+  .add(candidateFacetRows)
   .add(features);
 
-const SEARCH = CANDIDATES.add(rerank).add(candidateFacets).add(sort).add(fetchProducts);
+const SEARCH = CANDIDATES.add(rerank).add(rules).add(facets).add(sort).add(fetchProducts);
 
-const BROWSE = new Stages<SearchStart>().add(browse).add(facets).add(fetchProducts);
+const BROWSE = new Stages<SearchStart>()
+  .add(matchRules)
+  .add(browse)
+  .add(browseRules)
+  .add(facets)
+  .add(page)
+  .add(fetchProducts);
+
+export interface SearchOptions {
+  /** Search with these tuning files instead of the serving ones (the merchandising preview). */
+  settings?: SearchSnapshot;
+  /** Epoch ms to evaluate campaign windows at (default: now). */
+  now?: number;
+  /** Log the result list and observe the search in metrics (default true; a preview does neither). */
+  record?: boolean;
+}
 
 export class SearchPipeline {
   constructor(private readonly deps: SearchDeps) {}
 
-  async search(request: SearchRequest, timer = new StageTimer()): Promise<SearchResponse> {
-    const start = this.start(request);
-    if (!request.q.trim()) return respond((await BROWSE.run(start, timer)).state, 'browse', timer);
+  async search(
+    request: SearchRequest,
+    timer = new StageTimer(),
+    options: SearchOptions = {},
+  ): Promise<SearchResponse> {
+    const start = this.start(request, options);
+    if (!request.q.trim()) {
+      const { state, explain } = await BROWSE.run(start, timer);
+      return respond(state, 'browse', timer, explain);
+    }
     const { state, explain } = await SEARCH.run(start, timer);
     return respond(state, 'hybrid', timer, explain);
   }
@@ -91,7 +121,14 @@ export class SearchPipeline {
   }
 
   /** One settings snapshot per search: a mappings reload never splits one. */
-  private start(request: SearchRequest): SearchStart {
-    return { request, settings: this.deps.settings(), deps: this.deps, queryId: randomUUID() };
+  private start(request: SearchRequest, options: SearchOptions = {}): SearchStart {
+    return {
+      request,
+      settings: options.settings ?? this.deps.settings(),
+      deps: this.deps,
+      queryId: randomUUID(),
+      now: options.now ?? Date.now(),
+      record: options.record ?? true,
+    };
   }
 }

@@ -1,8 +1,9 @@
 /** The validated, backend-neutral form of a search. The API layer builds it from HTTP input. */
 import type { SearchFilters, SortOrder } from '../catalog/catalog-query.ts';
 
-export const FACET_FIELDS = ['brand', 'category', 'price'] as const;
-export type FacetField = (typeof FACET_FIELDS)[number];
+/** Facets every catalog has; attributes.yaml adds attribute facets by their keys. */
+export const BUILT_IN_FACETS = ['brand', 'category', 'price'] as const;
+export type BuiltInFacet = (typeof BUILT_IN_FACETS)[number];
 
 export const FUSION_METHODS = ['rrf', 'weighted'] as const;
 export type FusionMethod = (typeof FUSION_METHODS)[number];
@@ -10,7 +11,8 @@ export type FusionMethod = (typeof FUSION_METHODS)[number];
 export interface SearchRequest {
   q: string;
   filters: SearchFilters;
-  facets: FacetField[];
+  /** Built-in facets and attribute facets (keys declared in attributes.yaml). */
+  facets: string[];
   page: number;
   size: number;
   sort: SortOrder;

@@ -132,8 +132,11 @@ export class SpellingDictionary {
     return this.postings.get(word)?.length ?? 0;
   }
 
-  /** The corrected query, or undefined when every word looks right. */
-  correct(query: string): SpellingCorrection | undefined {
+  /**
+   * The corrected query, or undefined when every word looks right. `declared`: words the
+   * shop uses on purpose though its titles lack them (its synonyms), never corrected.
+   */
+  correct(query: string, declared?: (word: string) => boolean): SpellingCorrection | undefined {
     const words = surfaceWords(query);
     const known = words.filter((w) => this.frequency(w) >= this.options.rareBelow);
     const contextKey = known.join(' ');
@@ -142,7 +145,7 @@ export class SpellingDictionary {
     const suggested: string[] = [];
     for (const word of words) {
       const key = `${word}|${contextKey}`;
-      let memo = this.memo.get(key);
+      let memo = declared?.(word) ? null : this.memo.get(key);
       if (memo === undefined) {
         memo = this.correctWord(word, known) ?? null;
         if (this.memo.size >= MEMO_LIMIT) this.memo.clear();

@@ -23,9 +23,38 @@ export interface ForgetReport {
   profile: boolean;
 }
 
+/**
+ * Folds stored events into the profiles of their shoppers: given the events (with a user,
+ * or only a session) and those shoppers' current profiles, keyed by `profileKeyOf`, returns
+ * the updated profiles. Pure and synchronous,
+ * so a store can run it inside the transaction that stores the events.
+ */
+export type ProfileFold = (
+  events: readonly StoredEvent[],
+  current: ReadonlyMap<string, UserProfile>,
+) => UserProfile[];
+
+/** What a retention run deleted. */
+export interface RetentionReport {
+  events: number;
+  impressions: number;
+}
+
 /** The shopper-data port: SQLite for the embedded deployment, an index for Elasticsearch. */
 export interface EventStore {
-  appendEvents(events: readonly StoredEvent[]): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  /**
+   * Stores new events (an event_id stored before is a duplicate) and, with `fold`, folds
+   * them into their shoppers' profiles exactly once: in the same transaction (SQLite), or
+   * idempotently and resumably (Elasticsearch: an event stored but not yet folded, say
+   * after a crash, is folded when it is sent again, and `unfoldedEvents` finds it). Either
+   * way a failure leaves nothing half done that a retry would count twice.
+   */
+  appendEvents(
+    events: readonly StoredEvent[],
+    fold?: ProfileFold,
+  ): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  /** Events stored but not yet folded into profiles (a crash between the two), in pages. */
+  unfoldedEvents(): AsyncIterable<StoredEvent[]>;
   /** Queues a search's impression list; written in batches so searches never wait on it. */
   recordImpression(impression: Impression): void;
   flush(): Promise<void>;
@@ -60,6 +89,15 @@ export interface EventStore {
   replaceEngagementLists(name: EngagementListName, lists: readonly EngagementList[]): Promise<number>;
   /** The stored lists of these keys (absent keys have none). */
   engagementLists(name: EngagementListName, keys: readonly string[]): Promise<Map<string, ListedItem[]>>;
+  /**
+   * Retention: deletes the events dated before `events` and the logged searches (query
+   * texts and result lists) before `impressions` (epoch ms), in batches. Fails, saying what
+   * is left, when the engine could not delete everything it matched.
+   */
+  deleteBefore(
+    cutoffs: { events: number; impressions: number },
+    signal?: AbortSignal,
+  ): Promise<RetentionReport>;
   close(): Promise<void>;
 }
 

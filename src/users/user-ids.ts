@@ -1,6 +1,6 @@
 /**
- * Shopper ids never reach storage in the clear: they are replaced by an HMAC-SHA256 keyed
- * with a secret. Without the secret the stored hashes cannot be linked back to ids, and
+ * Shopper ids (user and session ids) never reach storage in the clear: they are replaced by
+ * an HMAC-SHA256 keyed with a secret. Without the secret the stored hashes cannot be linked back to ids, and
  * `DELETE /v1/users/:id` can still find everything of one shopper.
  */
 import { createHmac, randomBytes } from 'node:crypto';
@@ -16,17 +16,40 @@ export class UserIdHasher {
     return createHmac('sha256', this.secret).update(userId).digest('base64url').slice(0, 32);
   }
 
+  /** Session ids get the same keyed hash, in a domain of their own (a session "x" is not user "x"). */
+  hashSession(sessionId: string): string {
+    return createHmac('sha256', this.secret)
+      .update('session\u0000')
+      .update(sessionId)
+      .digest('base64url')
+      .slice(0, 32);
+  }
+
   /**
-   * The key an anonymous session's profile is kept under: keyed like user ids (a session id
-   * can be as identifying as a user id), prefixed so it never equals a user's hash.
+   * The key an anonymous session's profile is kept under: the session's keyed hash (as
+   * stored with its events), prefixed so it never equals a user's hash.
    */
   sessionKey(sessionId: string): string {
-    return `${SESSION_KEY_PREFIX}${this.hash(`session\u0000${sessionId}`)}`;
+    return sessionProfileKey(this.hashSession(sessionId));
   }
 }
 
 /** User hashes are base64url, which has no colon: a session key can never be one. */
 export const SESSION_KEY_PREFIX = 'session:';
+
+/** The profile key of a session known by its stored hash (`hashSession`). */
+export function sessionProfileKey(sessionHash: string): string {
+  return `${SESSION_KEY_PREFIX}${sessionHash}`;
+}
+
+/**
+ * The profile an event folds into: its user's, else (only a session id) its session's.
+ * Stored events carry hashed ids, so this needs no secret.
+ */
+export function profileKeyOf(event: { userHash?: string; sessionId?: string }): string | undefined {
+  if (event.userHash !== undefined) return event.userHash;
+  return event.sessionId !== undefined ? sessionProfileKey(event.sessionId) : undefined;
+}
 
 export function isSessionKey(key: string): boolean {
   return key.startsWith(SESSION_KEY_PREFIX);

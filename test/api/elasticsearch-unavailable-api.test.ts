@@ -94,6 +94,8 @@ function elasticsearchStandIn(mappings: unknown): http.Server {
           return json(200, { license: { type: 'basic', status: 'active' } });
         case `PUT /_ingest/pipeline/${ALIAS}-ingest`:
           return json(200, { acknowledged: true });
+        case `PUT /_synonyms/${ALIAS}-synonyms`:
+          return json(200, { result: 'created' });
         case `GET /_alias/${ALIAS}`:
           return json(200, { 'shop-000001': { aliases: { [ALIAS]: {} } } });
         case `GET /${ALIAS}/_mapping`:

@@ -33,7 +33,13 @@ describe('encoder adaptation to the shop catalog', () => {
   const dataDir = temporaryDirectory();
   const modelsDir = temporaryDirectory('models-');
   const mappingsDir = quickAdaptationMappings();
-  const env = { DATA_DIR: dataDir, MODELS_DIR: modelsDir, MAPPINGS_DIR: mappingsDir, ADMIN_API_KEY: KEY };
+  const env = {
+    DATA_DIR: dataDir,
+    MODELS_DIR: modelsDir,
+    MAPPINGS_DIR: mappingsDir,
+    ADMIN_API_KEY: KEY,
+    RATE_LIMIT: 'off',
+  };
   let runtime: Runtime;
   let app: ReturnType<Runtime['createApp']>;
   let demoEncoder: string;

@@ -5,7 +5,9 @@ import { FEATURE_COUNT } from '../../src/ranking/features/feature-set.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 
-const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes)).toISOString();
+// Events are believed only within a window around now (EVENT_MAX_AGE_HOURS): an hour ago, on.
+const BASE = Date.now() - 3_600_000;
+const at = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString();
 
 describe('/v1/events and shopper profiles', () => {
   let runtime: Runtime;
@@ -89,7 +91,7 @@ describe('/v1/events and shopper profiles', () => {
         user_id: 'bob',
         query_id: queryId,
         product_id: 'drill-2',
-        timestamp: at(9),
+        timestamp: new Date().toISOString(),
       })
       .expect(200);
     const impression = await runtime.eventStore.impression(queryId);

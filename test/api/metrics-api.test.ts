@@ -205,7 +205,7 @@ describe('GET /metrics', () => {
     // Stage labels are the stage names the search path knows, nothing else.
     for (const labels of after.labelSets('search_stage_duration_seconds'))
       expect(labels.stage).toMatch(
-        /^(parse|analyze|embed|bm25|knn|fuse|summaries|features|rerank|facets|sort|fetch|browse)$/,
+        /^(parse|match_rules|analyze|synonyms|embed|bm25|knn|fuse|summaries|facet_rows|features|rerank|rules|facets|sort|page|fetch|browse)$/,
       );
   });
 
@@ -419,7 +419,7 @@ describe('online ranking quality on /metrics', () => {
     expect(q.purchasesPerSearch).toBeCloseTo(1 / 4, 12);
   });
 
-  it('ignores repeated events, events of unknown searches, and browsing', async () => {
+  it('ignores repeated events; refuses events of unknown searches and of browsing (no logged list)', async () => {
     const before = await quality();
     const a = await search('power tools', { atLeast: 1 });
     const click = event('click', a.queryId, a.ids[0]!, 1);
@@ -429,17 +429,24 @@ describe('online ranking quality on /metrics', () => {
 
     const again = await request(app()).post('/v1/events').send([click]).expect(200);
     expect(again.body).toMatchObject({ accepted: 1, duplicates: 1 });
-    await post([
-      event('click', 'no-such-search', 'drill-1', 1),
-      event('purchase', 'no-such-search', 'drill-1'),
-    ]);
+    const unknown = await request(app())
+      .post('/v1/events')
+      .send([event('click', 'no-such-search', 'drill-1', 1), event('purchase', 'no-such-search', 'drill-1')])
+      .expect(422);
+    const codes = (body: { errors: { errors: { code: string }[] }[] }) =>
+      body.errors.map((e) => e.errors[0]!.code);
+    expect(codes(unknown.body)).toEqual(['unknown_query', 'unknown_query']);
     const browse = await request(app()).get('/v1/search').query({ 'filter.brand': 'EGO' }).expect(200);
-    await post([event('click', browse.body.query_id, browse.body.hits[0].id, 1)]);
+    const browsed = await request(app())
+      .post('/v1/events')
+      .send([event('click', browse.body.query_id, browse.body.hits[0].id, 1)])
+      .expect(422);
+    expect(codes(browsed.body)).toEqual(['unknown_query']);
     const after = await quality();
     expect(after.mrr).toBe(once.mrr);
     expect(after.ctrs).toEqual(once.ctrs);
     expect(after.purchasesPerSearch).toBe(once.purchasesPerSearch);
-    expect(after.eventsPosted).toBe(once.eventsPosted + 3);
+    expect(after.eventsPosted).toBe(once.eventsPosted + 1);
   });
 });
 

@@ -96,14 +96,14 @@ describe('learning to rank', () => {
       (q) => runtime.search.candidates(q),
       parseJudgmentsCsv(priceJudgments()),
     );
-    // Learning rate 0: the network keeps its random start, a worse ranker than the serving one.
+    // Learning rate 0: the network keeps its random start, no better than the serving one.
     const outcome = await trainAndGate(
       { source: 'judgments', ...splitLists(lists, 0.3) },
       { registry: runtime.rankers, promote: 'auto', training: { epochs: 1, learningRate: 0 } },
     );
     expect(outcome.promoted).toBe(false);
     expect(outcome.decision).toMatch(/^not promoted: /);
-    expect(outcome.metadata.metrics.ndcg10_previous).toBeGreaterThan(outcome.metadata.metrics.ndcg10);
+    expect(outcome.metadata.metrics.ndcg10).toBeLessThan(outcome.metadata.metrics.ndcg10_previous! + 0.005);
     expect(runtime.rankers.state().active).toBe(firstVersion);
 
     // It can still be served by hand, and rolled back.
@@ -203,7 +203,8 @@ describe('learning to rank', () => {
   });
 
   it('builds position-weighted lists from logged searches and events', async () => {
-    const at = (i: number) => new Date(Date.UTC(2026, 10, 2, 10, i)).toISOString();
+    // Events follow their search within seconds, as a click does.
+    const at = (i: number) => new Date(Date.now() + i).toISOString();
     for (let i = 0; i < 30; i++) {
       const search = await request(app)
         .get('/v1/search')

@@ -5,7 +5,8 @@ import { FEATURE_NAMES } from '../../src/ranking/features/feature-set.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { createTestRuntime } from '../helpers/runtime.ts';
 
-const at = (minutes: number) => new Date(Date.UTC(2026, 10, 1, 12, minutes)).toISOString();
+// Within the last hour: events older than EVENT_MAX_AGE_HOURS are refused.
+const at = (minutes: number) => new Date(Date.now() - (60 - minutes) * 60_000).toISOString();
 const HISTORY = FEATURE_NAMES.indexOf('user_has_history');
 const BRAND = FEATURE_NAMES.indexOf('brand_affinity');
 

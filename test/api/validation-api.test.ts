@@ -17,7 +17,7 @@ describe('bad input gets a 4xx JSON error naming the field and the rule', () => 
     ['empty q without a filter', '/v1/search?q=', 'q', 'required'],
     ['no q at all', '/v1/search', 'q', 'required'],
     ['q over 512 characters', `/v1/search?q=${'a'.repeat(513)}`, 'q', 'too_big'],
-    ['unknown filter field', '/v1/search?q=x&filter.color=red', 'filter.color', 'unknown_filter'],
+    ['unknown filter field', '/v1/search?q=x&filter.colour=red', 'filter.colour', 'unknown_filter'],
     ['unknown sort field', '/v1/search?q=x&sort=popularity', 'sort', 'invalid_value'],
     ['size over 100', '/v1/search?q=x&size=101', 'size', 'too_big'],
     ['size zero', '/v1/search?q=x&size=0', 'size', 'too_small'],
@@ -33,8 +33,18 @@ describe('bad input gets a 4xx JSON error naming the field and the rule', () => 
     ],
     ['in_stock not a boolean', '/v1/search?q=x&filter.in_stock=maybe', 'filters.in_stock', 'invalid_type'],
     ['explain not a boolean', '/v1/search?q=x&explain=yes', 'explain', 'invalid_type'],
-    ['unknown facet', '/v1/search?q=x&facets=color', 'facets.0', 'invalid_value'],
+    ['unknown facet', '/v1/search?q=x&facets=colour', 'facets.0', 'invalid_value'],
     ['unknown parameter', '/v1/search?q=x&colour=red', 'colour', 'unknown_parameter'],
+    // Attribute filters of mappings/attributes.yaml: `size` is a range attribute, `color` a terms one.
+    ['range attribute without a bound', '/v1/search?q=x&filter.size=9', 'filter.size', 'unknown_filter'],
+    ['range bound not a number', '/v1/search?q=x&filter.size_min=big', 'filters.size_min', 'invalid_type'],
+    [
+      'attribute range inverted',
+      '/v1/search?q=x&filter.size_min=12&filter.size_max=8',
+      'filters.size_min',
+      'custom',
+    ],
+    ['empty attribute value', '/v1/search?q=x&filter.color=', 'filters.color.0', 'too_small'],
     ['repeated scalar', '/v1/search?q=x&q=y', 'q', 'repeated'],
     ['paging past the result window', '/v1/search?q=x&size=100&page=11', 'page', 'custom'],
   ];

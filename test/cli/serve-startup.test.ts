@@ -63,6 +63,7 @@ describe('serve start-up problems', () => {
           'GET /_alias/products': { 'products-000001': { aliases: { products: {} } } },
           'GET /products/_mapping': { 'products-000001': { mappings } },
           'PUT /_ingest/pipeline/products-ingest': { acknowledged: true },
+          'PUT /_synonyms/products-synonyms': { result: 'created' },
         };
         const found = route in answers;
         res.writeHead(found ? 200 : 404, {

@@ -9,13 +9,16 @@ import { SqliteEventStore } from '../../src/backends/embedded/event-store.ts';
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
 import type { SearchBackend } from '../../src/catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../../src/embeddings/embedder.ts';
-import { loadMappings } from '../../src/main/mappings.ts';
+import { loadMappings, type Mappings } from '../../src/main/mappings.ts';
+import { type MerchandisingFile, parseMerchandising } from '../../src/merchandising/settings.ts';
 import { FeatureSource } from '../../src/ranking/features/feature-source.ts';
 import { RecommendationService } from '../../src/recommend/recommendation-service.ts';
+import type { FacetValueCount } from '../../src/retrieval/facets.ts';
 import type { SearchPipeline } from '../../src/retrieval/search-pipeline.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
 import { analyzeQuery } from '../../src/text/analyzer.ts';
 import { UserIdHasher } from '../../src/users/user-ids.ts';
+import { attributeRichCatalog, distinctAttributeKeys } from '../fixtures/attribute-rich-catalog.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 import { testSearchPipeline } from '../helpers/search-pipeline.ts';
@@ -25,10 +28,22 @@ export interface BackendUnderTest {
   embedder: Embedder;
   /** Make writes visible to searches (Elasticsearch refresh); no-op where writes are immediate. */
   refresh(): Promise<void>;
+  /** Fields the engine's index mapping holds, where it has one (Elasticsearch): it must not grow per attribute key. */
+  mappedFields?(): Promise<number>;
   dispose(): Promise<void>;
 }
 
 const mappings = loadMappings(path.resolve('mappings'));
+
+/** The project's mappings with some merchandising files replaced, parsed as the service parses them. */
+function withFiles(files: Partial<Record<MerchandisingFile, string>>): Mappings {
+  const replaced = Object.fromEntries(
+    Object.entries(files).map(([kind, text]) => [kind, { name: `test/${kind}`, text }]),
+  );
+  return { ...mappings, ...parseMerchandising({ ...mappings.files, ...replaced }) };
+}
+
+const synonymLines = (settings: Mappings) => settings.synonyms.lines.map((line) => line.rule);
 
 function request(overrides: Partial<SearchRequest>): SearchRequest {
   return {
@@ -70,6 +85,7 @@ export function describeBackendConformance(name: string, create: () => Promise<B
       subject = await create();
       catalog = new CatalogService(subject.backend, new EmbedderSlot(subject.embedder));
       search = testSearchPipeline(subject.backend, subject.embedder, mappings);
+      await subject.backend.setSynonyms(synonymLines(mappings));
       const report = await catalog.ingest(FIXTURE_PRODUCTS);
       expect(report.rejected).toBe(0);
       await subject.refresh();
@@ -237,6 +253,181 @@ export function describeBackendConformance(name: string, create: () => Promise<B
       await events.close();
     });
 
+    it('sorts by rating and by popularity, products without the value last', async () => {
+      const byRating = await search.search(request({ q: 'mower drill', sort: 'rating_desc', size: 100 }));
+      const ratings = byRating.hits.map((h) => h.product.rating);
+      const rated = ratings.filter((r): r is number => r !== undefined);
+      expect(rated).toEqual([...rated].sort((a, b) => b - a));
+      expect(ratings.slice(0, rated.length)).toEqual(rated);
+      const byPopularity = await search.search(
+        request({ filters: { category: ['Garden'] }, sort: 'popularity_desc' }),
+      );
+      expect(byPopularity.hits.map((h) => h.id)).toEqual(['mower-1', 'mower-2', 'hose-1', 'blower-1']);
+    });
+
+    describe('merchandising rules', () => {
+      const ruleSearch = (
+        overrides: Partial<SearchRequest>,
+        rules: string,
+        now = Date.parse('2026-07-01T00:00:00Z'),
+      ) =>
+        search.search(request({ size: 20, ...overrides }), undefined, {
+          settings: withFiles({ rules }),
+          now,
+        });
+      const ids = (response: { hits: { id: string }[] }) => response.hits.map((h) => h.id);
+
+      it('pins products at their positions and hides others, exactly', async () => {
+        const rules = `rules:
+  - id: mower-campaign
+    when: { query: { contains: mower } }
+    pin:
+      - { id: wrench-1, position: 1 }
+      - { id: skillet-1, position: 3 }
+    hide: { ids: [mower-2] }`;
+        const response = await ruleSearch({ q: 'lawn mower', explain: true }, rules);
+        expect(ids(response)[0]).toBe('wrench-1');
+        expect(ids(response)[2]).toBe('skillet-1');
+        expect(ids(response)).not.toContain('mower-2');
+        expect(ids(response)).toContain('mower-1');
+        expect(response.hits[0]!.explain?.rules).toEqual([
+          { rule: 'mower-campaign', action: 'pin', position: 1 },
+        ]);
+        expect(response.merchandising?.rules).toEqual([
+          { id: 'mower-campaign', priority: 0, actions: ['hide', 'pin'] },
+        ]);
+      });
+
+      it('hides by filter and forces a filter in both legs, totals and facets included', async () => {
+        const rules = `rules:
+  - id: no-ego
+    when: { query: { any: true } }
+    hide: { filter: { brand: EGO } }
+  - id: in-stock-only
+    when: { query: { contains: drill } }
+    filter: { in_stock: true, price: { max: 120 } }`;
+        const blowers = await ruleSearch({ q: 'mower blower', facets: ['brand'] }, rules);
+        expect(ids(blowers).some((id) => productOf(id).brand === 'EGO')).toBe(false);
+        expect(blowers.facets.brand?.some((f) => f.value === 'EGO')).toBe(false);
+        expect(blowers.total).toBe(blowers.hits.length);
+        const drills = await ruleSearch({ q: 'mower drill' }, rules);
+        expect(ids(drills).length).toBeGreaterThan(0);
+        expect(
+          ids(drills).every((id) => {
+            const p = id === 'hose-1' ? { ...productOf(id), price: 42 } : productOf(id);
+            return p.in_stock !== false && p.brand !== 'EGO' && p.price !== undefined && p.price <= 120;
+          }),
+        ).toBe(true);
+      });
+
+      it('boosts and buries within the list by position and factor, when browsing too', async () => {
+        const rules = `rules:
+  - id: garden
+    when: { category: Garden }
+    boost:
+      - { filter: { brand: Flexzilla }, factor: 3 }
+    bury:
+      - { filter: { in_stock: false }, factor: 0.25 }`;
+        // Popularity order mower-1, mower-2, hose-1, blower-1: hose-1 is 3/3 (ties with mower-1, after
+        // it), blower-1 1/4, mower-2 0.25/2.
+        const browse = await ruleSearch({ filters: { category: ['Garden'] }, explain: true }, rules);
+        expect(ids(browse)).toEqual(['mower-1', 'hose-1', 'blower-1', 'mower-2']);
+        expect(browse.total).toBe(4);
+        expect(browse.hits[1]!.explain?.rules).toEqual([
+          { rule: 'garden', action: 'boost', factor: 3, from: 3, to: 2 },
+        ]);
+        // A shopper's own sort order is kept: rules move products only in relevance order.
+        const byPrice = await ruleSearch({ filters: { category: ['Garden'] }, sort: 'price_asc' }, rules);
+        expect(ids(byPrice)).toEqual(['hose-1', 'blower-1', 'mower-2', 'mower-1']);
+      });
+
+      it('filters on attributes and on product age in rules', async () => {
+        const rules = `rules:
+  - id: no-yellow
+    when: { query: { contains: drill } }
+    hide: { filter: { attributes: { color: yellow } } }
+  - id: new-tools
+    when: { category: Tools }
+    boost:
+      - { filter: { age_days: { max: 30 } }, factor: 4 }`;
+        expect(ids(await ruleSearch({ q: 'cordless drill' }, rules))).not.toContain('drill-1');
+        // Created 2026-06-20, 11 days before the search: drill-2 goes before the more popular drill-1.
+        const tools = await ruleSearch({ filters: { category: ['Tools'] } }, rules);
+        expect(ids(tools)).toEqual(['drill-2', 'drill-1', 'wrench-1']);
+        const later = await ruleSearch(
+          { filters: { category: ['Tools'] } },
+          rules,
+          Date.parse('2026-09-01T00:00:00Z'),
+        );
+        expect(ids(later)).toEqual(['drill-1', 'drill-2', 'wrench-1']);
+      });
+
+      it('rewrites the query before retrieval, answers with the query as typed, and redirects', async () => {
+        const rules = `rules:
+  - id: grass
+    when: { query: { exact: grass cutter } }
+    rewrite: { replace: { grass cutter: lawn mower } }
+    redirect: https://shop.example.com/mowers`;
+        const response = await ruleSearch({ q: 'grass cutter' }, rules);
+        expect(response.q).toBe('grass cutter');
+        expect(response.merchandising?.rewritten_q).toBe('lawn mower');
+        expect(response.redirect).toEqual({ url: 'https://shop.example.com/mowers', rule: 'grass' });
+        expect(ids(response).slice(0, 2).sort()).toEqual(['mower-1', 'mower-2']);
+      });
+
+      it('pins a product the search did not retrieve, and counts it', async () => {
+        const rules = `rules:
+  - id: hose-offer
+    when: { query: { exact: garden hose } }
+    pin:
+      - { id: skillet-1, position: 1 }`;
+        const plain = await search.search(request({ q: 'garden hose' }));
+        const pinned = await ruleSearch({ q: 'garden hose' }, rules);
+        expect(ids(plain)).not.toContain('skillet-1');
+        expect(ids(pinned)[0]).toBe('skillet-1');
+        expect(pinned.total).toBe(plain.total + 1);
+      });
+    });
+
+    describe('synonyms and stopwords', () => {
+      const files = {
+        synonyms: 'spanner => wrench\nfrying pan, skillet\n',
+        stopwords: 'in\n',
+      };
+      const settings = withFiles(files);
+      const keywordHits = async (q: string) => {
+        const response = await search.search(
+          request({ q, explain: true, rerank: false, size: 50 }),
+          undefined,
+          {
+            settings,
+          },
+        );
+        return response.hits.filter((h) => h.explain?.bm25).map((h) => h.id);
+      };
+
+      beforeAll(async () => {
+        await subject.backend.setSynonyms(synonymLines(settings));
+        await subject.refresh();
+      });
+      afterAll(async () => {
+        await subject.backend.setSynonyms(synonymLines(mappings));
+      });
+
+      it('finds products by a one-way synonym and by a multi-word equivalent', async () => {
+        expect(await lexicalIds('spanner')).toEqual([]);
+        expect(await keywordHits('spanner')).toEqual(['wrench-1']);
+        expect(await keywordHits('frying pan')).toEqual(['skillet-1']);
+        expect(await keywordHits('skillet')).toEqual(['skillet-1']);
+      });
+
+      it('leaves stopwords out of the keyword leg, unless nothing else is left', async () => {
+        // "in" is in the titles of mower-1, hose-1, wrench-1 and skillet-1.
+        expect(await keywordHits('hose in')).toEqual(['hose-1']);
+        expect((await keywordHits('in')).sort()).toEqual(['hose-1', 'mower-1', 'skillet-1', 'wrench-1']);
+      });
+    });
+
     it('deletes a product from every index', async () => {
       expect(await subject.backend.deleteProduct('blower-1')).toBe(true);
       expect(await subject.backend.deleteProduct('blower-1')).toBe(false);
@@ -245,6 +436,120 @@ export function describeBackendConformance(name: string, create: () => Promise<B
       expect(await vectorIds('EGO 56V Leaf Blower')).not.toContain('blower-1');
       expect((await subject.backend.getProducts(['blower-1'])).size).toBe(0);
       expect(await subject.backend.countProducts()).toBe(FIXTURE_PRODUCTS.length - 1);
+    });
+  });
+
+  describe(`attribute-rich catalogs: ${name}`, () => {
+    let subject: BackendUnderTest;
+    let search: SearchPipeline;
+    const catalogRecords = attributeRichCatalog();
+    const settings = withFiles({
+      attributes: `attributes:
+  finish: { type: terms }
+  screen_size: { type: range, edges: [40, 50, 60] }
+`,
+    });
+    const lexical = (
+      text: string,
+      weights = settings.boosts.fields,
+      filters: SearchRequest['filters'] = {},
+    ) =>
+      subject.backend.lexicalSearch({
+        text,
+        terms: analyzeQuery(text).terms,
+        filters,
+        limit: 50,
+        fieldWeights: weights,
+      });
+    const ids = (hits: { id: string }[]) => hits.map((h) => h.id);
+    let fieldsBefore: number | undefined;
+
+    beforeAll(async () => {
+      subject = await create();
+      fieldsBefore = await subject.mappedFields?.();
+      search = testSearchPipeline(subject.backend, subject.embedder, settings);
+      const report = await new CatalogService(subject.backend, new EmbedderSlot(subject.embedder)).ingest(
+        catalogRecords,
+      );
+      expect(report.rejected).toBe(0);
+      await subject.refresh();
+    });
+    afterAll(async () => {
+      await subject?.dispose();
+    });
+
+    it('indexes thousands of distinct attribute keys without a field per key', async () => {
+      expect(distinctAttributeKeys(catalogRecords)).toBeGreaterThan(2000);
+      expect(await subject.backend.countProducts()).toBe(catalogRecords.length);
+      if (fieldsBefore !== undefined) expect(await subject.mappedFields!()).toBe(fieldsBefore);
+    });
+
+    it('ranks a title match by the title, however long the product attributes are', async () => {
+      // mount-rich has 300 attribute values and the shorter title; mount-bare two and a longer one.
+      expect(ids(await lexical('articulating wall mount')).slice(0, 2)).toEqual(['mount-rich', 'mount-bare']);
+    });
+
+    it('searches attribute values with their own field weight', async () => {
+      const heavyAttributes = { ...settings.boosts.fields, attributes: 5, description: 0.5 };
+      const heavyDescription = { ...settings.boosts.fields, attributes: 0.5, description: 5 };
+      expect(ids(await lexical('gold plated', heavyAttributes)).slice(0, 2)).toEqual([
+        'cable-attr',
+        'cable-desc',
+      ]);
+      expect(ids(await lexical('gold plated', heavyDescription)).slice(0, 2)).toEqual([
+        'cable-desc',
+        'cable-attr',
+      ]);
+    });
+
+    it('filters on attribute values and numeric ranges in both legs', async () => {
+      const matte = { attributes: { finish: { values: ['matte'] } } };
+      const inRange = { attributes: { screen_size: { min: 60, max: 70 } } };
+      for (const leg of [
+        (f: SearchRequest['filters']) => lexical('wall mount television cable', settings.boosts.fields, f),
+        async (f: SearchRequest['filters']) => {
+          const [vector] = await subject.embedder.embed(['wall mount television cable'], 'query');
+          return subject.backend.vectorSearch({ vector: vector!, filters: f, limit: 50 });
+        },
+      ]) {
+        expect(ids(await leg(matte)).sort()).toEqual(['mount-rich', 'tv-1']);
+        // "65" given as text counts as the number 65.
+        expect(ids(await leg(inRange)).sort()).toEqual(['cable-attr', 'tv-1']);
+      }
+    });
+
+    it('counts attribute facets over the filtered catalog when browsing, and over the candidates', async () => {
+      const browse = await search.search(
+        request({ filters: { category: ['Electronics'] }, facets: ['finish', 'screen_size'] }),
+        undefined,
+        { settings },
+      );
+      expect(browse.total).toBe(5);
+      expect(browse.facets.finish).toEqual([
+        { value: 'matte', count: 2 },
+        { value: 'gloss', count: 1 },
+      ]);
+      expect(browse.facets.screen_size).toEqual([
+        { key: '40-50', from: 40, to: 50, count: 1 },
+        { key: '50-60', from: 50, to: 60, count: 1 },
+        { key: '60-*', from: 60, count: 2 },
+      ]);
+      const filtered = await search.search(
+        request({ filters: { attributes: { finish: { values: ['matte'] } } }, facets: ['finish'] }),
+        undefined,
+        { settings },
+      );
+      expect(ids(filtered.hits).sort()).toEqual(['mount-rich', 'tv-1']);
+      const hybrid = await search.search(
+        request({ q: 'articulating wall mount', filters: { category: ['Electronics'] }, facets: ['finish'] }),
+        undefined,
+        { settings },
+      );
+      const counted = Object.fromEntries(
+        ((hybrid.facets.finish ?? []) as FacetValueCount[]).map((f) => [f.value, f.count]),
+      );
+      expect(counted.matte).toBeGreaterThanOrEqual(1);
+      expect(counted.gloss).toBeGreaterThanOrEqual(1);
     });
   });
 }

@@ -5,7 +5,7 @@
  * restart) would.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/users/event-store.ts';
+import type { EventStore, ProfileFold } from '../../src/users/event-store.ts';
 import type { Impression, StoredEvent } from '../../src/users/events.ts';
 import { emptyProfile, type UserProfile } from '../../src/users/profiles.ts';
 
@@ -56,6 +56,26 @@ async function all<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
 
 const byId = (a: StoredEvent, b: StoredEvent) => a.eventId.localeCompare(b.eventId);
 
+/** A fold that counts clicks per shopper (what the service's fold does to `counts`, and nothing else). */
+const countClicks: ProfileFold = (events, current) => {
+  const touched = new Map<string, UserProfile>();
+  for (const e of events) {
+    const p =
+      touched.get(e.userHash!) ?? structuredClone(current.get(e.userHash!)) ?? emptyProfile(e.userHash!);
+    p.counts.clicks++;
+    touched.set(e.userHash!, p);
+  }
+  return [...touched.values()];
+};
+
+async function clicksOf(store: EventStore, userHash: string): Promise<number> {
+  return (await store.profiles([userHash])).get(userHash)?.counts.clicks ?? 0;
+}
+
+async function foldEverythingPending(store: EventStore): Promise<void> {
+  for await (const page of store.unfoldedEvents()) await store.appendEvents(page, countClicks);
+}
+
 export function describeEventStoreConformance(
   name: string,
   create: () => Promise<EventStoreUnderTest>,
@@ -84,6 +104,39 @@ export function describeEventStoreConformance(
       expect(await store.appendEvents([b, c])).toEqual({ inserted: [c], duplicates: 1 });
       expect(await store.appendEvents([])).toEqual({ inserted: [], duplicates: 0 });
       expect((await store.eventsForQueries(['q1'])).sort(byId)).toEqual([a, b, c]);
+    });
+
+    it('folds new events into their profiles as it stores them, and a repeat not again', async () => {
+      const events = [
+        event('f1'),
+        event('f2'),
+        event('f3', { userHash: 'u2' }),
+        event('anon', { userHash: undefined }),
+      ];
+      await store.appendEvents(events, countClicks);
+      expect(await clicksOf(store, 'u1')).toBe(2);
+      expect(await clicksOf(store, 'u2')).toBe(1);
+      expect(await store.appendEvents([...events, event('f4')], countClicks)).toMatchObject({
+        duplicates: 4,
+      });
+      expect(await clicksOf(store, 'u1')).toBe(3);
+      await foldEverythingPending(store);
+      expect(await clicksOf(store, 'u1')).toBe(3);
+    });
+
+    it('leaves nothing a retry counts twice when the fold fails after the events were sent', async () => {
+      const events = [event('r1'), event('r2'), event('r3')];
+      const failing: ProfileFold = () => {
+        throw new Error('crash between storing the events and saving the profiles');
+      };
+      await expect(store.appendEvents(events, failing)).rejects.toThrow(/crash/);
+      // The client never got an answer, so it sends the batch again; a resume may run too.
+      await store.appendEvents(events, countClicks);
+      await foldEverythingPending(store);
+      await store.appendEvents(events, countClicks);
+      expect(await clicksOf(store, 'u1')).toBe(3);
+      expect((await all(store.userEvents())).flat()).toHaveLength(3);
+      expect(await all(store.unfoldedEvents())).toEqual([]);
     });
 
     it('keeps every field of an event and leaves absent ones absent', async () => {
@@ -346,6 +399,31 @@ export function describeEventStoreConformance(
       expect((await all(store.impressionsSince(0))).flat().map((i) => i.queryId)).toEqual(['q2']);
       expect([...(await store.profiles(['u1', 'u2'])).keys()]).toEqual(['u2']);
       expect(await store.forgetUser('u1')).toEqual({ events: 0, impressions: 0, profile: false });
+    });
+
+    it('deletes events and logged searches older than their retention windows, and nothing newer', async () => {
+      const day = 86_400_000;
+      await store.appendEvents([
+        event('old', { timestamp: T0 - 400 * day }),
+        event('kept', { timestamp: T0 - 100 * day }),
+        event('new', { timestamp: T0 }),
+      ]);
+      store.recordImpression(impression('q-old', { timestamp: T0 - 100 * day }));
+      store.recordImpression(impression('q-new', { timestamp: T0 - day }));
+      await store.flush();
+      store.recordImpression(impression('q-buffered-old', { timestamp: T0 - 200 * day })); // still buffered
+
+      const cutoffs = { events: T0 - 365 * day, impressions: T0 - 90 * day };
+      expect(await store.deleteBefore(cutoffs)).toEqual({ events: 1, impressions: 2 });
+      expect((await all(store.userEvents())).flat().map((e) => e.eventId)).toEqual(['kept', 'new']);
+      expect((await all(store.impressionsSince(0))).flat().map((i) => i.queryId)).toEqual(['q-new']);
+      expect(await store.deleteBefore(cutoffs)).toEqual({ events: 0, impressions: 0 });
+    });
+
+    it('stops a retention run that is aborted', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      await expect(store.deleteBefore({ events: T0, impressions: T0 }, controller.signal)).rejects.toThrow();
     });
 
     it('shares its data with another store on the same data: ids stay idempotent across them', async () => {

@@ -1,11 +1,13 @@
 /**
  * What the fake cluster evaluates itself, with Elasticsearch's semantics for the part it
  * implements: the structured queries (`match_all`, `term`, `terms`, `ids`, `exists`,
- * `range`, `bool`), field sorts with `search_after` (missing values last, the 10 000-hit
- * result window), `sum` aggregations and the one kind of Painless statement counters use
+ * `range`, `bool`, `nested`), field sorts with `search_after` (missing values last, the
+ * 10 000-hit result window), the aggregations `sum`, `terms`, `range`, `filter`, `nested`
+ * and `reverse_nested`, and the one kind of Painless statement counters use
  * (`ctx._source.<field> += params.<name>`). Anything else is refused with
  * `UnsupportedByFake`, never silently ignored; full-text and kNN searches are answered by a
- * test's `onSearch` instead.
+ * test's `onSearch` instead. A `flattened` field needs nothing special: its sub-fields
+ * (`attribute_values.color`) are the object's keys, matched as keywords.
  */
 
 import type { estypes } from '@elastic/elasticsearch';
@@ -109,6 +111,13 @@ export function matches(document: StoredDocument, query: estypes.QueryDslQueryCo
     case 'range': {
       const [field, bounds] = single(spec, kind);
       return fieldValues(source, field).some((v) => inRange(v, bounds as estypes.QueryDslRangeQuery));
+    }
+    case 'nested': {
+      // Matches when one object of the path matches on its own (fields keep their full names).
+      const { path, query: inner } = spec as estypes.QueryDslNestedQuery;
+      return nestedObjects(source, path).some((object) =>
+        matches({ ...document, source: { [path]: object } }, inner),
+      );
     }
     case 'bool': {
       const bool = spec as estypes.QueryDslBoolQuery;
@@ -235,26 +244,131 @@ export function searchDocuments(
   };
 }
 
-function aggregate(
-  sources: readonly Source[],
+/** The objects of a nested field (one object or a list). */
+function nestedObjects(source: Source, path: string): Source[] {
+  const value = source[path];
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]) as Source[];
+}
+
+/** What an aggregation counts: a document, or a nested object with the document it belongs to. */
+interface Bucketed {
+  source: Source;
+  /** The top-level document a nested object belongs to (reverse_nested counts these). */
+  root: Source;
+}
+
+function subAggregations(
+  docs: readonly Bucketed[],
+  container: estypes.AggregationsAggregationContainer,
+): Record<string, estypes.AggregationsAggregate> {
+  return aggregateDocs(docs, container.aggs ?? container.aggregations) ?? {};
+}
+
+function aggregateOne(
+  docs: readonly Bucketed[],
+  container: estypes.AggregationsAggregationContainer,
+): estypes.AggregationsAggregate {
+  const kinds = Object.keys(container).filter((k) => k !== 'aggs' && k !== 'aggregations');
+  if (kinds.length !== 1)
+    throw new RefusedByFake(400, 'parsing_exception', 'one aggregation type per container');
+  const kind = kinds[0]!;
+  switch (kind) {
+    case 'sum': {
+      const field = container.sum!.field!;
+      const value = docs.reduce(
+        (total, d) => total + fieldValues(d.source, field).reduce<number>((s, v) => s + Number(v), 0),
+        0,
+      );
+      return { value };
+    }
+    case 'terms': {
+      const { field, size = 10 } = container.terms!;
+      const counts = new Map<string, Bucketed[]>();
+      for (const d of docs) {
+        for (const value of new Set(fieldValues(d.source, field!).map(String))) {
+          counts.set(value, [...(counts.get(value) ?? []), d]);
+        }
+      }
+      const buckets = [...counts]
+        .sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : 1))
+        .slice(0, size)
+        .map(([key, inBucket]) => ({
+          key,
+          doc_count: inBucket.length,
+          ...subAggregations(inBucket, container),
+        }));
+      return { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets };
+    }
+    case 'range': {
+      const { field, ranges = [], keyed } = container.range!;
+      if (keyed) throw new UnsupportedByFake('keyed range aggregations are not implemented');
+      const buckets = ranges.map((range) => {
+        const inBucket = docs.filter((d) =>
+          fieldValues(d.source, field!).some(
+            (v) =>
+              (range.from === undefined || Number(v) >= Number(range.from)) &&
+              (range.to === undefined || Number(v) < Number(range.to)),
+          ),
+        );
+        return {
+          ...(range.key !== undefined && { key: range.key }),
+          ...(range.from !== undefined && { from: Number(range.from) }),
+          ...(range.to !== undefined && { to: Number(range.to) }),
+          doc_count: inBucket.length,
+          ...subAggregations(inBucket, container),
+        };
+      });
+      return { buckets } as estypes.AggregationsRangeAggregate;
+    }
+    case 'filter': {
+      const inBucket = docs.filter((d) =>
+        matches({ index: '', id: '', source: d.source }, container.filter as estypes.QueryDslQueryContainer),
+      );
+      return {
+        doc_count: inBucket.length,
+        ...subAggregations(inBucket, container),
+      } as estypes.AggregationsAggregate;
+    }
+    case 'nested': {
+      const path = container.nested!.path!;
+      const objects = docs.flatMap((d) =>
+        nestedObjects(d.source, path).map((object) => ({ source: { [path]: object }, root: d.root })),
+      );
+      return {
+        doc_count: objects.length,
+        ...subAggregations(objects, container),
+      } as estypes.AggregationsAggregate;
+    }
+    case 'reverse_nested': {
+      const roots = [...new Set(docs.map((d) => d.root))].map((root) => ({ source: root, root }));
+      return {
+        doc_count: roots.length,
+        ...subAggregations(roots, container),
+      } as estypes.AggregationsAggregate;
+    }
+    default:
+      throw new UnsupportedByFake(`the fake cluster does not compute ${kind} aggregations`);
+  }
+}
+
+function aggregateDocs(
+  docs: readonly Bucketed[],
   aggs: Record<string, estypes.AggregationsAggregationContainer> | undefined,
 ): Record<string, estypes.AggregationsAggregate> | undefined {
   if (!aggs) return undefined;
   return Object.fromEntries(
-    Object.entries(aggs).map(([name, container]) => {
-      const kinds = Object.keys(container);
-      if (kinds.length !== 1 || !container.sum) {
-        throw new UnsupportedByFake(
-          `the fake cluster only computes sum aggregations, not ${kinds.join(',')}`,
-        );
-      }
-      const field = container.sum.field!;
-      const value = sources.reduce(
-        (total, source) => total + fieldValues(source, field).reduce<number>((s, v) => s + Number(v), 0),
-        0,
-      );
-      return [name, { value }];
-    }),
+    Object.entries(aggs).map(([name, container]) => [name, aggregateOne(docs, container)]),
+  );
+}
+
+function aggregate(
+  sources: readonly Source[],
+  aggs: Record<string, estypes.AggregationsAggregationContainer> | undefined,
+): Record<string, estypes.AggregationsAggregate> | undefined {
+  return aggregateDocs(
+    sources.map((source) => ({ source, root: source })),
+    aggs,
   );
 }
 

@@ -75,6 +75,8 @@ export class FakeElasticsearch {
   readonly indices = new Map<string, FakeIndex>();
   readonly aliases = new Map<string, Set<string>>();
   readonly pipelines = new Map<string, Body>();
+  /** Synonym sets of the synonyms API, by id: the rules as sent. */
+  readonly synonymSets = new Map<string, { id?: string; synonyms: string }[]>();
   readonly requests: RecordedRequest[] = [];
   /** Every request fails with this error while it is set (e.g. a ConnectionError). */
   outage: Error | undefined;
@@ -84,9 +86,27 @@ export class FakeElasticsearch {
   onSearch: ((index: string, body: Body) => estypes.SearchResponse | Error) | undefined;
   /** Called before an index is created; return an error to refuse it. */
   beforeCreate: (index: string) => Error | undefined = () => undefined;
+  /**
+   * Makes a delete-by-query partial, as a busy cluster does: `failures` documents are left in
+   * place and reported as bulk failures, `conflicts` left and reported as version conflicts.
+   */
+  deleteByQueryFault: ((index: string) => { failures?: number; conflicts?: number } | undefined) | undefined;
   /** Overrides the document count the cluster reports. */
   countOverride: ((index: string, actual: number) => number) | undefined;
   private readonly attempts = new Map<string, number>();
+  /** Sequence numbers of document versions: every write stores a new source object. */
+  private readonly seqNos = new WeakMap<object, number>();
+  private nextSeqNo = 0;
+
+  /** The sequence number of a stored document version (for `if_seq_no` compare-and-set). */
+  seqNo(source: object): number {
+    let seqNo = this.seqNos.get(source);
+    if (seqNo === undefined) {
+      seqNo = this.nextSeqNo++;
+      this.seqNos.set(source, seqNo);
+    }
+    return seqNo;
+  }
 
   constructor() {
     this.client = new Client({
@@ -172,6 +192,21 @@ export class FakeElasticsearch {
       this.pipelines.set(p.path.split('/').pop()!, p.body as Body);
       return { acknowledged: true };
     });
+    this.on('PUT', '/_synonyms/:id', (p) => {
+      const id = lastSegment(p.path);
+      const { synonyms_set } = p.body as { synonyms_set: { id?: string; synonyms: string }[] };
+      if (synonyms_set.some((rule) => (rule.synonyms.match(/=>/g) ?? []).length > 1)) {
+        return responseError(400, 'action_request_validation_exception', 'More than one explicit mapping');
+      }
+      const existed = this.synonymSets.has(id);
+      this.synonymSets.set(id, synonyms_set);
+      return { result: existed ? 'updated' : 'created' };
+    });
+    this.on('GET', '/_synonyms/:id', (p) => {
+      const set = this.synonymSets.get(lastSegment(p.path));
+      if (!set) return responseError(404, 'resource_not_found_exception');
+      return { count: set.length, synonyms_set: set };
+    });
     this.on('HEAD', '/_alias/:name', (p) =>
       this.aliasTargets(lastSegment(p.path)).length > 0
         ? {}
@@ -192,6 +227,20 @@ export class FakeElasticsearch {
       if (refused) return refused;
       if (this.indices.has(name)) return responseError(400, 'resource_already_exists_exception');
       const body = p.body as { settings?: Body; mappings?: estypes.MappingTypeMapping; aliases?: Body };
+      // A synonym set must exist before an index refers to it (Elasticsearch would leave the
+      // index unusable; refusing makes the order a test can check).
+      const analysis = (body.settings?.analysis ?? {}) as {
+        filter?: Record<string, { synonyms_set?: string }>;
+      };
+      for (const filter of Object.values(analysis.filter ?? {})) {
+        if (filter.synonyms_set && !this.synonymSets.has(filter.synonyms_set)) {
+          return responseError(
+            400,
+            'resource_not_found_exception',
+            `synonyms set [${filter.synonyms_set}] not found`,
+          );
+        }
+      }
       this.indices.set(name, {
         settings: body.settings ?? {},
         mappings: body.mappings ?? {},
@@ -277,7 +326,10 @@ export class FakeElasticsearch {
       const items: Body[] = [];
       const touched = new Set<string>();
       for (let i = 0; i < lines.length; i += 2) {
-        const [type, action] = Object.entries(lines[i]!)[0] as [string, { _index: string; _id: string }];
+        const [type, action] = Object.entries(lines[i]!)[0] as [
+          string,
+          { _index: string; _id: string; if_seq_no?: number; if_primary_term?: number },
+        ];
         const attempt = (this.attempts.get(action._id) ?? 0) + 1;
         this.attempts.set(action._id, attempt);
         const targets = this.resolve(action._index);
@@ -287,7 +339,15 @@ export class FakeElasticsearch {
             ? { status: 404, error: { type: 'index_not_found_exception', reason: action._index } }
             : injected !== undefined && injected >= 300
               ? { status: injected, error: injectedError(injected, action._id) }
-              : this.bulkItem(type, targets[0]!, action._id, lines[i + 1] as Body);
+              : action.if_seq_no !== undefined && !this.isVersion(targets[0]!, action._id, action)
+                ? {
+                    status: 409,
+                    error: {
+                      type: 'version_conflict_engine_exception',
+                      reason: `[${action._id}]: version conflict, required seqNo [${action.if_seq_no}]`,
+                    },
+                  }
+                : this.bulkItem(type, targets[0]!, action._id, lines[i + 1] as Body);
         if (outcome.status < 300) touched.add(targets[0]!);
         items.push({ [type]: { _index: targets[0] ?? action._index, _id: action._id, ...outcome } });
       }
@@ -306,7 +366,8 @@ export class FakeElasticsearch {
       if (!name) return responseError(404, 'index_not_found_exception');
       const source = this.indices.get(name)!.docs.get(decodeURIComponent(id!));
       const body = { _index: name, _id: decodeURIComponent(id!), found: source !== undefined };
-      if (source) return { ...body, _version: 1, _seq_no: 0, _primary_term: 1, _source: source };
+      if (source)
+        return { ...body, _version: 1, _seq_no: this.seqNo(source), _primary_term: 1, _source: source };
       return new errors.ResponseError({
         body,
         statusCode: 404,
@@ -326,20 +387,35 @@ export class FakeElasticsearch {
       if (matched instanceof Error) return matched;
       let deleted = 0;
       let conflicts = 0;
+      const fault = this.deleteByQueryFault?.(names[0]!);
+      let toFail = fault?.failures ?? 0;
+      let toConflict = fault?.conflicts ?? 0;
+      const failures: Body[] = [];
       for (const hit of matched.hits.hits) {
         const docs = this.indices.get(hit._index)!.docs;
-        // A document changed since the refresh the query saw is a version conflict.
-        if (docs.get(hit._id!) === hit._source) {
+        if (toFail > 0) {
+          toFail--;
+          failures.push({
+            index: hit._index,
+            id: hit._id,
+            status: 429,
+            cause: { type: 'es_rejected_execution_exception', reason: 'rejected execution of bulk' },
+          });
+        } else if (toConflict > 0) {
+          toConflict--;
+          conflicts++;
+        } else if (docs.get(hit._id!) === hit._source) {
+          // A document changed since the refresh the query saw is a version conflict.
           docs.delete(hit._id!);
           deleted++;
         } else conflicts++;
       }
       if (p.querystring.refresh === 'true') for (const name of names) this.refresh(name);
       const body = { took: 1, timed_out: false, total: matched.hits.hits.length, deleted };
-      const failures = conflicts > 0 && p.querystring.conflicts !== 'proceed';
-      return failures
+      const aborted = conflicts > 0 && p.querystring.conflicts !== 'proceed';
+      return aborted
         ? responseError(409, 'version_conflict_engine_exception', `${conflicts} version conflict(s)`)
-        : { ...body, batches: 1, version_conflicts: conflicts, noops: 0, failures: [] };
+        : { ...body, batches: 1, version_conflicts: conflicts, noops: 0, failures };
     });
     this.on('POST', '/:index/_mget', (p) => {
       const names = this.resolve(p.path.split('/')[1]!);
@@ -352,7 +428,14 @@ export class FakeElasticsearch {
           const filtered = includes
             ? Object.fromEntries(Object.entries(source).filter(([k]) => includes.includes(k)))
             : source;
-          return { _index: names[0], _id: id, found: true, _source: filtered };
+          return {
+            _index: names[0],
+            _id: id,
+            found: true,
+            _seq_no: this.seqNo(source),
+            _primary_term: 1,
+            _source: filtered,
+          };
         }),
       };
     });
@@ -418,6 +501,14 @@ export class FakeElasticsearch {
       );
       return this.evaluate(() => searchDocuments(documents, body as estypes.SearchRequest));
     });
+  }
+
+  /** Whether the document is (still) the version `if_seq_no` / `if_primary_term` name. */
+  private isVersion(index: string, id: string, expected: { if_seq_no?: number; if_primary_term?: number }) {
+    const existing = this.indices.get(index)!.docs.get(id);
+    return (
+      existing !== undefined && this.seqNo(existing) === expected.if_seq_no && expected.if_primary_term === 1
+    );
   }
 
   /** What the fake evaluates, or the error Elasticsearch would answer (501 for what it lacks). */

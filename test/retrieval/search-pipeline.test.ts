@@ -40,13 +40,17 @@ describe('search pipeline', () => {
   it('runs the stages of a search with text in order, each timed under its name', async () => {
     const response = await pipeline.search(request({}));
     expect(['mower-1', 'mower-2']).toContain(response.hits[0]?.id);
+    // `rules` moves products only when a rule pins, boosts or buries: no rule does for this query.
     expect(Object.keys(response.took.stages)).toEqual([
+      'match_rules',
       'analyze',
+      'synonyms',
       'embed',
       'bm25',
       'knn',
       'summaries',
       'fuse',
+      'facet_rows',
       'features',
       'rerank',
       'facets',
@@ -63,7 +67,7 @@ describe('search pipeline', () => {
 
   it('skips the text stages for a browse, and the ranker with rerank=false', async () => {
     const browse = await pipeline.search(request({ q: '', filters: { brand: ['EGO'] } }));
-    expect(Object.keys(browse.took.stages)).toEqual(['browse', 'facets', 'fetch']);
+    expect(Object.keys(browse.took.stages)).toEqual(['match_rules', 'browse', 'facets', 'page', 'fetch']);
     expect(browse.ranking).toBeUndefined();
     const fused = await pipeline.search(request({ rerank: false }));
     expect(fused.took.stages.rerank).toBeUndefined();

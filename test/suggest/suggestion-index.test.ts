@@ -148,6 +148,35 @@ describe('SuggestionIndex', () => {
     expect(index.suggest('动鞋')).toEqual([]);
   });
 
+  it('reads a prefix of four or more characters that starts nothing as holding one typo', () => {
+    expect(texts(index.suggest('drils'))).toEqual([
+      'cordless drill',
+      'drill bits',
+      'corded drill',
+      'cordless drill driver',
+      'drill press',
+    ]);
+    expect(texts(index.suggest('cordles dr'))).toEqual(['cordless drill', 'cordless drill driver']);
+    expect(texts(index.suggest('cordelss'))).toEqual([
+      'cordless drill',
+      'cordless saw',
+      'cordless drill driver',
+    ]);
+    expect(texts(index.suggest('gardne h'))).toEqual(['garden hose']);
+    // Exact prefixes win outright; short prefixes and a wrong first letter are not guessed at.
+    expect(texts(index.suggest('cordless s'))).toEqual(['cordless saw']);
+    expect(index.suggest('drl')).toEqual([]);
+    expect(index.suggest('xrill')).toEqual([]);
+    expect(index.suggest('drilxx')).toEqual([]);
+  });
+
+  it('completes inside Chinese runs at the words a segmenter finds', () => {
+    const cjk = new SuggestionIndex([s('秋季新款运动鞋', 2), s('蓝牙耳机', 3)]);
+    expect(texts(cjk.suggest('运动'))).toEqual(['秋季新款运动鞋']);
+    expect(texts(cjk.suggest('耳机'))).toEqual(['蓝牙耳机']);
+    expect(cjk.suggest('动鞋')).toEqual([]);
+  });
+
   it('answers nothing for an empty, blank or punctuation-only prefix, or one nothing starts with', () => {
     expect(index.suggest('')).toEqual([]);
     expect(index.suggest('   ')).toEqual([]);
@@ -216,14 +245,18 @@ describe('suggestions from the query log', () => {
   beforeEach(() => {
     dir = temporaryDirectory('suggestion-test-');
     store = new SqliteEventStore(path.join(dir, 'events.db'));
+    clicks = [];
   });
   afterEach(() => store.close());
 
-  /** One search as the search path records it; returns its query id. */
+  /** Searches whose shopper clicked a result; the clicks are stored before the log is read. */
+  let clicks: string[] = [];
+
+  /** One search as the search path records it, clicked unless `click: false`; returns its query id. */
   function searched(
     query: string,
     shopper: { user?: string; session?: string },
-    options: { results?: number; at?: number } = {},
+    options: { results?: number; at?: number; click?: boolean } = {},
   ): string {
     const queryId = `q${++nextId}`;
     store.recordImpression({
@@ -237,6 +270,7 @@ describe('suggestions from the query log', () => {
         position: i + 1,
       })),
     });
+    if (options.click ?? true) clicks.push(queryId);
     return queryId;
   }
 
@@ -254,8 +288,10 @@ describe('suggestions from the query log', () => {
     ]);
   }
 
-  const fromLog = (minShoppers: number, since = NOW - 86_400_000) =>
-    suggestionsFromQueryLog(store, { since, minShoppers });
+  async function fromLog(minShoppers: number, since = NOW - 86_400_000) {
+    for (const queryId of clicks.splice(0)) await acted(queryId, 'click');
+    return suggestionsFromQueryLog(store, { since, minShoppers });
+  }
 
   it('suggests a query only once enough different shoppers typed it (privacy)', async () => {
     for (const user of ['u1', 'u2', 'u3']) searched('cordless drill', { user });
@@ -272,13 +308,23 @@ describe('suggestions from the query log', () => {
     expect((await fromLog(4)).suggestions).toEqual([]);
   });
 
-  it('tells shoppers apart by user, else by session', async () => {
+  it('skips half-typed fragments however many shoppers typed them', async () => {
+    for (const user of ['u1', 'u2', 'u3']) {
+      searched('bosch in', { user });
+      searched('drill for', { user });
+      searched('bosch drill', { user });
+    }
+    expect(texts((await fromLog(3)).suggestions)).toEqual(['bosch drill']);
+  });
+
+  it('counts only signed-in shoppers who acted on the results, never sessions (anyone can make them up)', async () => {
     searched('garden hose', { user: 'u1' });
     searched('garden hose', { user: 'u1', session: 'other-session' }); // still u1
-    searched('garden hose', { session: 's1' });
-    searched('garden hose', { session: 's1' });
+    for (const session of ['s1', 's2', 's3', 's4']) searched('garden hose', { session });
+    searched('garden hose', { user: 'u2' }, { click: false }); // typed it, acted on nothing
+    searched('garden hose', { user: 'u3' });
     expect((await fromLog(3)).suggestions).toEqual([]);
-    searched('garden hose', { session: 's2' });
+    searched('garden hose', { user: 'u2' });
     expect(texts((await fromLog(3)).suggestions)).toEqual(['garden hose']);
   });
 
@@ -289,13 +335,13 @@ describe('suggestions from the query log', () => {
     expect((await fromLog(1)).suggestions).toEqual([]);
     // Two known shoppers and two anonymous searches: still two shoppers.
     for (const user of ['u1', 'u2']) searched('patio heater', { user });
-    searched('patio heater', {});
-    searched('patio heater', {});
+    searched('patio heater', {}, { click: false });
+    searched('patio heater', {}, { click: false });
     expect((await fromLog(3)).suggestions).toEqual([]);
-    // A third known shopper: suggested, weighted by all five searches.
-    searched('patio heater', { session: 's3' });
+    // A third known shopper: suggested, weighted by all five searches (three clicked).
+    searched('patio heater', { user: 'u3' });
     expect((await fromLog(3)).suggestions).toEqual([
-      { text: 'patio heater', weight: 2 * Math.log1p(5) * 0.5, source: 'query' },
+      { text: 'patio heater', weight: 2 * Math.log1p(5) * (0.5 + 3 / 5), source: 'query' },
     ]);
   });
 
@@ -306,7 +352,7 @@ describe('suggestions from the query log', () => {
     const { suggestions, queriesSeen } = await fromLog(3);
     expect(queriesSeen).toBe(1);
     expect(suggestions).toEqual([
-      { text: 'cordless drill', weight: 2 * Math.log1p(3) * 0.5, source: 'query' },
+      { text: 'cordless drill', weight: 2 * Math.log1p(3) * (0.5 + 1), source: 'query' },
     ]);
   });
 
@@ -322,16 +368,18 @@ describe('suggestions from the query log', () => {
   });
 
   it('weighs searches and engagement: 2 ln(1 + searches) (0.5 + share of searches with a click, cart or purchase)', async () => {
-    const plain = ['u1', 'u2', 'u3'].map((user) => searched('leaf blower', { user }));
-    const engaged = ['u1', 'u2', 'u3'].map((user) => searched('lawn mower', { user }));
+    for (const user of ['u1', 'u2', 'u3']) searched('leaf blower', { user });
+    const plain = ['u4', 'u5', 'u6'].map((user) => searched('leaf blower', { user }, { click: false }));
+    const engaged = ['u1', 'u2', 'u3'].map((user) => searched('lawn mower', { user }, { click: false }));
     await acted(engaged[0]!, 'click');
     await acted(engaged[0]!, 'purchase'); // the same search: counted once
     await acted(engaged[1]!, 'add_to_cart');
+    await acted(engaged[2]!, 'click');
     await acted(plain[0]!, 'impression'); // not engagement
     const { suggestions } = await fromLog(3);
     const weight = Object.fromEntries(suggestions.map((x) => [x.text, x.weight]));
-    expect(weight['leaf blower']).toBeCloseTo(2 * Math.log(4) * 0.5, 12);
-    expect(weight['lawn mower']).toBeCloseTo(2 * Math.log(4) * (0.5 + 2 / 3), 12);
+    expect(weight['leaf blower']).toBeCloseTo(2 * Math.log(7) * (0.5 + 3 / 6), 12);
+    expect(weight['lawn mower']).toBeCloseTo(2 * Math.log(4) * (0.5 + 3 / 3), 12);
     expect(weight['lawn mower']!).toBeGreaterThan(weight['leaf blower']!);
   });
 
@@ -385,6 +433,36 @@ describe('suggestions from the catalog', () => {
     expect(weight['impact drivers']).toBeCloseTo(1 + Math.log(2), 12);
     expect(weight.kitchen).toBeCloseTo(1 + Math.log(2), 12);
     expect(weight['cafe co']).toBeCloseTo(1 + Math.log(2), 12); // normalized
+  });
+
+  it('never suggests a phrase that begins or ends with a function word', async () => {
+    const found = await suggestionsFromCatalog(
+      pages([
+        product('a', 'Bosch in Line Drill with Case'),
+        product('b', 'Bosch in Line Drill with Case'),
+        product('c', 'Bosch in Line Drill with Case'),
+      ]),
+    );
+    const phrases = texts(found);
+    expect(phrases).toContain('line drill');
+    expect(phrases).toContain('bosch in line');
+    for (const fragment of ['bosch in', 'in line', 'drill with', 'with case', 'line drill with'])
+      expect(phrases, fragment).not.toContain(fragment);
+  });
+
+  it('suggests Chinese phrases of segmented words that two products share', async () => {
+    const found = await suggestionsFromCatalog(
+      pages([
+        product('z1', '秋季新款运动鞋 男士透气跑步鞋', '李宁'),
+        product('z2', '女子轻量跑步鞋 夏季运动鞋', '安踏'),
+        product('z3', '无线降噪蓝牙耳机', '华为'),
+      ]),
+    );
+    const phrases = texts(found);
+    expect(phrases).toEqual(expect.arrayContaining(['运动鞋', '跑步鞋', '李宁']));
+    expect(phrases).not.toContain('蓝牙耳机'); // one product only
+    const index = new SuggestionIndex(mergeSuggestions(found));
+    expect(texts(index.suggest('运动'))).toContain('运动鞋');
   });
 
   it('suggests two- and three-word title phrases only when at least three products share them', async () => {

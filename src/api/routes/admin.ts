@@ -10,6 +10,7 @@ import type { JobRunner } from '../../jobs/job-runner.ts';
 import { JOB_NAMES, type JobName, type JobStore } from '../../jobs/job-store.ts';
 import type { JobScheduler } from '../../jobs/scheduler.ts';
 import { ServiceError } from '../../main/errors.ts';
+import type { SuggestionService } from '../../suggest/suggestion-service.ts';
 import { invalidRequest, zodDetails } from '../errors.ts';
 import { decodablePathParams } from '../path-params.ts';
 import { toWire } from '../wire.ts';
@@ -50,7 +51,7 @@ function checkKey(expected: string): RequestHandler {
   };
 }
 
-const runsQuery = z.strictObject({
+export const runsQuery = z.strictObject({
   job: z.enum(JOB_NAMES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(20),
 });
@@ -62,11 +63,12 @@ export function adminRoutes(
     store: JobStore;
     scheduler: JobScheduler;
     schedulerEnabled: boolean;
+    suggestions: SuggestionService;
   },
   limits: { guard: RequestHandler },
 ): Router {
   const router = Router();
-  router.use(decodablePathParams(['/v1/admin/jobs/:name/run']));
+  router.use(decodablePathParams(['/v1/admin/jobs/:name/run', '/v1/admin/suggestions/:text']));
   router.use('/v1/admin', requireAdminKey(options.apiKey), limits.guard);
   router.get('/v1/admin/jobs', async (req, res) => {
     const parsed = runsQuery.safeParse(req.query);
@@ -98,6 +100,21 @@ export function adminRoutes(
     }
     const { run } = await options.runner.start(name, 'api');
     res.status(202).json(toWire({ run }));
+  });
+  // Takes a suggestion out of autocomplete at once (every replica within seconds) and out
+  // of later generations; for whole families of phrases, mappings/suggestions-blocklist.yaml.
+  router.delete<{ text: string }>('/v1/admin/suggestions/:text', (req, res) => {
+    const text = req.params.text;
+    if (text.length > 200 || !/[\p{L}\p{N}]/u.test(text)) {
+      throw invalidRequest([
+        {
+          field: 'text',
+          rule: 'invalid_value',
+          message: 'a suggestion of 1..200 characters with a letter or digit',
+        },
+      ]);
+    }
+    res.json({ text, removed: true, was_suggested: options.suggestions.remove(text) });
   });
   return router;
 }

@@ -20,16 +20,5 @@ export function operationRoutes(backend: SearchBackend, metrics: Metrics, lifecy
   router.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  router.get('/', (_req, res) => {
-    res.json({
-      service: 'hybrid product search',
-      try: [
-        '/v1/search?q=cordless+drill',
-        '/v1/search?q=运动鞋',
-        '/v1/search?filter.brand=Bosch&sort=price_asc',
-      ],
-      docs: 'README.md',
-    });
-  });
   return router;
 }

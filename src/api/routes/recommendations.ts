@@ -4,14 +4,15 @@
  *   GET /v1/products/:id/bought-together
  *   GET /v1/recommendations?user_id=...|session_id=...
  *   GET /v1/trending?category=Tools
- * The filters are the search filters (`filter.<field>`), validated the same way.
+ * The filters are the search's built-in filters (`filter.<field>`: brand, category, price,
+ * in_stock), validated the same way; attribute filters are search-only (unknown_filter here).
  */
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { RecommendationRequest, RecommendationService } from '../../recommend/recommendation-service.ts';
 import { invalidRequest, zodDetails } from '../errors.ts';
 import { decodablePathParams } from '../path-params.ts';
-import { filtersSchema, queryStringBody, toSearchFilters } from '../search-params.ts';
+import { BUILT_IN_FILTER_FIELDS, filtersSchema, queryStringBody, toSearchFilters } from '../search-params.ts';
 
 export const MAX_RECOMMENDATIONS = 50;
 
@@ -41,13 +42,30 @@ function priceRange(
     });
 }
 
+const categoryParam = z.string().trim().min(1).max(500);
+
 const productListSchema = z.strictObject(common).superRefine(priceRange);
 const feedSchema = z
   .strictObject({ ...common, user_id: identifier.optional(), session_id: identifier.optional() })
   .superRefine(priceRange);
 const trendingSchema = z
-  .strictObject({ ...common, category: z.string().trim().min(1).max(500).optional() })
+  .strictObject({ ...common, category: categoryParam.optional() })
   .superRefine(priceRange);
+
+/** A route's query string as the OpenAPI description shows it: each filter as `filter.<field>`. */
+function queryParameters(extra: Record<string, z.ZodType>): z.ZodObject {
+  const filterParams = Object.fromEntries(
+    Object.entries(filtersSchema.unwrap().shape).map(([field, schema]) => [`filter.${field}`, schema]),
+  );
+  return z.strictObject({ size: common.size, explain: common.explain, ...extra, ...filterParams });
+}
+
+/** The query parameters of the recommendation routes (for the OpenAPI description). */
+export const recommendationQueries = {
+  product: queryParameters({}),
+  feed: queryParameters({ user_id: identifier.optional(), session_id: identifier.optional() }),
+  trending: queryParameters({ category: categoryParam.optional() }),
+};
 
 function parse<S extends z.ZodType>(
   schema: S,
@@ -55,7 +73,11 @@ function parse<S extends z.ZodType>(
   scalars: string[],
   text: string[],
 ): z.output<S> {
-  const body = queryStringBody(query as Record<string, unknown>, new Set(scalars), new Set(text));
+  const body = queryStringBody(query as Record<string, unknown>, {
+    scalars: new Set(scalars),
+    text: new Set(text),
+    ...BUILT_IN_FILTER_FIELDS,
+  });
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw invalidRequest(zodDetails(parsed.error));
   return parsed.data;

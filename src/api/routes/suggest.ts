@@ -4,7 +4,7 @@ import type { SuggestionService } from '../../suggest/suggestion-service.ts';
 import type { EventService } from '../../users/event-service.ts';
 import { invalidRequest, zodDetails } from '../errors.ts';
 
-const suggestQuery = z.strictObject({
+export const suggestQuery = z.strictObject({
   q: z.string().max(100, 'q must be at most 100 characters'),
   size: z.coerce.number().int().min(1).max(20).default(8),
   /** The shopper, so the order leans towards their brands and categories. */

@@ -9,7 +9,7 @@
  * was down at start-up, set-up is retried by the next request or readiness probe, so the
  * service recovers by itself when the cluster returns.
  */
-import type { Client } from '@elastic/elasticsearch';
+import { type Client, errors } from '@elastic/elasticsearch';
 import type { Product } from '../../catalog/product.ts';
 import {
   BackendUnavailableError,
@@ -26,8 +26,9 @@ import {
 } from '../../catalog/search-backend.ts';
 import { hasMagnitude } from '../../embeddings/embedder.ts';
 import type { ElasticsearchConfig } from '../../main/config.ts';
+import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
-import { toBackendError } from './client.ts';
+import { errorType, toBackendError } from './client.ts';
 import { ClusterResource, refusedItems, throwIfRefused } from './cluster.ts';
 import {
   buildVersionedIndex,
@@ -35,7 +36,13 @@ import {
   ensureServingIndex,
   switchAlias,
 } from './index-lifecycle.ts';
-import { type IndexDefinition, loadIndexDefinition, withEmbedder } from './index-settings.ts';
+import {
+  type IndexDefinition,
+  loadIndexDefinition,
+  synonymsSetId,
+  withEmbedder,
+  withSynonymsSet,
+} from './index-settings.ts';
 import { type IngestPipeline, installIngestPipeline, loadIngestPipeline } from './ingest-pipeline.ts';
 import { browseRequest, lexicalSearchRequest, vectorSearchRequest } from './query-builders.ts';
 import {
@@ -67,9 +74,11 @@ export class ElasticsearchBackend implements SearchBackend {
   readonly kind = 'elasticsearch' as const;
   private readonly cluster: ClusterResource;
   private definition: IndexDefinition;
+  /** The synonym lines the alias's synonym set should hold (synonyms.txt). */
+  private synonymRules: readonly string[] = [];
 
   constructor(private readonly options: ElasticsearchBackendOptions) {
-    this.definition = options.definition;
+    this.definition = withSynonymsSet(options.definition, synonymsSetId(options.alias));
     this.cluster = new ClusterResource(options.client, { setUp: () => this.runSetUp() });
   }
 
@@ -117,8 +126,39 @@ export class ElasticsearchBackend implements SearchBackend {
   private async runSetUp(): Promise<void> {
     const { client, alias, pipeline, logger } = this.options;
     await installIngestPipeline(client, pipeline);
+    // The set must exist before an index refers to it (an index made first would not open).
+    await this.putSynonymsSet(client);
     const serving = await ensureServingIndex(client, alias, this.definition);
     logger?.info({ alias, index: serving.index, created: serving.created }, 'Elasticsearch index ready');
+  }
+
+  private async putSynonymsSet(client: Client): Promise<void> {
+    const id = synonymsSetId(this.alias);
+    try {
+      await client.synonyms.putSynonym({
+        id,
+        synonyms_set: this.synonymRules.map((synonyms, i) => ({ id: `line-${i + 1}`, synonyms })),
+      });
+    } catch (error) {
+      if (!(error instanceof errors.ResponseError) || (error.statusCode ?? 0) >= 500) throw error;
+      throw new ServiceError(
+        'index_write_failed',
+        `Elasticsearch refused the synonym set ${id} (${errorType(error) ?? error.statusCode}: ${error.message}); ` +
+          'the synonyms API needs Elasticsearch 8.10 or newer and the manage_search_synonyms cluster privilege',
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * synonyms.txt's lines into the alias's synonym set. The cluster reloads the search
+   * analyzers that read it, so searches use them at once, without a reindex.
+   */
+  async setSynonyms(rules: readonly string[]): Promise<void> {
+    const changed =
+      rules.length !== this.synonymRules.length || rules.some((r, i) => r !== this.synonymRules[i]);
+    this.synonymRules = [...rules];
+    if (changed) await this.cluster.call((client) => this.putSynonymsSet(client));
   }
 
   async upsertProducts(items: readonly IndexedProduct[]): Promise<void> {
@@ -189,7 +229,7 @@ export class ElasticsearchBackend implements SearchBackend {
     const response = await this.cluster.call((client) =>
       client.search<unknown, BrowseAggregations>(browseRequest(this.alias, query)),
     );
-    return browseResult(response);
+    return browseResult(response, query.attributeFacets);
   }
 
   /** HNSW graphs and segment merges are Elasticsearch's own business. */

@@ -21,9 +21,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
+import { BackendUnavailableError } from '../../catalog/search-backend.ts';
+import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
 import type { EngagementList, EngagementListName, ListedItem } from '../../users/engagement-lists.ts';
-import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
+import type {
+  EventStore,
+  ForgetReport,
+  ProductStats,
+  ProfileFold,
+  RetentionReport,
+} from '../../users/event-store.ts';
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import {
@@ -34,6 +42,7 @@ import {
   queryKey,
   referenceExamination,
 } from '../../users/query-engagement.ts';
+import { profileKeyOf } from '../../users/user-ids.ts';
 import { type BulkOperation, ClusterResource, ensureIndex, refusedItems, throwIfRefused } from './cluster.ts';
 import {
   type CounterIncrements,
@@ -72,7 +81,13 @@ export interface ElasticsearchEventStoreOptions {
 /** Concurrent increments of one product's counters conflict; the cluster retries them. */
 const RETRY_ON_CONFLICT = 5;
 const QUERY_IDS_PER_SEARCH = 10_000;
+/** Event ids a profile remembers: more than one batch (1,000) holds, so a resumed fold never counts twice. */
+const FOLDED_IDS_KEPT = 2000;
+/** Compare-and-set rounds before a fold gives up on a profile that keeps changing (503, retry). */
+const FOLD_ATTEMPTS = 5;
 const EVENT_PAGE = 5000;
+/** Delete-by-query rounds while documents keep changing under it (version conflicts). */
+const DELETE_ATTEMPTS = 3;
 const EVENT_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { event_id: 'asc' }];
 const IMPRESSION_ORDER: estypes.SortCombinations[] = [{ timestamp: 'asc' }, { query_id: 'asc' }];
 
@@ -133,25 +148,36 @@ export class ElasticsearchEventStore implements EventStore {
     });
   }
 
-  /** Stores new events (`create` with `_id` = event_id: an id seen before is a 409, a duplicate). */
+  /**
+   * Stores new events (`create` with `_id` = event_id: an id seen before is a 409, a
+   * duplicate), then folds them into profiles. There is no transaction across documents,
+   * so the fold is made idempotent and resumable instead: an event is stored `folded:
+   * false`; each profile is written with optimistic concurrency (`if_seq_no`) and remembers
+   * the ids it folded last; then the events are marked folded. After a crash anywhere in
+   * between, a duplicate still marked unfolded is folded when it arrives again (or by
+   * `unfoldedEvents`), unless its profile already remembers it.
+   */
   async appendEvents(
     events: readonly StoredEvent[],
+    fold?: ProfileFold,
   ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
     if (events.length === 0) return { inserted: [], duplicates: 0 };
     const index = this.indices.events;
+    const needsFold = (e: StoredEvent) =>
+      fold !== undefined && profileKeyOf(e) !== undefined && e.type !== 'impression';
     const results = await this.cluster.bulk(
       events.map((e) => ({
         action: { create: { _index: index, _id: documentId(e.eventId) } },
-        body: toEventDocument(e),
+        body: { ...toEventDocument(e), folded: !needsFold(e) } satisfies EventDocument,
       })),
     );
     const inserted: StoredEvent[] = [];
+    const repeated: StoredEvent[] = [];
     const refused: { id: string; item: estypes.BulkResponseItem }[] = [];
-    let duplicates = 0;
     results.forEach((item, i) => {
       const event = events[i]!;
       if (item.status >= 200 && item.status < 300) inserted.push(event);
-      else if (item.status === 409) duplicates++;
+      else if (item.status === 409) repeated.push(event);
       else refused.push({ id: event.eventId, item });
     });
     const increments = new Map<string, CounterIncrements>();
@@ -159,8 +185,135 @@ export class ElasticsearchEventStore implements EventStore {
       if (e.type !== 'impression') addIncrements(increments, e.productId, eventIncrements(e.type));
     }
     await this.incrementCounters(increments, await this.queryIncrementsOf(inserted));
+    if (fold) {
+      const unfolded = await this.stillUnfolded(repeated.filter(needsFold));
+      await this.foldIntoProfiles([...inserted.filter(needsFold), ...unfolded], fold);
+    }
     throwIfRefused(index, refused, inserted.length);
-    return { inserted, duplicates };
+    return { inserted, duplicates: repeated.length };
+  }
+
+  /** Events stored `folded: false` (a crash before their fold finished), oldest first. */
+  async *unfoldedEvents(pageSize = EVENT_PAGE): AsyncIterable<StoredEvent[]> {
+    await this.refresh(this.indices.events);
+    for await (const page of this.pages<EventDocument>(
+      this.indices.events,
+      { term: { folded: false } },
+      EVENT_ORDER,
+      pageSize,
+    )) {
+      yield page.map(fromEventDocument);
+    }
+  }
+
+  /** Of these events (all stored before), those whose documents still say `folded: false`. */
+  private async stillUnfolded(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const documents = await this.getMany<EventDocument>(
+      this.indices.events,
+      events.map((e) => e.eventId),
+    );
+    const unfolded = new Set(documents.filter((d) => d.folded === false).map((d) => d.event_id));
+    return events.filter((e) => unfolded.has(e.eventId));
+  }
+
+  /** Folds the events into their profiles (compare-and-set per profile), then marks them folded. */
+  private async foldIntoProfiles(events: readonly StoredEvent[], fold: ProfileFold): Promise<void> {
+    if (events.length === 0) return;
+    const index = this.indices.profiles;
+    let users = [...new Set(events.map((e) => profileKeyOf(e)!))];
+    for (let attempt = 1; users.length > 0; attempt++) {
+      const stored = await this.profileVersions(users);
+      const todo = events.filter(
+        (e) => users.includes(profileKeyOf(e)!) && !stored.get(profileKeyOf(e)!)?.folded.has(e.eventId),
+      );
+      const current = new Map([...stored].map(([hash, version]) => [hash, version.profile]));
+      const updated = fold(todo, current);
+      if (updated.length === 0) break;
+      const results = await this.cluster.bulk(
+        updated.map((profile) => {
+          const version = stored.get(profile.userHash);
+          const ids = todo.filter((e) => profileKeyOf(e) === profile.userHash).map((e) => e.eventId);
+          const remembered = [...(version?.folded ?? []), ...ids].slice(-FOLDED_IDS_KEPT);
+          const _id = documentId(profile.userHash);
+          return {
+            action: version
+              ? {
+                  index: {
+                    _index: index,
+                    _id,
+                    if_seq_no: version.seqNo,
+                    if_primary_term: version.primaryTerm,
+                  },
+                }
+              : { create: { _index: index, _id } },
+            body: {
+              user_hash: profile.userHash,
+              updated_at: Date.now(),
+              profile,
+              folded_events: remembered,
+            } satisfies ProfileDocument,
+          };
+        }),
+      );
+      // A 409: another replica wrote the profile meanwhile; read it again and fold what it lacks.
+      const conflicted = updated.filter((_, i) => results[i]!.status === 409).map((p) => p.userHash);
+      const refused = refusedItems(results, (i) => updated[i]!.userHash).filter(
+        ({ item }) => item.status !== 409,
+      );
+      throwIfRefused(index, refused, results.length - refused.length);
+      if (conflicted.length > 0 && attempt >= FOLD_ATTEMPTS) {
+        throw new BackendUnavailableError(`profiles of ${conflicted.length} shopper(s) kept changing; retry`);
+      }
+      users = conflicted;
+    }
+    await this.markFolded(events);
+  }
+
+  /** The stored profiles with the version to write them back under and the event ids they remember. */
+  private async profileVersions(
+    users: readonly string[],
+  ): Promise<Map<string, { profile: UserProfile; seqNo: number; primaryTerm: number; folded: Set<string> }>> {
+    const response = await this.cluster.call((client) =>
+      client.mget<ProfileDocument>({ index: this.indices.profiles, ids: users.map(documentId) }),
+    );
+    const out = new Map<
+      string,
+      { profile: UserProfile; seqNo: number; primaryTerm: number; folded: Set<string> }
+    >();
+    for (const doc of response.docs) {
+      if ('error' in doc)
+        throw new Error(`${this.indices.profiles}/${doc._id}: ${doc.error.reason ?? doc.error.type}`);
+      if (!doc.found || !doc._source) continue;
+      out.set(doc._source.user_hash, {
+        profile: doc._source.profile,
+        seqNo: doc._seq_no!,
+        primaryTerm: doc._primary_term!,
+        folded: new Set(doc._source.folded_events ?? []),
+      });
+    }
+    return out;
+  }
+
+  /** Marks folded events so no later resume looks at them; a failure only leaves work for a resume. */
+  private async markFolded(events: readonly StoredEvent[]): Promise<void> {
+    try {
+      const results = await this.cluster.bulk(
+        events.map((e) => ({
+          action: { update: { _index: this.indices.events, _id: documentId(e.eventId) } },
+          body: { doc: { folded: true } },
+        })),
+      );
+      const failed = refusedItems(results, (i) => events[i]!.eventId);
+      if (failed.length > 0) {
+        this.options.logger?.warn(
+          { failed: failed.length, reason: failed[0]!.item.error?.reason },
+          'events folded but not marked; their profiles remember them',
+        );
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'events folded but not marked; their profiles remember them');
+    }
   }
 
   recordImpression(impression: Impression): void {
@@ -481,15 +634,7 @@ export class ElasticsearchEventStore implements EventStore {
     await this.flush();
     const { events, impressions, profiles } = this.indices;
     await this.refresh(events, impressions);
-    const deleteByUser = (index: string) =>
-      this.cluster.call((client) =>
-        client.deleteByQuery({
-          index,
-          query: { term: { user_hash: userHash } },
-          conflicts: 'proceed',
-          refresh: true,
-        }),
-      );
+    const deleteByUser = (index: string) => this.deleteAll(index, { term: { user_hash: userHash } });
     const [deletedEvents, deletedImpressions, deletedProfile] = await Promise.all([
       deleteByUser(events),
       deleteByUser(impressions),
@@ -498,10 +643,55 @@ export class ElasticsearchEventStore implements EventStore {
       ),
     ]);
     return {
-      events: deletedEvents.deleted ?? 0,
-      impressions: deletedImpressions.deleted ?? 0,
+      events: deletedEvents,
+      impressions: deletedImpressions,
       profile: deletedProfile.result === 'deleted',
     };
+  }
+
+  /** Retention: one delete-by-query per index, its failures and conflicts read, not assumed away. */
+  async deleteBefore(
+    cutoffs: { events: number; impressions: number },
+    signal?: AbortSignal,
+  ): Promise<RetentionReport> {
+    await this.flush();
+    await this.refresh(this.indices.events, this.indices.impressions);
+    signal?.throwIfAborted();
+    const events = await this.deleteAll(this.indices.events, {
+      range: { timestamp: { lt: cutoffs.events } },
+    });
+    signal?.throwIfAborted();
+    const impressions = await this.deleteAll(this.indices.impressions, {
+      range: { timestamp: { lt: cutoffs.impressions } },
+    });
+    return { events, impressions };
+  }
+
+  /**
+   * Deletes every document the query matches and returns how many. A delete-by-query that
+   * answers 200 can still have left documents: shard or bulk `failures`, or
+   * `version_conflicts` (a document written since the refresh it searched). Conflicts are
+   * retried; failures, or conflicts that persist, are an error naming what is left, so an
+   * erasure or a retention run is never reported done while incomplete.
+   */
+  private async deleteAll(index: string, query: estypes.QueryDslQueryContainer): Promise<number> {
+    let deleted = 0;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.cluster.call((client) =>
+        client.deleteByQuery({ index, query, conflicts: 'proceed', refresh: true }),
+      );
+      deleted += response.deleted ?? 0;
+      const failures = response.failures ?? [];
+      const conflicts = response.version_conflicts ?? 0;
+      if (failures.length === 0 && conflicts === 0 && !response.timed_out) return deleted;
+      if (failures.length === 0 && !response.timed_out && attempt < DELETE_ATTEMPTS) continue;
+      const reason = failures[0]?.cause?.reason ?? failures[0]?.cause?.type;
+      throw new ServiceError(
+        'index_write_failed',
+        `${index}: delete incomplete: ${deleted} deleted, ${failures.length} failure(s)${reason ? ` (${reason})` : ''}, ` +
+          `${conflicts} version conflict(s)${response.timed_out ? ', timed out' : ''}; run it again`,
+      );
+    }
   }
 
   /** Writes what is buffered; a failure is logged. The client is the caller's (createStores). */

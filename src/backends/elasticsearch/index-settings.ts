@@ -32,9 +32,12 @@ export const QUERIED_FIELDS = {
   category_prefixes: 'keyword',
   category_levels: 'object',
   attributes_text: 'text',
+  attribute_values: 'flattened',
+  attribute_numbers: 'nested',
   price: 'double',
   in_stock: 'boolean',
   rating: 'float',
+  review_count: 'integer',
   popularity: 'double',
   created_at: 'date',
   content_hash: 'keyword',
@@ -91,6 +94,34 @@ export function loadIndexDefinition(options: IndexDefinitionOptions): IndexDefin
     { settings: { ...settings, default_pipeline: options.pipelineId }, mappings },
     options.embedder,
   );
+}
+
+/** The search analyzer's synonym filter, defined by the service: it reads the alias's synonym set. */
+export const SYNONYM_FILTER = 'product_synonyms';
+
+export function synonymsSetId(alias: string): string {
+  return `${alias}-synonyms`;
+}
+
+/**
+ * The definition with the synonym filter on `setId` (a synonym set, updated through the
+ * synonyms API; an update reloads the search analyzers without reindexing).
+ */
+export function withSynonymsSet(definition: IndexDefinition, setId: string): IndexDefinition {
+  const analysis = (definition.settings.analysis ?? {}) as estypes.IndicesIndexSettingsAnalysis;
+  return {
+    mappings: definition.mappings,
+    settings: {
+      ...definition.settings,
+      analysis: {
+        ...analysis,
+        filter: {
+          ...analysis.filter,
+          [SYNONYM_FILTER]: { type: 'synonym_graph', synonyms_set: setId, updateable: true },
+        },
+      },
+    },
+  };
 }
 
 /** The definition with the vector size and embedder id of `embedder` (a reindex may change models). */

@@ -4,7 +4,14 @@
  * both legs (the BM25 query's `filter` and the kNN `filter`), as the embedded backend does.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { categoryFacetDepth, type SearchFilters, type SortOrder } from '../../catalog/catalog-query.ts';
+import {
+  type AttributeFacetSpec,
+  type AttributeFilter,
+  categoryFacetDepth,
+  isValuesFilter,
+  type SearchFilters,
+  type SortOrder,
+} from '../../catalog/catalog-query.ts';
 import type { BrowseQuery, FieldWeights, LexicalQuery, VectorQuery } from '../../catalog/search-backend.ts';
 import { CATEGORY_LEVELS, categoryLevelField } from './search-document.ts';
 
@@ -22,6 +29,35 @@ export const VECTOR_FIELD = 'vector';
 const MAX_NUM_CANDIDATES = 10_000;
 /** Terms buckets per facet: well above any `max_values`, so the service's fold picks the top values. */
 export const FACET_BUCKETS = 1000;
+
+/** Attribute values as keywords, one sub-field per key without a mapping per key. */
+export const ATTRIBUTE_VALUES_FIELD = 'attribute_values';
+/** Numeric attribute values as nested (key, value) pairs, for ranges. */
+export const ATTRIBUTE_NUMBERS_FIELD = 'attribute_numbers';
+
+function attributeClause(key: string, filter: AttributeFilter): estypes.QueryDslQueryContainer {
+  if (isValuesFilter(filter)) return { terms: { [`${ATTRIBUTE_VALUES_FIELD}.${key}`]: filter.values } };
+  return {
+    nested: {
+      path: ATTRIBUTE_NUMBERS_FIELD,
+      query: {
+        bool: {
+          filter: [
+            { term: { [`${ATTRIBUTE_NUMBERS_FIELD}.key`]: key } },
+            {
+              range: {
+                [`${ATTRIBUTE_NUMBERS_FIELD}.value`]: {
+                  ...(filter.min !== undefined && { gte: filter.min }),
+                  ...(filter.max !== undefined && { lte: filter.max }),
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
 
 export function filterClauses(filters: SearchFilters): estypes.QueryDslQueryContainer[] {
   const clauses: estypes.QueryDslQueryContainer[] = [];
@@ -44,6 +80,26 @@ export function filterClauses(filters: SearchFilters): estypes.QueryDslQueryCont
   } else if (filters.inStock === false) {
     clauses.push({ term: { in_stock: false } });
   }
+  for (const [key, filter] of Object.entries(filters.attributes ?? {})) {
+    clauses.push(attributeClause(key, filter));
+  }
+  if (filters.createdFrom !== undefined || filters.createdTo !== undefined) {
+    clauses.push({
+      range: {
+        created_at: {
+          ...(filters.createdFrom !== undefined && { gte: filters.createdFrom }),
+          ...(filters.createdTo !== undefined && { lte: filters.createdTo }),
+        },
+      },
+    });
+  }
+  const excluded: estypes.QueryDslQueryContainer[] = [];
+  if (filters.excludeIds?.length) excluded.push({ ids: { values: filters.excludeIds } });
+  for (const exclude of filters.exclude ?? []) {
+    excluded.push({ bool: { filter: filterClauses(exclude) } });
+  }
+  if (excluded.length > 0) clauses.push({ bool: { must_not: excluded } });
+  for (const required of filters.require ?? []) clauses.push(...filterClauses(required));
   return clauses;
 }
 
@@ -101,6 +157,12 @@ const BROWSE_SORT: Record<SortOrder, estypes.SortCombinations[]> = {
   price_asc: [{ price: { order: 'asc', missing: '_last' } }, { id: { order: 'asc' } }],
   price_desc: [{ price: { order: 'desc', missing: '_last' } }, { id: { order: 'asc' } }],
   newest: [{ created_at: { order: 'desc', missing: '_last' } }, { id: { order: 'asc' } }],
+  rating_desc: [
+    { rating: { order: 'desc', missing: '_last' } },
+    { review_count: { order: 'desc', missing: '_last' } },
+    { id: { order: 'asc' } },
+  ],
+  popularity_desc: [{ popularity: { order: 'desc', missing: '_last' } }, { id: { order: 'asc' } }],
 };
 
 /** Bucket i covers [edges[i-1], edges[i]): `range` buckets include `from` and exclude `to`, as priceBucketIndex does. */
@@ -112,6 +174,39 @@ export function priceRanges(edges: readonly number[]): estypes.AggregationsAggre
   }));
 }
 
+/** Attribute facets are named by their position in the request (keys may hold any character). */
+export const ATTRIBUTE_FACET_PREFIX = 'attribute_';
+
+/**
+ * Terms: the flattened sub-field. Range: the key's nested numbers in the facet's buckets,
+ * each counted in products (reverse_nested), not in values.
+ */
+export function attributeFacetAggregation(
+  spec: AttributeFacetSpec,
+): estypes.AggregationsAggregationContainer {
+  if (spec.kind === 'terms') {
+    return { terms: { field: `${ATTRIBUTE_VALUES_FIELD}.${spec.key}`, size: FACET_BUCKETS } };
+  }
+  return {
+    nested: { path: ATTRIBUTE_NUMBERS_FIELD },
+    aggs: {
+      key: {
+        filter: { term: { [`${ATTRIBUTE_NUMBERS_FIELD}.key`]: spec.key } },
+        aggs: {
+          buckets: {
+            range: {
+              field: `${ATTRIBUTE_NUMBERS_FIELD}.value`,
+              keyed: false,
+              ranges: priceRanges(spec.edges),
+            },
+            aggs: { products: { reverse_nested: {} } },
+          },
+        },
+      },
+    },
+  };
+}
+
 export function browseRequest(index: string, query: BrowseQuery): estypes.SearchRequest {
   const filter = filterClauses(query.filters);
   const depth = categoryFacetDepth(query.filters.category);
@@ -121,6 +216,9 @@ export function browseRequest(index: string, query: BrowseQuery): estypes.Search
   };
   if (depth <= CATEGORY_LEVELS)
     aggs.category = { terms: { field: categoryLevelField(depth), size: FACET_BUCKETS } };
+  for (const [i, spec] of (query.attributeFacets ?? []).entries()) {
+    aggs[`${ATTRIBUTE_FACET_PREFIX}${i}`] = attributeFacetAggregation(spec);
+  }
   return {
     index,
     from: query.offset,

@@ -5,15 +5,47 @@
  */
 import type { estypes } from '@elastic/elasticsearch';
 import { z } from 'zod';
-import type { FacetRow } from '../../catalog/catalog-query.ts';
+import type { AttributeFacetRow, AttributeFacetSpec, FacetRow } from '../../catalog/catalog-query.ts';
 import { type Product, productSchema } from '../../catalog/product.ts';
 import type { BrowseResult, ProductSummary, RankedHit } from '../../catalog/search-backend.ts';
 import { ServiceError } from '../../main/errors.ts';
+import { ATTRIBUTE_FACET_PREFIX } from './query-builders.ts';
 
 export interface BrowseAggregations {
   brand?: estypes.AggregationsStringTermsAggregate;
   category?: estypes.AggregationsStringTermsAggregate;
   price?: estypes.AggregationsRangeAggregate;
+  /** `attribute_<i>`: the i-th attribute facet of the request. */
+  [attribute: `${typeof ATTRIBUTE_FACET_PREFIX}${number}`]: AttributeFacetAggregate | undefined;
+}
+
+type ProductCountedRangeBucket = estypes.AggregationsRangeBucket & { products?: { doc_count: number } };
+
+/** What attributeFacetAggregation asks for: terms, or nested > filter (`key`) > range (`buckets`) > reverse_nested. */
+type AttributeFacetAggregate =
+  | estypes.AggregationsStringTermsAggregate
+  | { key?: { buckets?: { buckets?: estypes.AggregationsBuckets<ProductCountedRangeBucket> } } };
+
+function attributeFacetRows(
+  spec: AttributeFacetSpec,
+  aggregate: AttributeFacetAggregate | undefined,
+): AttributeFacetRow[] {
+  if (!aggregate) return [];
+  if (spec.kind === 'terms') {
+    const terms = aggregate as estypes.AggregationsStringTermsAggregate;
+    return bucketList(terms.buckets).map((b) => ({
+      key: spec.key,
+      value: String(b.key),
+      count: b.doc_count,
+    }));
+  }
+  const ranges = (aggregate as Exclude<AttributeFacetAggregate, estypes.AggregationsStringTermsAggregate>).key
+    ?.buckets?.buckets;
+  // Empty buckets are left out, as a GROUP BY never yields a zero row.
+  return bucketList(ranges).flatMap((b) => {
+    const count = b.products?.doc_count ?? 0;
+    return count > 0 && b.key !== undefined ? [{ key: spec.key, bucket: Number(b.key), count }] : [];
+  });
 }
 
 function invalidDocument(id: string, index: string, problem: string): ServiceError {
@@ -50,7 +82,10 @@ function totalOf(total: estypes.SearchTotalHits | number | undefined): number {
 }
 
 /** One facet row per bucket and field: foldFacetRows sums rows per field, so they need not be crossed. */
-export function browseResult(response: estypes.SearchResponse<unknown, BrowseAggregations>): BrowseResult {
+export function browseResult(
+  response: estypes.SearchResponse<unknown, BrowseAggregations>,
+  attributeFacets: readonly AttributeFacetSpec[] = [],
+): BrowseResult {
   const rows: FacetRow[] = [];
   const aggs = response.aggregations;
   for (const bucket of bucketList(aggs?.brand?.buckets)) {
@@ -69,6 +104,9 @@ export function browseResult(response: estypes.SearchResponse<unknown, BrowseAgg
     ids: hitsOf(response).map((hit) => hit.id),
     total: totalOf(response.hits.total),
     facetRows: rows,
+    attributeFacetRows: attributeFacets.flatMap((spec, i) =>
+      attributeFacetRows(spec, aggs?.[`${ATTRIBUTE_FACET_PREFIX}${i}`]),
+    ),
   };
 }
 
@@ -115,6 +153,7 @@ const summarySchema = z.object({
   review_count: z.number().optional(),
   popularity: z.number().optional(),
   created_at: z.string().optional(),
+  attributes: productSchema.shape.attributes,
 }) satisfies z.ZodType<ProductSummary>;
 
 export function summariesFromMget(response: estypes.MgetResponse<unknown>): Map<string, ProductSummary> {

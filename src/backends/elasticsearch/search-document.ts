@@ -5,6 +5,7 @@
  * mean the same on both backends.
  */
 import {
+  attributeEntries,
   attributesText,
   categoryPathText,
   categoryPrefixes,
@@ -25,6 +26,10 @@ export interface SearchDocument extends Product {
   category_prefixes?: string[];
   category_levels?: Record<CategoryLevelField, string>;
   attributes_text?: string;
+  /** Attribute values as text by key (a `flattened` field: no mapping per key). */
+  attribute_values?: Record<string, string[]>;
+  /** Numeric attribute values (a `nested` field of key/value pairs, for ranges). */
+  attribute_numbers?: { key: string; value: number }[];
   suggest?: { input: string[] };
   /** Absent for a zero vector: cosine similarity is undefined for it and Elasticsearch rejects it. */
   vector?: number[];
@@ -44,6 +49,7 @@ export const SUMMARY_FIELDS = [
   'review_count',
   'popularity',
   'created_at',
+  'attributes',
 ] as const satisfies readonly (keyof ProductSummary)[];
 
 export function categoryLevelField(depth: number): `category_levels.${CategoryLevelField}` {
@@ -68,6 +74,16 @@ export function toSearchDocument({ product, contentHash, vector }: IndexedProduc
   }
   const attributes = attributesText(product.attributes);
   if (attributes) document.attributes_text = attributes;
+  const entries = attributeEntries(product.attributes);
+  if (entries.length > 0) {
+    const values: Record<string, string[]> = {};
+    for (const { key, value } of entries) values[key] = [...(values[key] ?? []), value];
+    document.attribute_values = values;
+    const numbers = entries.flatMap(({ key, number }) =>
+      number === undefined ? [] : [{ key, value: number }],
+    );
+    if (numbers.length > 0) document.attribute_numbers = numbers;
+  }
   const inputs = [product.title, product.brand ?? ''].map(completionInput).filter((t) => t.length > 0);
   if (inputs.length > 0) document.suggest = { input: inputs };
   if (hasMagnitude(vector)) document.vector = Array.from(vector);

@@ -70,6 +70,8 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
       product_id: keyword,
       position: { type: 'integer' },
       timestamp: epochMillis,
+      /** False while the event is stored but not yet folded into its shopper's profile. */
+      folded: { type: 'boolean' },
     },
   },
   impressions: {
@@ -94,6 +96,8 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
       /** The replaceAllProfiles run that wrote the profile (absent for per-event saves). */
       generation: keyword,
       profile: storedOnly,
+      /** Ids of the events folded in most recently: a fold that is resumed skips them. */
+      folded_events: { type: 'keyword', index: false, doc_values: false },
     },
   },
   productStats: {
@@ -146,6 +150,7 @@ export interface EventDocument {
   product_id: string;
   position?: number;
   timestamp: number;
+  folded?: boolean;
 }
 
 export function toEventDocument(e: StoredEvent): EventDocument {
@@ -219,6 +224,7 @@ export interface ProfileDocument {
   updated_at: number;
   generation?: string;
   profile: UserProfile;
+  folded_events?: string[];
 }
 
 export interface ProductStatsDocument {

@@ -9,8 +9,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FacetRow, SortOrder } from '../../catalog/catalog-query.ts';
-import { attributesText, categoryPathText, type Product } from '../../catalog/product.ts';
+import type {
+  AttributeFacetRow,
+  AttributeFacetSpec,
+  FacetRow,
+  SortOrder,
+} from '../../catalog/catalog-query.ts';
+import { categoryPathText, type Product } from '../../catalog/product.ts';
 import type {
   BrowseQuery,
   BrowseResult,
@@ -26,12 +31,20 @@ import type {
 import { hasMagnitude } from '../../embeddings/embedder.ts';
 import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
-import { analyze } from '../../text/analyzer.ts';
 import { migrateSchema, openDatabase, readMeta, type SqliteDatabase, writeMeta } from './database.ts';
-import { productFilterSql, vectorFilterSql } from './filter-sql.ts';
+import { productFilterSql, type SqlFragment, vectorFilterSql } from './filter-sql.ts';
 import { LexicalSearcher } from './lexical-search.ts';
 import { StatementCache } from './statement-cache.ts';
-import { DEFAULT_VECTOR_INDEX_SETTINGS, VectorIndex, type VectorIndexSettings } from './vector-index.ts';
+import { TextIndexWriter } from './text-index.ts';
+import {
+  DEFAULT_VECTOR_INDEX_SETTINGS,
+  type VectorHit,
+  VectorIndex,
+  type VectorIndexSettings,
+} from './vector-index.ts';
+
+/** Up to this many rows passing the filters vec0 cannot apply, the kNN runs among them exactly. */
+const EXACT_FILTERED_SEARCH_ROWS = 20_000;
 
 export interface EmbeddedBackendOptions {
   /** Directory of the store; the serving database file is named by `<dataDir>/search.current`. */
@@ -95,13 +108,17 @@ interface SummaryRow {
   review_count: number | null;
   popularity: number | null;
   created_at: string | null;
+  attributes: string | null;
 }
 
+/** Ties are broken by id, as on Elasticsearch, so both engines page through the same order. */
 const BROWSE_ORDER: Record<SortOrder, string> = {
-  relevance: 'p.popularity DESC NULLS LAST, p.rating DESC NULLS LAST, p.rowid',
-  price_asc: 'p.price ASC NULLS LAST, p.rowid',
-  price_desc: 'p.price DESC NULLS LAST, p.rowid',
-  newest: 'p.created_at DESC NULLS LAST, p.rowid',
+  relevance: 'p.popularity DESC NULLS LAST, p.rating DESC NULLS LAST, p.id',
+  price_asc: 'p.price ASC NULLS LAST, p.id',
+  price_desc: 'p.price DESC NULLS LAST, p.id',
+  newest: 'p.created_at DESC NULLS LAST, p.id',
+  rating_desc: 'p.rating DESC NULLS LAST, p.review_count DESC NULLS LAST, p.id',
+  popularity_desc: 'p.popularity DESC NULLS LAST, p.id',
 };
 
 function toSummary(row: SummaryRow): ProductSummary {
@@ -114,6 +131,7 @@ function toSummary(row: SummaryRow): ProductSummary {
   if (row.review_count !== null) summary.review_count = row.review_count;
   if (row.popularity !== null) summary.popularity = row.popularity;
   if (row.created_at !== null) summary.created_at = row.created_at;
+  if (row.attributes !== null) summary.attributes = JSON.parse(row.attributes) as Product['attributes'];
   return summary;
 }
 
@@ -127,6 +145,7 @@ export class EmbeddedBackend implements SearchBackend {
   readonly kind = 'embedded' as const;
   private db: SqliteDatabase | undefined;
   private lexical!: LexicalSearcher;
+  private text!: TextIndexWriter;
   private vectors!: VectorIndex;
   private statements!: StatementCache;
   private productCount = 0;
@@ -160,7 +179,7 @@ export class EmbeddedBackend implements SearchBackend {
   private attach(fileName: string): void {
     const db = openDatabase(path.join(this.options.dataDir, fileName));
     try {
-      migrateSchema(db);
+      migrateSchema(db, () => new TextIndexWriter(db).rebuildFromDocuments(db));
       const statements = new StatementCache(db);
       const productCount = statements.get('SELECT count(*) FROM products').pluck().get() as number;
       const { id } = this.embedder;
@@ -189,6 +208,7 @@ export class EmbeddedBackend implements SearchBackend {
       this.productCount = productCount;
       this.vectors = vectors;
       this.lexical = new LexicalSearcher(db);
+      this.text = new TextIndexWriter(db);
       this.fileName = fileName;
       this.staleEmbedder = stale;
     } catch (error) {
@@ -257,24 +277,20 @@ export class EmbeddedBackend implements SearchBackend {
     const findRowid = this.statements.get('SELECT rowid FROM products WHERE id = ?').pluck();
     const insertProduct = this.statements.get(
       `INSERT INTO products(id, doc, content_hash, title, brand, category, price, in_stock, rating, review_count,
-         popularity, created_at, updated_at)
+         popularity, created_at, attributes, updated_at)
        VALUES (@id, @doc, @content_hash, @title, @brand, @category, @price, @in_stock, @rating, @review_count,
-         @popularity, @created_at, @updated_at)
+         @popularity, @created_at, @attributes, @updated_at)
        ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, content_hash = excluded.content_hash, title = excluded.title,
          brand = excluded.brand, category = excluded.category, price = excluded.price, in_stock = excluded.in_stock,
          rating = excluded.rating, review_count = excluded.review_count, popularity = excluded.popularity,
-         created_at = excluded.created_at, updated_at = excluded.updated_at`,
-    );
-    const deleteText = this.statements.get('DELETE FROM products_fts WHERE rowid = ?');
-    const insertText = this.statements.get(
-      'INSERT INTO products_fts(rowid, title, brand, category, description, attributes) VALUES (?, ?, ?, ?, ?, ?)',
+         created_at = excluded.created_at, attributes = excluded.attributes, updated_at = excluded.updated_at`,
     );
     const now = new Date().toISOString();
     db.transaction(() => {
       for (const { product, contentHash, vector } of items) {
         const existing = findRowid.get(product.id) as number | undefined;
         if (existing !== undefined) {
-          deleteText.run(existing);
+          this.text.delete(existing);
           this.vectors.delete(existing);
         }
         const info = insertProduct.run({
@@ -290,17 +306,11 @@ export class EmbeddedBackend implements SearchBackend {
           review_count: product.review_count ?? null,
           popularity: product.popularity ?? null,
           created_at: product.created_at ?? null,
+          attributes: product.attributes ? JSON.stringify(product.attributes) : null,
           updated_at: now,
         });
         const rowid = existing ?? Number(info.lastInsertRowid);
-        insertText.run(
-          rowid,
-          analyze(product.title).join(' '),
-          analyze(product.brand).join(' '),
-          analyze(categoryPathText(product.category)).join(' '),
-          analyze(product.description).join(' '),
-          analyze(attributesText(product.attributes)).join(' '),
-        );
+        this.text.insert(rowid, product);
         this.vectors.insert(rowid, vector, product);
         if (existing === undefined) this.productCount++;
       }
@@ -322,7 +332,7 @@ export class EmbeddedBackend implements SearchBackend {
       | undefined;
     if (rowid === undefined) return false;
     db.transaction(() => {
-      this.statements.get('DELETE FROM products_fts WHERE rowid = ?').run(rowid);
+      this.text.delete(rowid);
       this.vectors.delete(rowid);
       this.statements.get('DELETE FROM products WHERE rowid = ?').run(rowid);
     })();
@@ -341,8 +351,8 @@ export class EmbeddedBackend implements SearchBackend {
   async getSummaries(ids: readonly string[]): Promise<Map<string, ProductSummary>> {
     const rows = this.statements
       .get(
-        `SELECT id, title, brand, category, price, in_stock, rating, review_count, popularity, created_at
-         FROM products WHERE id IN (SELECT value FROM json_each(?))`,
+        `SELECT id, title, brand, category, price, in_stock, rating, review_count, popularity, created_at,
+           attributes FROM products WHERE id IN (SELECT value FROM json_each(?))`,
       )
       .all(JSON.stringify(ids)) as SummaryRow[];
     return new Map(rows.map((row) => [row.id, toSummary(row)]));
@@ -353,8 +363,9 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   async lexicalSearch(query: LexicalQuery): Promise<RankedHit[]> {
-    if (query.terms.length === 0) return [];
-    return this.lexical.search(query.terms, query.fieldWeights, productFilterSql(query.filters), query.limit);
+    const items = [...query.terms.map((term) => [term]), ...(query.phrases ?? [])];
+    if (items.length === 0) return [];
+    return this.lexical.search(items, query.fieldWeights, productFilterSql(query.filters), query.limit);
   }
 
   async vectorSearch(query: VectorQuery): Promise<RankedHit[]> {
@@ -363,11 +374,24 @@ export class EmbeddedBackend implements SearchBackend {
     if (this.staleEmbedder || query.vector.length !== this.embedder.dimensions || !hasMagnitude(query.vector))
       return [];
     const filter = vectorFilterSql(query.filters);
-    const residual = filter.residualCategories
-      ? productFilterSql({ category: filter.residualCategories })
-      : undefined;
-    // Over-fetch when some filtering happens after the kNN, so the page still fills.
-    const hits = this.vectors.search(query.vector, filter, residual ? query.limit * 4 : query.limit);
+    const residual = filter.residual ? productFilterSql(filter.residual) : undefined;
+    let hits: VectorHit[];
+    // Exclusions alone (hidden products) leave most rows in: over-fetch for them.
+    const { excludeIds: _ids, exclude: _filters, ...narrowing } = filter.residual ?? {};
+    if (residual && Object.values(narrowing).some((v) => v !== undefined)) {
+      // The rows the other filters pass, when they are few enough to search among exactly;
+      // otherwise over-fetch and filter after the kNN, so the page still fills.
+      const allowed = this.statements
+        .get(`SELECT p.rowid FROM products p WHERE 1 = 1${residual.sql} LIMIT ?`)
+        .pluck()
+        .all(...residual.params, EXACT_FILTERED_SEARCH_ROWS + 1) as number[];
+      hits =
+        allowed.length <= EXACT_FILTERED_SEARCH_ROWS
+          ? this.vectors.searchAmong(query.vector, filter, allowed, query.limit)
+          : this.vectors.search(query.vector, filter, query.limit * 4);
+    } else {
+      hits = this.vectors.search(query.vector, filter, residual ? query.limit * 2 : query.limit);
+    }
     if (hits.length === 0) return [];
     const rows = this.statements
       .get(
@@ -401,8 +425,36 @@ export class EmbeddedBackend implements SearchBackend {
       )
       .all(...filter.params) as FacetRow[];
     const total = facetRows.reduce((sum, row) => sum + row.count, 0);
-    return { ids, total, facetRows };
+    const attributeFacetRows = (query.attributeFacets ?? []).flatMap((spec) =>
+      this.attributeFacetRows(spec, filter),
+    );
+    return { ids, total, facetRows, attributeFacetRows };
   }
+
+  /** Products per value (terms) or per bucket (range) of one attribute, over the filtered catalog. */
+  private attributeFacetRows(spec: AttributeFacetSpec, filter: SqlFragment): AttributeFacetRow[] {
+    if (spec.kind === 'terms') {
+      const rows = this.statements
+        .get(
+          `SELECT a.value AS value, count(DISTINCT a.rowid) AS count FROM product_attributes a
+           JOIN products p ON p.rowid = a.rowid WHERE a.key = ?${filter.sql} GROUP BY a.value`,
+        )
+        .all(spec.key, ...filter.params) as { value: string; count: number }[];
+      return rows.map((row) => ({ key: spec.key, value: row.value, count: row.count }));
+    }
+    const whens = spec.edges.map((edge, i) => `WHEN a.number < ${Number(edge)} THEN ${i}`).join(' ');
+    const bucket = `CASE ${whens} ELSE ${spec.edges.length} END`;
+    const rows = this.statements
+      .get(
+        `SELECT ${bucket} AS bucket, count(DISTINCT a.rowid) AS count FROM product_attributes a
+         JOIN products p ON p.rowid = a.rowid WHERE a.key = ? AND a.number IS NOT NULL${filter.sql} GROUP BY 1`,
+      )
+      .all(spec.key, ...filter.params) as { bucket: number; count: number }[];
+    return rows.map((row) => ({ key: spec.key, bucket: row.bucket, count: row.count }));
+  }
+
+  /** The search path expands synonyms into the terms and phrases this engine gets. */
+  async setSynonyms(): Promise<void> {}
 
   async *scanProducts(batchSize: number): AsyncIterable<Product[]> {
     let after = 0;

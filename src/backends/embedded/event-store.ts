@@ -2,9 +2,17 @@
  * Shopper data in SQLite (`DATA_DIR/events.db`): a separate file from the search index, since
  * reindexing swaps the index file and shopper history must outlive that.
  */
+
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { EngagementList, EngagementListName, ListedItem } from '../../users/engagement-lists.ts';
-import type { EventStore, ForgetReport, ProductStats } from '../../users/event-store.ts';
+import type {
+  EventStore,
+  ForgetReport,
+  ProductStats,
+  ProfileFold,
+  RetentionReport,
+} from '../../users/event-store.ts';
 import type {
   EventType,
   Impression,
@@ -21,10 +29,13 @@ import {
   queryKey,
   referenceExamination,
 } from '../../users/query-engagement.ts';
+import { profileKeyOf } from '../../users/user-ids.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 const IMPRESSION_FLUSH_MS = 200;
 const IMPRESSION_FLUSH_SIZE = 500;
+/** Rows one retention transaction deletes: short enough that searches and events never wait long. */
+const RETENTION_BATCH = 5000;
 
 interface EventRow {
   event_id: string;
@@ -127,9 +138,13 @@ export class SqliteEventStore implements EventStore {
       this.db.exec('ALTER TABLE impressions ADD COLUMN experiment TEXT');
   }
 
-  /** Stores new events; an event_id seen before is a duplicate and ignored. */
+  /**
+   * Stores new events (an event_id seen before is a duplicate and ignored), counts them and
+   * folds them into the profiles, all in one transaction: a crash leaves all or nothing.
+   */
   async appendEvents(
     events: readonly StoredEvent[],
+    fold?: ProfileFold,
   ): Promise<{ inserted: StoredEvent[]; duplicates: number }> {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO events(event_id, type, user_hash, session_id, query_id, product_id, position, ts)
@@ -170,8 +185,53 @@ export class SqliteEventStore implements EventStore {
         const key = query !== undefined ? queryKey(query) : '';
         if (key) countForQuery.run(key, e.productId, add.clicks, add.carts, add.purchases);
       }
+      if (fold) this.foldInto(inserted, fold);
     })();
     return { inserted, duplicates: events.length - inserted.length };
+  }
+
+  /** Every event is folded in the transaction that stores it: nothing is ever left unfolded. */
+  async *unfoldedEvents(): AsyncIterable<StoredEvent[]> {}
+
+  /** Reads, folds and saves the profiles of the events' shoppers; the caller holds the transaction. */
+  private foldInto(events: readonly StoredEvent[], fold: ProfileFold): void {
+    const withUser = events.filter((e) => profileKeyOf(e) !== undefined);
+    if (withUser.length === 0) return;
+    const hashes = [...new Set(withUser.map((e) => profileKeyOf(e)!))];
+    const rows = this.db
+      .prepare('SELECT user_hash, profile FROM profiles WHERE user_hash IN (SELECT value FROM json_each(?))')
+      .raw()
+      .all(JSON.stringify(hashes)) as [string, string][];
+    const current = new Map(rows.map(([hash, profile]) => [hash, JSON.parse(profile) as UserProfile]));
+    const save = this.db.prepare(
+      `INSERT INTO profiles(user_hash, profile, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(user_hash) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+    );
+    for (const p of fold(withUser, current)) save.run(p.userHash, JSON.stringify(p), Date.now());
+  }
+
+  async deleteBefore(
+    cutoffs: { events: number; impressions: number },
+    signal?: AbortSignal,
+  ): Promise<RetentionReport> {
+    this.flushNow();
+    const inBatches = async (table: 'events' | 'impressions', before: number): Promise<number> => {
+      const remove = this.db.prepare(
+        `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ts < ? LIMIT ${RETENTION_BATCH})`,
+      );
+      let deleted = 0;
+      for (;;) {
+        signal?.throwIfAborted();
+        const { changes } = remove.run(before);
+        deleted += changes;
+        if (changes < RETENTION_BATCH) return deleted;
+        await yieldToRequests();
+      }
+    };
+    return {
+      events: await inBatches('events', cutoffs.events),
+      impressions: await inBatches('impressions', cutoffs.impressions),
+    };
   }
 
   recordImpression(impression: Impression): void {

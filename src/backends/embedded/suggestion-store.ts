@@ -12,7 +12,8 @@ export class SqliteSuggestionStore implements SuggestionStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS suggestions (
       text TEXT PRIMARY KEY, weight REAL NOT NULL, source TEXT NOT NULL
     ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS suggestion_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    CREATE TABLE IF NOT EXISTS suggestion_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS removed_suggestions (text TEXT PRIMARY KEY, removed_at TEXT NOT NULL) WITHOUT ROWID;`);
   }
 
   replaceAll(suggestions: readonly Suggestion[]): void {
@@ -24,6 +25,24 @@ export class SqliteSuggestionStore implements SuggestionStore {
         .prepare('INSERT OR REPLACE INTO suggestion_meta(key, value) VALUES (?, ?)')
         .run('generated_at', new Date().toISOString());
     })();
+  }
+
+  remove(text: string): boolean {
+    return this.db.transaction(() => {
+      const { changes } = this.db.prepare('DELETE FROM suggestions WHERE text = ?').run(text);
+      const now = new Date().toISOString();
+      this.db
+        .prepare('INSERT OR REPLACE INTO removed_suggestions(text, removed_at) VALUES (?, ?)')
+        .run(text, now);
+      this.db
+        .prepare('INSERT OR REPLACE INTO suggestion_meta(key, value) VALUES (?, ?)')
+        .run('generated_at', now);
+      return changes > 0;
+    })();
+  }
+
+  removed(): Set<string> {
+    return new Set(this.db.prepare('SELECT text FROM removed_suggestions').pluck().all() as string[]);
   }
 
   all(): Suggestion[] {

@@ -107,6 +107,29 @@ export class VectorIndex {
     return probed;
   }
 
+  /**
+   * The nearest among these rows only, over every cell: for filters vec0's metadata cannot
+   * express (attributes, dates, exclusions), evaluated first in SQL, so a selective filter
+   * still finds its matches however far they are from the query.
+   */
+  searchAmong(
+    vector: Float32Array,
+    filter: VectorFilterSql,
+    rowids: readonly number[],
+    limit: number,
+  ): VectorHit[] {
+    if (rowids.length === 0) return [];
+    const rows = this.statements
+      .get(
+        `SELECT rowid, distance FROM product_vectors
+         WHERE embedding MATCH ? AND k = ? AND rowid IN (SELECT value FROM json_each(?))${filter.sql}`,
+      )
+      .raw()
+      .all(vector, limit, JSON.stringify(rowids), ...filter.params) as [number, number][];
+    rows.sort((a, b) => a[1] - b[1]);
+    return rows.slice(0, limit).map(([rowid, distance]) => ({ rowid, similarity: 1 - distance }));
+  }
+
   /** Whether the cell layout no longer fits the catalog size (e.g. it grew 2x). */
   needsRebuild(vectorCount: number): boolean {
     const target = this.targetCells(vectorCount);

@@ -2,9 +2,8 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../main/config.ts';
-import { isServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
-import { createRuntime, loadDemoCatalogIfEmpty } from '../../main/runtime.ts';
+import { createRuntime, prepareToServe } from '../../main/runtime.ts';
 
 /** In-flight requests get this long to finish once the server stops taking connections. */
 const DRAIN_TIMEOUT_MS = 25_000;
@@ -31,23 +30,7 @@ async function drain(server: Server, logger: Logger): Promise<void> {
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const runtime = await createRuntime(config);
-  try {
-    await loadDemoCatalogIfEmpty(runtime);
-    const optimized = await runtime.backend.optimize();
-    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
-    // Spelling dictionary and vector noise floor: searches are served meanwhile, uncorrected.
-    void runtime.calibration.refresh();
-  } catch (error) {
-    // A cluster that is down at start-up is not fatal: /readyz fails and searches answer 503
-    // until it returns. Anything else is.
-    if (!isServiceError(error, 'backend_unavailable')) throw error;
-    runtime.logger.warn(
-      { err: error },
-      'search backend unavailable at start-up; serving 503 until it returns',
-    );
-  }
-  runtime.mappings.watch();
-  if (config.jobsScheduler) runtime.jobs.scheduler.start();
+  await prepareToServe(runtime);
   const server: Server = runtime.createApp().listen(config.port, config.host, () => {
     runtime.logger.info({ url: `http://localhost:${config.port}` }, 'search service listening');
     if (!config.adminApiKey)

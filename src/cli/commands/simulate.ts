@@ -24,7 +24,7 @@ import { evaluatePersonalization } from '../../eval/simulator/personalization-ev
 import { SimulationCatalog } from '../../eval/simulator/simulation-catalog.ts';
 import { enrichTitleOnlyProducts } from '../../eval/simulator/title-enrichment.ts';
 import { DEFAULT_TRAFFIC, simulateTraffic } from '../../eval/simulator/traffic.ts';
-import { loadConfig } from '../../main/config.ts';
+import { loadConfig, SIMULATED_TRAFFIC_ENV } from '../../main/config.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { createRuntime, loadDemoCatalogIfEmpty, type Runtime } from '../../main/runtime.ts';
 import { fieldRenames, integer, positiveInteger, positiveNumber, share } from '../options.ts';
@@ -117,7 +117,8 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
   try {
     let baseUrl = options.url;
     if (!baseUrl) {
-      runtime = await createRuntime(loadConfig());
+      // The in-process service takes simulated (past) event times and one client at full speed.
+      runtime = await createRuntime(loadConfig({ ...process.env, ...SIMULATED_TRAFFIC_ENV }));
       if (!options.catalog) await loadDemoCatalogIfEmpty(runtime);
       const app = runtime.createApp();
       server = await new Promise<NonNullable<typeof server>>((resolve, reject) => {

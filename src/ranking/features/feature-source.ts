@@ -9,7 +9,7 @@ import type { EventStore } from '../../users/event-store.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import type { QueryProductStats } from '../../users/query-engagement.ts';
 import { readShopperProfile } from '../../users/shopper-profile.ts';
-import type { UserIdHasher } from '../../users/user-ids.ts';
+import { sessionProfileKey, type UserIdHasher } from '../../users/user-ids.ts';
 import type { FusedCandidate } from '../candidate.ts';
 import { extractFeatures } from './extract.ts';
 
@@ -66,15 +66,23 @@ export class FeatureSource {
     return { features, count: top.length, ...(userHash && { userHash }), ...(profile && { profile }) };
   }
 
-  /** The user's profile, the session's, or both merged; undefined for a shopper unknown by both. */
+  /** A session id as stored with events and searches (its keyed hash). */
+  hashSession(sessionId: string): string {
+    return this.hasher.hashSession(sessionId);
+  }
+
+  /**
+   * The user's profile, the session's, or both merged; undefined for a shopper unknown by
+   * both. The session is named by its hash (searches carry it hashed, `hashSession`).
+   */
   async resolveProfile(
     userHash: string | undefined,
-    sessionId: string | undefined,
+    sessionHash: string | undefined,
   ): Promise<UserProfile | undefined> {
     return readShopperProfile(
       this.store,
       userHash,
-      sessionId !== undefined ? this.hasher.sessionKey(sessionId) : undefined,
+      sessionHash !== undefined ? sessionProfileKey(sessionHash) : undefined,
     );
   }
 

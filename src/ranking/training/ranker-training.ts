@@ -232,15 +232,15 @@ export async function trainAndGate(
   if (options.promote === 'never')
     return outcome('saved', `saved without promotion: the gate would serve ${served || 'no one'}${note}`);
   if (!served) return outcome('rejected', `not promoted: ${refused}`);
-  if (previous !== undefined && ndcg10 + 1e-9 < previous)
+  if (previous !== undefined && ndcg10 < previous + REPLACEMENT_MARGIN)
     return outcome(
       'rejected',
-      `not promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} is below the serving model ${serving} (${previous.toFixed(4)})`,
+      `not promoted: held-out NDCG@10 ${ndcg10.toFixed(4)} is not ${REPLACEMENT_MARGIN} above the serving model ${serving} (${previous.toFixed(4)})`,
     );
   const against = serving
     ? `serving model ${serving} (${previous!.toFixed(4)})`
     : `fused order (${ndcg10Fused.toFixed(4)})`;
-  const evidence = `held-out NDCG@10 ${ndcg10.toFixed(4)} >= ${against}`;
+  const evidence = `held-out NDCG@10 ${ndcg10.toFixed(4)} ${serving ? '>' : '>='} ${against}`;
   const shadowSearches = options.shadowSearches ?? 0;
   if (shadowSearches > 0) {
     options.registry.startShadow(metadata.version, shadowSearches);
@@ -252,6 +252,13 @@ export async function trainAndGate(
   options.registry.promote(metadata.version);
   return outcome('promoted', `promoted for ${served}: ${evidence}${note}`);
 }
+
+/**
+ * How much better than the serving model a new one must be on the held-out lists to replace
+ * it: differences below this are within the noise of a few dozen lists, and a switch of
+ * serving model for no real gain only churns the results shoppers see.
+ */
+const REPLACEMENT_MARGIN = 0.005;
 
 /** Share of the training lists early stopping picks the epoch on, when no validation lists are given. */
 const VALIDATION_SHARE = 0.15;

@@ -20,7 +20,7 @@ export const analyze: Stage<SearchStart, Analyzed> = {
       settings.search.spelling.enabled && request.autocorrect !== false
         ? deps.calibration.spelling
         : undefined;
-    const correction = dictionary?.correct(request.q);
+    const correction = dictionary?.correct(request.q, (word) => settings.synonyms.mentions(word));
     return correction
       ? { query: analyzeQuery(correction.text), correction }
       : { query: analyzeQuery(request.q) };

@@ -1,43 +1,47 @@
 /** Facet counts over the candidates (search) or every product passing the filters (browse). */
-import { type FacetRow, priceBucketIndex } from '../../catalog/catalog-query.ts';
+import type { AttributeFacetRow, FacetRow } from '../../catalog/catalog-query.ts';
+import { attributeFacetSpecs } from '../../merchandising/attributes.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
-import { type FacetCounts, foldFacetRows } from '../facets.ts';
+import { type FacetCounts, foldFacetRows, summaryFacetRows } from '../facets.ts';
+import { BUILT_IN_FACETS, type BuiltInFacet } from '../search-request.ts';
 import type { SearchStart, Stage, Summaries } from './stage.ts';
 
-function fold({ request, settings }: SearchStart, rows: readonly FacetRow[]): { facets: FacetCounts } {
-  return {
-    facets: foldFacetRows(rows, {
-      fields: request.facets,
+type In = SearchStart & { facetRows: readonly FacetRow[]; attributeFacetRows: readonly AttributeFacetRow[] };
+
+export const facets: Stage<In, { facets: FacetCounts }> = {
+  name: 'facets',
+  run: ({ request, settings, facetRows, attributeFacetRows }) => ({
+    facets: foldFacetRows(facetRows, attributeFacetRows, {
+      fields: request.facets.filter((f): f is BuiltInFacet =>
+        (BUILT_IN_FACETS as readonly string[]).includes(f),
+      ),
       priceEdges: settings.search.facets.price_edges,
       categoryFilter: request.filters.category,
       maxValues: settings.search.facets.max_values,
+      attributes: attributeFacetSpecs(settings.attributes, request.facets),
     }),
-  };
-}
-
-/** Browse: the engine counted the rows. */
-export const facets: Stage<SearchStart & { facetRows: readonly FacetRow[] }, { facets: FacetCounts }> = {
-  name: 'facets',
-  run: (input) => fold(input, input.facetRows),
+  }),
 };
 
-/** Search: one row per candidate, from its summary. */
-export const candidateFacets: Stage<
+/**
+ * Search: one facet row per fused candidate (either leg's match), from its summary; the
+ * rules stage adds pinned products' rows before the facets stage counts them.
+ */
+export const candidateFacetRows: Stage<
   SearchStart & { fused: FusedCandidate[]; summaries: Summaries },
-  { facets: FacetCounts }
+  { facetRows: FacetRow[]; attributeFacetRows: AttributeFacetRow[] }
 > = {
-  name: 'facets',
-  run(input) {
-    const edges = input.settings.search.facets.price_edges;
-    const rows = input.fused.map((candidate): FacetRow => {
-      const summary = input.summaries.get(candidate.id);
-      return {
-        brand: summary?.brand ?? null,
-        category: summary?.category?.join(' > ') ?? null,
-        priceBucket: priceBucketIndex(summary?.price, edges),
-        count: 1,
-      };
-    });
-    return fold(input, rows);
+  name: 'facet_rows',
+  run({ settings, request, fused, summaries }) {
+    const edges = settings.search.facets.price_edges;
+    const attributes = attributeFacetSpecs(settings.attributes, request.facets);
+    const facetRows: FacetRow[] = [];
+    const attributeFacetRows: AttributeFacetRow[] = [];
+    for (const candidate of fused) {
+      const { row, attributeRows } = summaryFacetRows(summaries.get(candidate.id), edges, attributes);
+      facetRows.push(row);
+      attributeFacetRows.push(...attributeRows);
+    }
+    return { facetRows, attributeFacetRows };
   },
 };

@@ -50,7 +50,7 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
           ranking: { model: null, reranked: false, window: features.count, fallback: 'disabled' },
         }
       : undefined,
-  run({ deps, request, settings, queryId, fused, features }) {
+  run({ deps, request, settings, queryId, record, fused, features }) {
     const firstPage = request.page === 1 && request.sort === 'relevance';
     // An experiment's search is ranked by its arm (A/B) or both interleaved, and never randomized.
     const { experiments } = deps.ranking;
@@ -61,7 +61,8 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
       ...(request.userId && { userId: request.userId }),
       ...(request.sessionId && { sessionId: request.sessionId }),
     };
-    const assignment = request.explain ? undefined : experiments?.assignment(search);
+    // A preview's searches (not recorded) compare rule files, so both sides get the serving ranker.
+    const assignment = request.explain || !record ? undefined : experiments?.assignment(search);
     const experiment =
       assignment && experiments!.serve(assignment, search, fused, features.features, features.count);
     const outcome =

@@ -6,6 +6,7 @@
 
 import type { SortOrder } from '../../catalog/catalog-query.ts';
 import type { Product } from '../../catalog/product.ts';
+import type { FiredRule, MerchandisingPlan, OverriddenAction } from '../../merchandising/plan.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
 import { productText } from '../../ranking/features/product-text.ts';
 import { analyze } from '../../text/analyzer.ts';
@@ -24,9 +25,22 @@ export interface SearchHit {
   explain?: HitExplanation;
 }
 
+/** What the merchandising rules did to a search (present when one fired). */
+export interface MerchandisingInfo {
+  rules: FiredRule[];
+  /** The query the engines searched, when a rule rewrote it. */
+  rewritten_q?: string;
+  /** Actions a rule of higher priority (or earlier in the file) won. */
+  overridden?: OverriddenAction[];
+  /** Pins not shown: the product is unknown, or the search's filters leave it out. */
+  pins_not_shown?: { rule: string; id: string }[];
+}
+
 export interface SearchResponse {
   query_id: string;
   q: string;
+  /** A page a rule sends this search to (the results are still given). */
+  redirect?: { url: string; rule: string };
   mode: 'hybrid' | 'browse';
   total: number;
   page: number;
@@ -37,6 +51,7 @@ export interface SearchResponse {
   /** The query as the shopper probably meant it, when correcting it found better matches. */
   did_you_mean?: string;
   ranking?: RankingInfo;
+  merchandising?: MerchandisingInfo;
   took: { total_ms: number; stages: Record<string, number> };
 }
 
@@ -48,6 +63,8 @@ export interface Answered extends SearchStart, PageOfHits {
   features?: RankedFeatures;
   scores?: ReadonlyMap<string, number>;
   ranking?: RankingInfo;
+  plan: MerchandisingPlan;
+  pinsNotShown?: { rule: string; id: string }[];
   intervention?: Intervention;
   teams?: ReadonlyMap<string, 'control' | 'treatment'>;
   correction?: SpellingCorrection;
@@ -74,7 +91,7 @@ function logImpression(state: Answered, features: RankedFeatures, hits: readonly
   const { request, ranking } = state;
   state.deps.ranking.events.recordImpression({
     queryId: state.queryId,
-    query: request.q,
+    query: state.plan.typedQuery,
     timestamp: Date.now(),
     ...(features.userHash && { userHash: features.userHash }),
     ...(request.sessionId && { sessionId: request.sessionId }),
@@ -100,7 +117,7 @@ export function respond(
   timer: StageTimer,
   explain?: (id: string) => HitExplanation,
 ): SearchResponse {
-  const { request, offset, ranking, fusedRank } = state;
+  const { request, offset, ranking, fusedRank, plan } = state;
   const hits: SearchHit[] = [];
   for (const candidate of state.page as FusedCandidate[]) {
     const product = state.products.get(candidate.id);
@@ -113,11 +130,12 @@ export function respond(
       ...(request.explain && explain && { explain: explain(candidate.id) }),
     });
   }
-  if (state.features) logImpression(state, state.features, hits);
+  if (state.features && state.record) logImpression(state, state.features, hits);
   const suggestion = mode === 'hybrid' ? didYouMean(state, hits) : undefined;
   const response: SearchResponse = {
     query_id: state.queryId,
-    q: request.q,
+    q: plan.typedQuery,
+    ...(plan.redirect && { redirect: plan.redirect }),
     mode,
     total: state.total,
     page: request.page,
@@ -127,8 +145,17 @@ export function respond(
     facets: state.facets,
     ...(suggestion && { did_you_mean: suggestion }),
     ...(ranking && { ranking }),
+    ...(plan.fired.length > 0 && {
+      merchandising: {
+        rules: plan.fired,
+        ...(plan.rewrittenQuery !== undefined && { rewritten_q: plan.rewrittenQuery }),
+        ...(plan.overridden.length > 0 && { overridden: plan.overridden }),
+        ...(state.pinsNotShown?.length && { pins_not_shown: state.pinsNotShown }),
+      },
+    }),
     took: { total_ms: timer.totalMs, stages: timer.stages },
   };
+  if (!state.record) return response;
   state.deps.observer?.search({
     queryId: state.queryId,
     mode,
@@ -139,11 +166,15 @@ export function respond(
     reranked: ranking?.reranked ?? false,
     positionShifts:
       ranking?.reranked && fusedRank
-        ? hits.map((hit, i) => Math.abs(offset + i + 1 - fusedRank.get(hit.id)!))
+        ? hits.flatMap((hit, i) => {
+            const fused = fusedRank.get(hit.id);
+            return fused === undefined ? [] : [Math.abs(offset + i + 1 - fused)];
+          })
         : [],
     ...(ranking?.experiment && {
       experiment: { id: ranking.experiment.id, arm: ranking.experiment.arm ?? 'interleaved' },
     }),
+    rules: plan.fired.map((rule) => rule.id),
   });
   return response;
 }

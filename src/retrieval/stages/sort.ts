@@ -24,6 +24,8 @@ const COMPARATORS: Record<Exclude<SortOrder, 'relevance'>, Compare> = {
   price_asc: nullsLast((s) => s.price, 1),
   price_desc: nullsLast((s) => s.price, -1),
   newest: nullsLast((s) => s.created_at, -1),
+  rating_desc: nullsLast((s) => s.rating, -1),
+  popularity_desc: nullsLast((s) => s.popularity, -1),
 };
 
 type In = SearchStart & { ranked: FusedCandidate[]; summaries: Summaries };

@@ -9,7 +9,8 @@
 import type { ProductSummary, SearchBackend } from '../../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../../embeddings/embedder.ts';
 import type { OnlineExperiments } from '../../experiments/online-experiments.ts';
-import type { Boosts } from '../../merchandising/boosts.ts';
+import type { HitRuleEffect } from '../../merchandising/plan.ts';
+import type { MerchandisingSettings } from '../../merchandising/settings.ts';
 import type { FusedCandidate, LegPosition } from '../../ranking/candidate.ts';
 import type { FeatureSource } from '../../ranking/features/feature-source.ts';
 import type { Reranker } from '../../ranking/reranker.ts';
@@ -48,6 +49,8 @@ export interface HitExplanation {
     features: Record<string, number>;
     contributions: Record<string, number>;
   };
+  /** The merchandising rules that moved or placed the hit, and what each did. */
+  rules?: HitRuleEffect[];
 }
 
 /** What a search observes (metrics); absent in tests that do not care. */
@@ -64,6 +67,8 @@ export interface SearchObservation {
   positionShifts: number[];
   /** The experiment the search took part in: `arm` is the A/B arm, or `interleaved`. */
   experiment?: { id: string; arm: string };
+  /** Ids of the merchandising rules that fired. */
+  rules: string[];
 }
 
 export interface SearchObserver {
@@ -72,12 +77,17 @@ export interface SearchObserver {
   embedderError(error: unknown): void;
 }
 
+/** The tuning files as one search reads them: the marketer's files and the retrieval settings. */
+export interface SearchSnapshot extends MerchandisingSettings {
+  search: SearchSettings;
+}
+
 /** What the stages work with: the engine, the embedder and the second phase's collaborators. */
 export interface SearchDeps {
   backend: SearchBackend;
   embedder: EmbedderSlot;
   /** The tuning files; read once per search, so a reload never splits one search. */
-  settings: () => { boosts: Boosts; search: SearchSettings };
+  settings: () => SearchSnapshot;
   ranking: {
     reranker: Reranker;
     features: FeatureSource;
@@ -93,9 +103,13 @@ export interface SearchDeps {
 /** Where every search starts. */
 export interface SearchStart {
   request: SearchRequest;
-  settings: { boosts: Boosts; search: SearchSettings };
+  settings: SearchSnapshot;
   deps: SearchDeps;
   queryId: string;
+  /** Epoch ms the search runs at: campaign windows are checked against it. */
+  now: number;
+  /** Whether the search is logged and observed (a preview's searches are neither). */
+  record: boolean;
 }
 
 /** A page of hits in serving order, before their products are fetched. */

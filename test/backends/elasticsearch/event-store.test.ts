@@ -164,6 +164,23 @@ describe('Elasticsearch event store (against the fake cluster)', () => {
     expect((await store.eventsForQueries([])).length).toBe(0);
   });
 
+  it('reports a partial delete-by-query (failures, lasting conflicts) instead of calling it done', async () => {
+    await store.appendEvents([click('e1'), click('e2'), click('e3')]);
+    es.deleteByQueryFault = (index) => (index === 'shop-events' ? { failures: 1 } : undefined);
+    await expect(store.forgetUser('u1')).rejects.toThrow(
+      /shop-events: delete incomplete: 2 deleted, 1 failure\(s\) \(rejected execution of bulk\)/,
+    );
+    es.deleteByQueryFault = () => ({ conflicts: 1 });
+    await expect(store.deleteBefore({ events: T0 + 1, impressions: T0 + 1 })).rejects.toThrow(
+      /version conflict/,
+    );
+    // A conflict that clears on the next round is retried, and the run completes.
+    let rounds = 0;
+    es.deleteByQueryFault = () => (rounds++ === 0 ? { conflicts: 1 } : undefined);
+    await expect(store.forgetUser('u1')).resolves.toMatchObject({ events: 1 });
+    es.deleteByQueryFault = undefined;
+  });
+
   it('leaves the shared client open when closed', async () => {
     await store.close();
     expect(await es.client.ping()).toBe(true);

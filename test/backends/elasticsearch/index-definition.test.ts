@@ -105,7 +105,7 @@ describe('search documents', () => {
     title: 'DeWalt 20V Drill\u001f',
     brand: 'DeWalt',
     category: 'Tools > Power Tools > Drills',
-    attributes: { voltage: '20V', colors: ['yellow', 'black'] },
+    attributes: { voltage: '20V', colors: ['yellow', 'black'], cordless: true, weight_kg: 1.6 },
     price: 99,
   });
 
@@ -121,7 +121,16 @@ describe('search documents', () => {
       category_path: 'Tools > Power Tools > Drills',
       category_prefixes: ['Tools', 'Tools > Power Tools', 'Tools > Power Tools > Drills'],
       category_levels: { l1: 'Tools', l2: 'Tools > Power Tools', l3: 'Tools > Power Tools > Drills' },
-      attributes_text: 'voltage 20V colors yellow black',
+      // Values are searched; a flag's key and a number's key say what they mean.
+      attributes_text: '20V yellow black cordless weight_kg 1.6',
+      // Filters and facets: every value as text under its key, numbers as key/value pairs.
+      attribute_values: {
+        voltage: ['20V'],
+        colors: ['yellow', 'black'],
+        cordless: ['true'],
+        weight_kg: ['1.6'],
+      },
+      attribute_numbers: [{ key: 'weight_kg', value: 1.6 }],
       // Completion inputs must not carry the field's reserved characters.
       suggest: { input: ['DeWalt 20V Drill', 'DeWalt'] },
     });

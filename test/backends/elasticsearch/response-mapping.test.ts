@@ -102,11 +102,12 @@ describe('browse', () => {
   });
 
   it('folds into the same facets the embedded rows give', () => {
-    const facets = foldFacetRows(browseResult(response).facetRows, {
+    const facets = foldFacetRows(browseResult(response).facetRows, [], {
       fields: ['brand', 'category', 'price'],
       priceEdges: [25, 50],
       categoryFilter: ['Garden'],
       maxValues: 20,
+      attributes: [],
     });
     expect(facets).toEqual({
       brand: [

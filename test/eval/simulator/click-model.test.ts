@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   attractionParts,
   clickProbability,
-  DEFAULT_CLICK_MODEL,
   decideActions,
   examinationProbability,
   queryMatch,

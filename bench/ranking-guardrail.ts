@@ -1,0 +1,344 @@
+/**
+ * The event-trained half of bench:ranking (issue 11): can a ranker trained on shoppers'
+ * clicks make search worse for anyone on judged data?
+ *
+ * Simulated shoppers search the 54,667 Home Depot products (titles only; brand, category
+ * and price derived from the titles) through the HTTP API; a share of their searches are
+ * the dev judgment queries, the rest come from their own taste. Their clicks follow the
+ * true relevance (the human judgments, unjudged products a low default), their taste,
+ * complements and noise (src/eval/simulator/click-model.ts). The shop's judgment lists,
+ * which the gate picks up from the mappings folder, are half of the judged queries; the
+ * other half is what the anonymous searches are scored on. The ranker is trained and
+ * gated exactly as the nightly `retrain` job does (retrainGateOptions), except that the
+ * shadow phase is skipped (its own tests cover it) and more searches are randomized than
+ * a shop would (so a short run holds enough intervention clicks to measure position bias).
+ *
+ * Reported: human-judged NDCG@10 of anonymous searches on the evaluation half (fused order,
+ * what serves after the gate, and the model forced on them ungated), preference NDCG@10 of
+ * shoppers with history vs the unpersonalized ranking, the examination propensities vs the
+ * simulator's truth per rank, and the gate's decision on runs whose clicks are pure noise or
+ * follow popularity alone.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { ProductInput } from '../src/catalog/product.ts';
+import type { Embedder } from '../src/embeddings/embedder.ts';
+import type { Judgments } from '../src/eval/judgments.ts';
+import { type RankingQuality, scoreRankings } from '../src/eval/ranking-metrics.ts';
+import { SearchApiClient } from '../src/eval/simulator/api-client.ts';
+import {
+  type ClickModelParameters,
+  DEFAULT_CLICK_MODEL,
+  examinationProbability,
+} from '../src/eval/simulator/click-model.ts';
+import {
+  evaluatePersonalization,
+  type PersonalizationReport,
+} from '../src/eval/simulator/personalization-eval.ts';
+import { judgedRelevance } from '../src/eval/simulator/relevance.ts';
+import { SimulationCatalog } from '../src/eval/simulator/simulation-catalog.ts';
+import { enrichTitleOnlyProducts } from '../src/eval/simulator/title-enrichment.ts';
+import { DEFAULT_TRAFFIC, simulateTraffic, type TrafficReport } from '../src/eval/simulator/traffic.ts';
+import { retrainGateOptions } from '../src/jobs/maintenance-jobs.ts';
+import type { Runtime } from '../src/main/runtime.ts';
+import type { RankerMetadata } from '../src/ranking/ranker-model.ts';
+import { rerankWindow, servingOrder } from '../src/ranking/serving-order.ts';
+import { type RankerTrainingOutcome, trainRankerFrom } from '../src/ranking/training/ranker-training.ts';
+import { isHeldOut } from '../src/ranking/training/training-lists.ts';
+import { benchRuntime, PRODUCTS_CSV, searchRequest } from './homedepot.ts';
+
+export interface GuardrailBenchOptions {
+  embedder: Embedder;
+  judgments: Judgments;
+  /** Shoppers of the main run, and of each degenerate (noise, popularity) run. */
+  shoppers: number;
+  degenerateShoppers: number;
+  sessionsPerShopper: number;
+  queriesPerSession: number;
+  /** Share of searches that are one of the judged queries. */
+  judgedShare: number;
+  /** Share of shoppers who never sign in. */
+  anonymousShare: number;
+  /** Share of searches randomized for the position-bias estimate (search.yaml ranking.randomization.share). */
+  randomizedShare: number;
+  evalQueriesPerShopper: number;
+  epochs?: number;
+  seed: number;
+  log: (line: string) => void;
+}
+
+export interface GateSummary {
+  version: string;
+  status: RankerTrainingOutcome['status'];
+  decision: string;
+  serve: RankerMetadata['serve'];
+  gate: RankerMetadata['gate'];
+  lists: { train: number; heldOut: number };
+}
+
+export interface ScenarioResult {
+  clicks: ClickModelParameters['clicks'];
+  traffic: Pick<TrafficReport, 'shoppers' | 'searches' | 'events' | 'ctrByPosition'>;
+  trafficSeconds: number;
+  model: GateSummary;
+}
+
+export interface GuardrailBenchResult {
+  products: number;
+  judgedQueries: { shop: number; evaluation: number };
+  main: ScenarioResult;
+  /** Anonymous searches of the evaluation half, scored on the human judgments. */
+  anonymous: { fused: RankingQuality; served: RankingQuality; ungated: RankingQuality };
+  /** Examination propensity per rank 1-10: estimated, the simulator's truth, |difference|. */
+  propensities: { rank: number; estimated: number; truth: number; error: number }[];
+  propensityMethod: string;
+  personalization: PersonalizationReport & { promotedForEvaluation: boolean };
+  degenerate: ScenarioResult[];
+}
+
+function enrichedCatalog(): ProductInput[] {
+  const rows = parse(fs.readFileSync(PRODUCTS_CSV), { columns: true }) as {
+    product_uid: string;
+    title: string;
+  }[];
+  return enrichTitleOnlyProducts(rows.map((r) => ({ id: r.product_uid, title: r.title })));
+}
+
+function judgmentsCsv(judgments: Judgments): string {
+  const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  const lines = ['query,product_uid,relevance'];
+  for (const [q, products] of judgments) {
+    for (const [id, grade] of products) lines.push(`${quote(q)},${quote(id)},${grade}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The project's mappings with the shop's judgment lists added and the bench's randomization and shadow settings. */
+function benchMappings(shopJudgments: Judgments, randomizedShare: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-guardrail-mappings-'));
+  fs.cpSync(path.resolve('mappings'), dir, { recursive: true });
+  const searchYaml = path.join(dir, 'search.yaml');
+  const yaml = fs.readFileSync(searchYaml, 'utf8');
+  const edited = yaml
+    .replace(/(randomization:[^\n]*\n\s*share:\s*)[0-9.]+/, `$1${randomizedShare}`)
+    .replace(/(shadow:[^\n]*\n\s*searches:\s*)[0-9]+/, '$10');
+  if (edited === yaml)
+    throw new Error('search.yaml: ranking.randomization.share / shadow.searches not found');
+  fs.writeFileSync(searchYaml, edited);
+  fs.writeFileSync(path.join(dir, 'judgments.csv'), judgmentsCsv(shopJudgments));
+  return dir;
+}
+
+interface Scenario {
+  runtime: Runtime;
+  baseUrl: string;
+  catalog: SimulationCatalog;
+  result: ScenarioResult;
+  outcome: RankerTrainingOutcome;
+  signedIn: Awaited<ReturnType<typeof simulateTraffic>>['signedIn'];
+  close(): Promise<void>;
+}
+
+async function runScenario(
+  options: GuardrailBenchOptions,
+  products: readonly ProductInput[],
+  mappingsDir: string,
+  clicks: ClickModelParameters['clicks'],
+  shoppers: number,
+): Promise<Scenario> {
+  const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-guardrail-models-'));
+  const runtime = await benchRuntime(
+    { embedder: options.embedder },
+    { MODELS_DIR: modelsDir, MAPPINGS_DIR: mappingsDir },
+  );
+  const server = runtime.createApp().listen(0, '127.0.0.1');
+  const close = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.close();
+  };
+  try {
+    for (let i = 0; i < products.length; i += 5_000) {
+      const report = await runtime.catalog.ingest(products.slice(i, i + 5_000), i);
+      if (report.rejected > 0) throw new Error(`rejected: ${JSON.stringify(report.errors.slice(0, 3))}`);
+    }
+    await runtime.backend.optimize();
+    const scanned = [];
+    for await (const batch of runtime.backend.scanProducts(5_000)) scanned.push(...batch);
+    const catalog = new SimulationCatalog(scanned);
+    await new Promise((resolve) => server.once('listening', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const started = performance.now();
+    const traffic = await simulateTraffic({
+      ...DEFAULT_TRAFFIC,
+      baseUrl,
+      catalog,
+      shoppers,
+      sessionsPerShopper: options.sessionsPerShopper,
+      queriesPerSession: options.queriesPerSession,
+      anonymousShare: options.anonymousShare,
+      seed: options.seed,
+      idPrefix: `${clicks}-shopper`,
+      clickModel: { ...DEFAULT_CLICK_MODEL, clicks },
+      relevance: judgedRelevance(options.judgments),
+      queryPool: { queries: [...options.judgments.keys()], share: options.judgedShare },
+    });
+    const trafficSeconds = (performance.now() - started) / 1000;
+    options.log(
+      `guardrail (${clicks} clicks): ${traffic.report.searches} searches in ${trafficSeconds.toFixed(0)} s, ` +
+        `${traffic.report.events.click} clicks`,
+    );
+
+    // What the nightly retrain job does, from jobs.yaml and the mappings folder's judgments.
+    const settings = runtime.mappings.current;
+    const guard = retrainGateOptions(
+      settings.jobs.jobs.retrain,
+      settings.search,
+      runtime.config.mappingsDir,
+      (q, userHashes) => runtime.search.candidates(q, userHashes),
+    );
+    const report = await trainRankerFrom(
+      { events: runtime.eventStore, since: 0 },
+      {
+        registry: runtime.rankers,
+        promote: 'auto',
+        logger: runtime.logger,
+        ...guard,
+        training: {
+          ...guard.training,
+          epochs: options.epochs ?? settings.jobs.jobs.retrain.epochs,
+          learningRate: settings.jobs.jobs.retrain.learning_rate,
+        },
+      },
+    );
+    const outcome = report.outcome;
+    if (!outcome) throw new Error(`guardrail (${clicks} clicks): not trained: ${report.notTrained}`);
+    options.log(`guardrail (${clicks} clicks): ${outcome.status}: ${outcome.decision}`);
+    runtime.reranker.load();
+    const { metadata } = outcome;
+    return {
+      runtime,
+      baseUrl,
+      catalog,
+      outcome,
+      signedIn: traffic.signedIn,
+      close,
+      result: {
+        clicks,
+        traffic: {
+          shoppers: traffic.report.shoppers,
+          searches: traffic.report.searches,
+          events: traffic.report.events,
+          ctrByPosition: traffic.report.ctrByPosition,
+        },
+        trafficSeconds,
+        model: {
+          version: metadata.version,
+          status: outcome.status,
+          decision: outcome.decision,
+          serve: metadata.serve,
+          gate: metadata.gate,
+          lists: { train: report.train, heldOut: report.heldOut },
+        },
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Anonymous searches scored on the judgments: fused order, served order, and the model forced on them. */
+async function anonymousQuality(runtime: Runtime, judgments: Judgments, version: string) {
+  const model = runtime.rankers.load(version);
+  const fused = new Map<string, string[]>();
+  const served = new Map<string, string[]>();
+  const ungated = new Map<string, string[]>();
+  for (const q of judgments.keys()) {
+    const plain = await runtime.search.search({ ...searchRequest(q, 100), rerank: false });
+    fused.set(
+      q,
+      plain.hits.map((h) => h.id),
+    );
+    const live = await runtime.search.search(searchRequest(q, 100));
+    served.set(
+      q,
+      live.hits.map((h) => h.id),
+    );
+    const { ids, features, count } = await runtime.search.candidates(q);
+    const window = rerankWindow(model.metadata.training.max_position, count);
+    const { order } = servingOrder(model, features, count, window);
+    ungated.set(q, [...order.map((i) => ids[i]!), ...ids.slice(count)]);
+  }
+  return {
+    fused: scoreRankings(fused, judgments),
+    served: scoreRankings(served, judgments),
+    ungated: scoreRankings(ungated, judgments),
+  };
+}
+
+export async function benchGuardrail(options: GuardrailBenchOptions): Promise<GuardrailBenchResult> {
+  const shop = new Map(
+    [...options.judgments].filter(([q]) => !isHeldOut(q.trim().toLowerCase(), 0.5, 'shop')),
+  );
+  const evaluation = new Map(
+    [...options.judgments].filter(([q]) => isHeldOut(q.trim().toLowerCase(), 0.5, 'shop')),
+  );
+  const products = enrichedCatalog();
+  const mappingsDir = benchMappings(shop, options.randomizedShare);
+  options.log(
+    `guardrail: ${shop.size} judged queries for the shop's gate, ${evaluation.size} for evaluation`,
+  );
+
+  const main = await runScenario(options, products, mappingsDir, 'relevance', options.shoppers);
+  let anonymous: GuardrailBenchResult['anonymous'];
+  let personalization: GuardrailBenchResult['personalization'];
+  let propensities: GuardrailBenchResult['propensities'];
+  let propensityMethod: string;
+  try {
+    const { metadata } = main.outcome;
+    anonymous = await anonymousQuality(main.runtime, evaluation, metadata.version);
+    const estimated = metadata.training.position_propensity ?? [];
+    propensities = Array.from({ length: 10 }, (_, i) => {
+      const truth = examinationProbability(i + 1, DEFAULT_CLICK_MODEL.eta);
+      const value = estimated[i] ?? Number.NaN;
+      return { rank: i + 1, estimated: value, truth, error: Math.abs(value - truth) };
+    });
+    propensityMethod = metadata.training.propensity?.method ?? 'unknown';
+    // Preference NDCG is measured with the model serving whatever the gate said (and said so).
+    const promotedForEvaluation = main.outcome.status !== 'promoted';
+    if (promotedForEvaluation) main.runtime.rankers.promote(metadata.version);
+    main.runtime.reranker.load();
+    const report = await evaluatePersonalization({
+      search: new SearchApiClient(main.baseUrl).search,
+      catalog: main.catalog,
+      shoppers: main.signedIn,
+      queriesPerShopper: options.evalQueriesPerShopper,
+      seed: options.seed + 1,
+    });
+    personalization = { ...report, promotedForEvaluation };
+    options.log(`guardrail: ${JSON.stringify({ anonymous, propensities, personalization })}`);
+  } finally {
+    await main.close();
+  }
+
+  const degenerate: ScenarioResult[] = [];
+  for (const clicks of ['noise', 'popularity'] as const) {
+    const run = await runScenario(options, products, mappingsDir, clicks, options.degenerateShoppers);
+    await run.close();
+    degenerate.push(run.result);
+  }
+  return {
+    products: products.length,
+    judgedQueries: { shop: shop.size, evaluation: evaluation.size },
+    main: main.result,
+    anonymous,
+    propensities,
+    propensityMethod,
+    personalization,
+    degenerate,
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+/** The fault and abuse suite (`npm run test:faults`): a real service under hostile traffic, minutes not seconds. */
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
