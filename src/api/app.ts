@@ -11,6 +11,7 @@ import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { HttpLimits } from '../main/config.ts';
 import type { Logger } from '../main/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { RecommendationService } from '../recommend/recommendation-service.ts';
 import type { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import type { SearchSnapshot } from '../retrieval/stages/stage.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
@@ -29,6 +30,7 @@ import { eventRoutes } from './routes/events.ts';
 import { merchandisingRoutes } from './routes/merchandising.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
+import { recommendationRoutes } from './routes/recommendations.ts';
 import { searchRoutes } from './routes/search.ts';
 import { suggestRoutes } from './routes/suggest.ts';
 
@@ -40,6 +42,7 @@ export interface AppServices {
   settings: () => SearchSnapshot;
   events: EventService;
   suggestions: SuggestionService;
+  recommendations: RecommendationService;
   metrics: Metrics;
   admin: Parameters<typeof adminRoutes>[0];
   merchandising: Omit<Parameters<typeof merchandisingRoutes>[0], 'apiKey' | 'guard' | 'bodyBytes'>;
@@ -78,6 +81,11 @@ export function createApp(services: AppServices): Express {
     onLimited: (endpoint) => metrics.rateLimited.inc({ endpoint }),
   });
   app.use('/v1/search', rate.search);
+  // Recommendations are reads like searches: the same per-client budget.
+  app.use(
+    ['/v1/recommendations', '/v1/trending', /^\/v1\/products\/[^/]+\/(similar|bought-together)$/],
+    rate.search,
+  );
   app.use('/v1/suggest', rate.suggest);
   app.use('/v1/events', rate.events);
   // After each route's body parser: a slow upload holds a socket, never a slot.
@@ -92,6 +100,8 @@ export function createApp(services: AppServices): Express {
       bodyBytes: limits.bodyBytes.search,
     }),
   );
+  // Before the product routes: /v1/products/:id/similar is not a product id.
+  app.use(recommendationRoutes(services.recommendations, { guard }));
   app.use(
     merchandisingRoutes({
       ...services.merchandising,
@@ -104,7 +114,7 @@ export function createApp(services: AppServices): Express {
     productRoutes(services.catalog, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.products }),
   );
   app.use(eventRoutes(services.events, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.events }));
-  app.use(suggestRoutes(services.suggestions, { guard }));
+  app.use(suggestRoutes(services.suggestions, { guard, events: services.events }));
   app.use(adminRoutes(services.admin, { guard }));
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger, () => metrics.backendErrors.inc({ backend: services.backend.kind })));

@@ -18,6 +18,7 @@ import { PAGE_PATHS } from './pages.ts';
 import { runsQuery } from './routes/admin.ts';
 import { previewBody, validateBody } from './routes/merchandising.ts';
 import { MAX_RECORDS_PER_REQUEST } from './routes/products.ts';
+import { recommendationQueries } from './routes/recommendations.ts';
 import { suggestQuery } from './routes/suggest.ts';
 import { searchBodySchema, searchQueryParameters } from './search-params.ts';
 
@@ -93,6 +94,16 @@ const suggestResponse = z
   })
   .meta({ id: 'SuggestResponse' });
 
+const recommendationResponse = z
+  .looseObject({
+    kind: z.enum(['similar', 'bought_together', 'feed', 'trending']),
+    strategy: z.string(),
+    hits: z.array(
+      z.looseObject({ id: z.string(), score: z.number(), product: z.looseObject({ id: z.string() }) }),
+    ),
+  })
+  .meta({ id: 'RecommendationResponse', description: 'Fields in full: docs/api.md, Recommendations.' });
+
 const anyObject = z.looseObject({});
 /** Batch bodies: one record or a JSON array of them (NDJSON is the other content type). */
 const oneOrMany = (record: z.ZodType, max: number) => z.union([record, z.array(record).min(1).max(max)]);
@@ -162,6 +173,50 @@ export function operations(attributes: AttributeSettings): Operation[] {
       example: { query: { q: 'dril', size: 5 } },
     },
     {
+      method: 'get',
+      path: '/v1/products/:id/similar',
+      tag: 'recommendations',
+      summary: 'Products like this one: vector neighbours blended with co-clicks, diversified',
+      access: 'public',
+      params: idParam('id', 'sku-1'),
+      query: recommendationQueries.product,
+      responses: { 200: { description: 'Similar products, best first', schema: recommendationResponse } },
+      example: { params: { id: 'sku-1' }, query: { size: 5, 'filter.in_stock': true } },
+    },
+    {
+      method: 'get',
+      path: '/v1/products/:id/bought-together',
+      tag: 'recommendations',
+      summary: 'Products bought with this one; complementary, then sibling, categories when thin',
+      access: 'public',
+      params: idParam('id', 'sku-1'),
+      query: recommendationQueries.product,
+      responses: {
+        200: { description: 'Products bought together, best first', schema: recommendationResponse },
+      },
+      example: { params: { id: 'sku-1' }, query: { size: 5 } },
+    },
+    {
+      method: 'get',
+      path: '/v1/recommendations',
+      tag: 'recommendations',
+      summary: "A home feed from the user's and the session's profile (trending for a new shopper)",
+      access: 'public',
+      query: recommendationQueries.feed,
+      responses: { 200: { description: 'The feed', schema: recommendationResponse } },
+      example: { query: { session_id: 's-1', size: 5 } },
+    },
+    {
+      method: 'get',
+      path: '/v1/trending',
+      tag: 'recommendations',
+      summary: 'Trending products, for the catalog or one category',
+      access: 'public',
+      query: recommendationQueries.trending,
+      responses: { 200: { description: 'Trending products', schema: recommendationResponse } },
+      example: { query: { category: 'Tools', size: 5 } },
+    },
+    {
       method: 'post',
       path: '/v1/events',
       tag: 'events',
@@ -184,6 +239,16 @@ export function operations(attributes: AttributeSettings): Operation[] {
       params: idParam('id', 'u-42'),
       responses: { 200: { description: 'The profile', schema: anyObject } },
       example: { params: { id: 'u-42' } },
+    },
+    {
+      method: 'get',
+      path: '/v1/sessions/:id/profile',
+      tag: 'events',
+      summary: "An anonymous session's profile, learned from events with only this session_id",
+      access: 'key_when_set',
+      params: idParam('id', 's-1'),
+      responses: { 200: { description: 'The profile (empty without events)', schema: anyObject } },
+      example: { params: { id: 's-1' } },
     },
     {
       method: 'delete',
@@ -344,6 +409,17 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'Overloaded or the backend is unreachable; Retry-After',
 };
 
+/** Routes behind a per-client rate limit (app.ts). */
+const RATE_LIMITED_PATHS = [
+  '/v1/search',
+  '/v1/suggest',
+  '/v1/events',
+  '/v1/recommendations',
+  '/v1/trending',
+  '/v1/products/:id/similar',
+  '/v1/products/:id/bought-together',
+];
+
 /** `/v1/products/:id` → `/v1/products/{id}` */
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:(\w+)/g, '{$1}');
@@ -377,7 +453,7 @@ function register(registry: OpenAPIRegistry, op: Operation): void {
     ...(op.params ? [404] : []),
     ...(op.body ? [413] : []),
     ...(op.path.startsWith('/v1/') ? [503] : []),
-    ...(['/v1/search', '/v1/suggest', '/v1/events'].includes(op.path) ? [429] : []),
+    ...(RATE_LIMITED_PATHS.includes(op.path) ? [429] : []),
   ];
   if (isJson(op.path)) {
     for (const status of errors)
@@ -433,7 +509,7 @@ function buildDocument(attributes: AttributeSettings) {
       title: 'Hybrid product search',
       version: '0.1.0',
       description:
-        'Hybrid (BM25 + vector) product search with learning to rank, autocomplete, events and merchandising. ' +
+        'Hybrid (BM25 + vector) product search with learning to rank, autocomplete, recommendations, events and merchandising. ' +
         'snake_case JSON throughout; every error is `{error: {code, message, details}}`. ' +
         'Admin endpoints need ADMIN_API_KEY (`X-API-Key` or `Authorization: Bearer`); ' +
         'catalog writes and shopper data need it once it is set.',

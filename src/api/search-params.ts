@@ -6,7 +6,13 @@
  * for the attribute settings in force (once per version of the file).
  */
 import { z } from 'zod';
-import { type AttributeFilter, FILTER_FIELDS, hasFilters, SORT_ORDERS } from '../catalog/catalog-query.ts';
+import {
+  type AttributeFilter,
+  FILTER_FIELDS,
+  hasFilters,
+  type SearchFilters,
+  SORT_ORDERS,
+} from '../catalog/catalog-query.ts';
 import type { AttributeSettings } from '../merchandising/attributes.ts';
 import {
   BUILT_IN_FACETS,
@@ -20,6 +26,38 @@ import { type ErrorDetail, invalidRequest, zodDetails } from './errors.ts';
 
 const filterValues = z.array(z.string().trim().min(1, 'must not be empty').max(200)).min(1).max(50);
 const bound = z.number().finite();
+
+/**
+ * The built-in filters (brand, category, price, stock): what recommendation endpoints take
+ * (`filter.<field>`); a search also takes the attributes' filters.
+ */
+const builtInFilters = {
+  brand: filterValues.optional(),
+  category: filterValues.optional(),
+  price_min: z.number().finite().nonnegative().optional(),
+  price_max: z.number().finite().nonnegative().optional(),
+  in_stock: z.boolean().optional(),
+};
+
+export const filtersSchema = z.strictObject(builtInFilters).default({});
+
+/** Built-in wire filters as the backend-neutral form (category paths with normalized separators). */
+export function toSearchFilters(f: z.output<typeof filtersSchema>): SearchFilters {
+  return {
+    ...(f.brand && { brand: f.brand }),
+    ...(f.category && {
+      category: f.category.map((c) =>
+        c
+          .split('>')
+          .map((s) => s.trim())
+          .join(' > '),
+      ),
+    }),
+    ...(f.price_min !== undefined && { priceMin: f.price_min }),
+    ...(f.price_max !== undefined && { priceMax: f.price_max }),
+    ...(f.in_stock !== undefined && { inStock: f.in_stock }),
+  };
+}
 
 /** The filters a search accepts: the built-in ones and each filterable attribute's. */
 function filterFields(attributes: AttributeSettings): string[] {
@@ -54,16 +92,7 @@ function buildSearchBodySchema(attributes: AttributeSettings) {
   return z
     .strictObject({
       q: z.string().max(MAX_QUERY_LENGTH, `q must be at most ${MAX_QUERY_LENGTH} characters`).default(''),
-      filters: z
-        .strictObject({
-          ...attributeFilters,
-          brand: filterValues.optional(),
-          category: filterValues.optional(),
-          price_min: z.number().finite().nonnegative().optional(),
-          price_max: z.number().finite().nonnegative().optional(),
-          in_stock: z.boolean().optional(),
-        })
-        .default({}),
+      filters: z.strictObject({ ...attributeFilters, ...builtInFilters }).default({}),
       facets: z.array(z.enum(facets)).default(facets),
       page: z.number().int().min(1).default(1),
       size: z.number().int().min(1).max(MAX_PAGE_SIZE, `size must be at most ${MAX_PAGE_SIZE}`).default(20),
@@ -129,18 +158,7 @@ function toSearchRequest(body: SearchBody, attributes: AttributeSettings): Searc
     }
   }
   const filters = {
-    ...(f.brand && { brand: f.brand }),
-    ...(f.category && {
-      category: f.category.map((c) =>
-        c
-          .split('>')
-          .map((s) => s.trim())
-          .join(' > '),
-      ),
-    }),
-    ...(f.price_min !== undefined && { priceMin: f.price_min }),
-    ...(f.price_max !== undefined && { priceMax: f.price_max }),
-    ...(f.in_stock !== undefined && { inStock: f.in_stock }),
+    ...toSearchFilters(f),
     ...(Object.keys(attributeFilters).length > 0 && { attributes: attributeFilters }),
   };
   if (!body.q.trim() && !hasFilters(filters)) {
@@ -216,12 +234,32 @@ function typedScalar(value: string): unknown {
   return value;
 }
 
-/** Query-string parameters as the JSON body shape; unknown parameters and filters are rejected. */
-export function parseSearchQuery(
+/** What a query string may hold: its typed parameters and its `filter.<field>` filters. */
+export interface QueryStringShape {
+  /** Parameters other than filters; all typed (numbers, booleans) except the `text` ones. */
+  scalars: ReadonlySet<string>;
+  text: ReadonlySet<string>;
+  /** Filter fields accepted as `filter.<field>`. */
+  filters: readonly string[];
+  /** Filters that take a list (repeated `filter.brand=`). */
+  listFilter: (field: string) => boolean;
+}
+
+/** The built-in filters' query string, for endpoints without attribute filters. */
+export const BUILT_IN_FILTER_FIELDS: Pick<QueryStringShape, 'filters' | 'listFilter'> = {
+  filters: FILTER_FIELDS,
+  listFilter: (field) => LIST_FILTERS.has(field),
+};
+
+/**
+ * Query-string parameters as a JSON body shape: `filter.<field>` into `filters`, `facets`
+ * as a comma list, the other parameters typed; unknown parameters and filters, and
+ * repeated scalars, are rejected naming the parameter.
+ */
+export function queryStringBody(
   query: Record<string, unknown>,
-  attributes: AttributeSettings,
-): SearchRequest {
-  const allowed = filterFields(attributes);
+  shape: QueryStringShape,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const filters: Record<string, unknown> = {};
   const problems: ErrorDetail[] = [];
@@ -229,13 +267,13 @@ export function parseSearchQuery(
     const values = (Array.isArray(raw) ? raw : [raw]).map(String);
     if (key.startsWith('filter.')) {
       const field = key.slice('filter.'.length);
-      if (!allowed.includes(field)) {
+      if (!shape.filters.includes(field)) {
         problems.push({
           field: key,
           rule: 'unknown_filter',
-          message: `unknown filter field "${field}"; filters are ${allowed.join(', ')}`,
+          message: `unknown filter field "${field}"; filters are ${shape.filters.join(', ')}`,
         });
-      } else if (isListFilter(field, attributes)) {
+      } else if (shape.listFilter(field)) {
         filters[field] = values;
       } else if (values.length > 1) {
         problems.push({ field: key, rule: 'repeated', message: `${key} must be given once` });
@@ -244,7 +282,7 @@ export function parseSearchQuery(
       }
       continue;
     }
-    if (!SCALAR_PARAMS.has(key)) {
+    if (!shape.scalars.has(key)) {
       problems.push({ field: key, rule: 'unknown_parameter', message: `unknown parameter "${key}"` });
       continue;
     }
@@ -254,10 +292,26 @@ export function parseSearchQuery(
     }
     const value = values[0]!;
     if (key === 'facets') body.facets = value === '' ? [] : value.split(',').map((s) => s.trim());
-    else if (key === 'q' || key === 'user_id' || key === 'session_id') body[key] = value;
+    else if (shape.text.has(key)) body[key] = value;
     else body[key] = typedScalar(value);
   }
   if (problems.length > 0) throw invalidRequest(problems);
   if (Object.keys(filters).length > 0) body.filters = filters;
+  return body;
+}
+
+const TEXT_PARAMS = new Set(['q', 'user_id', 'session_id']);
+
+/** Query-string parameters as the JSON body shape; unknown parameters and filters are rejected. */
+export function parseSearchQuery(
+  query: Record<string, unknown>,
+  attributes: AttributeSettings,
+): SearchRequest {
+  const body = queryStringBody(query, {
+    scalars: SCALAR_PARAMS,
+    text: TEXT_PARAMS,
+    filters: filterFields(attributes),
+    listFilter: (field) => isListFilter(field, attributes),
+  });
   return parseSearchBody(body, attributes);
 }

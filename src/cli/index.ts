@@ -13,6 +13,7 @@ import { RECORD_FORMATS } from '../catalog/record-files.ts';
 import { JOB_NAMES } from '../jobs/job-store.ts';
 import { isServiceError } from '../main/errors.ts';
 import { encoderList, encoderTrain } from './commands/encoder.ts';
+import { experimentsReport } from './commands/experiments.ts';
 import { catalogClear, ingest } from './commands/ingest.ts';
 import {
   jobsList,
@@ -108,7 +109,7 @@ models.command('rollback').description('go back to the previously serving versio
 
 const jobs = program
   .command('jobs')
-  .description('maintenance jobs (reindex, suggestions, retrain, retention)');
+  .description('maintenance jobs (reindex, suggestions, retrain, recommendations, retention)');
 jobs
   .command('run')
   .description('run a job now and wait for it (what Kubernetes CronJobs call)')
@@ -123,6 +124,13 @@ program
   .description('recompute every shopper profile from the event log')
   .action(profilesRebuild);
 
+program
+  .command('experiments')
+  .description('online experiments between rankers (mappings/experiments.yaml)')
+  .command('report')
+  .description('the winner of each experiment, with its significance test')
+  .option('--id <id>', 'only this experiment')
+  .action(experimentsReport);
 const merchandising = program
   .command('merchandising')
   .description('rules, synonyms and boosts: check proposed files and preview their effect');

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export const JOB_NAMES = ['reindex', 'suggestions', 'retrain', 'retention'] as const;
+export const JOB_NAMES = ['reindex', 'suggestions', 'retrain', 'recommendations', 'retention'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'aborted';

@@ -56,8 +56,30 @@ export const jobsSettingsSchema = z.strictObject({
       min_shoppers: z.number().int().min(1).max(1000),
       days: z.number().int().min(1).max(3650),
     }),
+    /** The engagement lists recommendations read (recommend/engagement-tables.ts). */
+    recommendations: z.strictObject({
+      ...job,
+      /** Events of this many days back count. */
+      days: z.number().int().min(1).max(3650),
+      /** Co-engagement decays with this half-life: last week's pairs count more than last year's. */
+      half_life_days: z.number().min(0.1).max(3650),
+      /** Trending decays faster: what shoppers engage with now. */
+      trending_half_life_days: z.number().min(0.01).max(365),
+      /** A pair of products (or categories) needs this many distinct shoppers. */
+      min_support: z.number().int().min(1).max(1000),
+      /** The most recent products of each shopper that count. */
+      per_shopper_limit: z.number().int().min(2).max(500),
+      /** Products kept per list. */
+      list_size: z.number().int().min(1).max(500),
+    }),
     retrain: z.strictObject({
       ...job,
+      /**
+       * `gate`: a trained model serves when it passes the offline gate below; `experiment`: it
+       * is only saved, and a model version that won an ended experiment (experiments.yaml, as
+       * the treatment) is promoted instead.
+       */
+      promotion: z.enum(['gate', 'experiment']).default('gate'),
       since_days: z.number().int().min(1).max(3650),
       /** Fewer logged result lists with a click than this: nothing to learn yet. */
       min_lists: z.number().int().min(1),

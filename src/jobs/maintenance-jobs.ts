@@ -5,18 +5,24 @@
  *   when the serving encoder learned another catalog (the demo) or much of this one is new
  *   since, first train a new encoder on the stored catalog and build the generation with it;
  * - suggestions: regenerate autocomplete suggestions from the query log and the catalog;
+ * - recommendations: rebuild the co-engagement, bought-together and trending lists from the
+ *   recent events (recommend/engagement-tables.ts);
  * - retrain: train a ranker on the recent logged searches; it shadows live searches, then
  *   serves, only for the shopper segments its gate found it safe for (ADR 0009);
  * - retention: delete events and logged searches older than their windows.
  */
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
+import type { SearchBackend } from '../catalog/search-backend.ts';
 import { shopJudgments } from '../eval/judgments.ts';
+import { experimentReport } from '../experiments/experiment-report.ts';
+import type { ExperimentsSettings } from '../experiments/experiment-settings.ts';
 import type { Config } from '../main/config.ts';
 import type { RankerRegistry } from '../ranking/model-registry.ts';
 import type { Reranker } from '../ranking/reranker.ts';
 import { type GateOptions, trainRankerFrom } from '../ranking/training/ranker-training.ts';
 import type { JudgedCandidates } from '../ranking/training/training-lists.ts';
+import { buildEngagementTables, buildPopularLists } from '../recommend/engagement-tables.ts';
 import type { SearchSettings } from '../retrieval/search-settings.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventStore } from '../users/event-store.ts';
@@ -41,6 +47,28 @@ export interface MaintenanceDependencies {
   searchSettings: () => SearchSettings;
   /** Judged queries run through retrieval as serving does (the gate's judgment check). */
   candidates: JudgedCandidates;
+  /** The catalog the recommendation lists look categories up in, and who to tell they changed. */
+  recommendations: { backend: SearchBackend; onRebuilt?: () => void };
+  /** experiments.yaml: with `retrain.promotion: experiment`, a won experiment promotes its treatment. */
+  experiments: () => ExperimentsSettings;
+}
+
+/** The treatment model version of the latest ended experiment it won (significant at alpha), if any. */
+async function experimentWinner(
+  deps: MaintenanceDependencies,
+): Promise<{ version: string; experiment: string; pValue: number } | undefined> {
+  const { alpha, experiments } = deps.experiments();
+  const now = Date.now();
+  const saved = new Set(deps.rankers.list().map((m) => m.version));
+  const ended = experiments
+    .filter((e) => Date.parse(e.end) <= now && saved.has(e.treatment))
+    .sort((a, b) => Date.parse(b.end) - Date.parse(a.end));
+  for (const experiment of ended) {
+    const report = await experimentReport(deps.eventStore, experiment, alpha, now);
+    if (report.winner === 'treatment')
+      return { version: experiment.treatment, experiment: experiment.id, pValue: report.p_value };
+  }
+  return undefined;
 }
 
 /**
@@ -119,9 +147,64 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
       const counts = await deps.suggestions.regenerate({ days, minShoppers: min_shoppers, signal });
       return { counts: { ...counts } };
     },
+    recommendations: async ({ signal, progress }) => {
+      const settings = deps.settings().jobs.recommendations;
+      const now = Date.now();
+      progress('read events', 0, 1);
+      const tables = await buildEngagementTables(
+        deps.eventStore.actionEvents(now - settings.days * 86_400_000),
+        (ids) => deps.recommendations.backend.getSummaries(ids),
+        {
+          now,
+          halfLifeDays: settings.half_life_days,
+          trendingHalfLifeDays: settings.trending_half_life_days,
+          minSupport: settings.min_support,
+          perShopperLimit: settings.per_shopper_limit,
+          listSize: settings.list_size,
+        },
+        signal,
+      );
+      progress('write lists', 0, 5);
+      const store = deps.eventStore;
+      const counts = {
+        ...tables.counts,
+        co_click: await store.replaceEngagementLists('co_click', tables.coClick),
+        bought_together: await store.replaceEngagementLists('bought_together', tables.boughtTogether),
+        category_bought_together: await store.replaceEngagementLists(
+          'category_bought_together',
+          tables.categoryBoughtTogether,
+        ),
+        trending: await store.replaceEngagementLists('trending', tables.trending),
+        popular: await store.replaceEngagementLists(
+          'popular',
+          await buildPopularLists(
+            deps.recommendations.backend.scanProducts(5000),
+            settings.list_size,
+            signal,
+          ),
+        ),
+      };
+      deps.recommendations.onRebuilt?.();
+      return {
+        counts,
+        summary: `${counts.co_click} co-click, ${counts.bought_together} bought-together and ${counts.trending} trending lists from ${counts.events} events`,
+      };
+    },
     retrain: async ({ signal, logger }) => {
       const retrain = deps.settings().jobs.retrain;
       const { since_days, min_lists, epochs, learning_rate } = retrain;
+      const byExperiment = retrain.promotion === 'experiment';
+      if (byExperiment) {
+        const won = await experimentWinner(deps);
+        if (won && deps.rankers.state().active !== won.version) {
+          deps.rankers.promote(won.version);
+          deps.reranker.load();
+          return {
+            counts: { promoted: 1 },
+            summary: `${won.version}: promoted, it won experiment ${won.experiment} (p = ${won.pValue.toPrecision(3)})`,
+          };
+        }
+      }
       const guard = retrainGateOptions(
         retrain,
         deps.searchSettings(),
@@ -132,7 +215,8 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
         { events: deps.eventStore, since: Date.now() - since_days * 86_400_000 },
         {
           registry: deps.rankers,
-          promote: 'auto',
+          // Promoted by a won experiment instead: saved here, to be named as an experiment's treatment.
+          promote: byExperiment ? 'never' : 'auto',
           logger,
           tfjsBackend: deps.config.tfjsBackend,
           ...guard,

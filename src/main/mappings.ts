@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type ExperimentsSettings, experimentsSettingsSchema } from '../experiments/experiment-settings.ts';
 import { type JobsSettings, jobsSettingsSchema } from '../jobs/jobs-settings.ts';
 import {
   type FileText,
@@ -22,6 +23,7 @@ import type { Logger } from './logger.ts';
 export interface Mappings extends MerchandisingSettings {
   search: SearchSettings;
   jobs: JobsSettings;
+  experiments: ExperimentsSettings;
   /** Phrases never suggested (`suggestions-blocklist.yaml`; none when the file is absent). */
   suggestionBlocklist: SuggestionBlocklist;
   /** The merchandising files as read (a preview replaces some of them and parses the set again). */
@@ -42,11 +44,16 @@ export function readMerchandisingFiles(dir: string): Partial<Record<Merchandisin
 const BLOCKLIST_FILE = 'suggestions-blocklist.yaml';
 
 export function loadMappings(dir: string): Mappings {
+  const experiments = path.join(dir, 'experiments.yaml');
   const files = readMerchandisingFiles(dir);
   return {
     ...parseMerchandising(files),
     search: loadYamlConfig(path.join(dir, 'search.yaml'), searchSettingsSchema),
     jobs: loadYamlConfig(path.join(dir, 'jobs.yaml'), jobsSettingsSchema),
+    // Optional: a mappings folder from before experiments runs none.
+    experiments: fs.existsSync(experiments)
+      ? loadYamlConfig(experiments, experimentsSettingsSchema)
+      : experimentsSettingsSchema.parse({}),
     files,
     suggestionBlocklist: new SuggestionBlocklist(
       fs.existsSync(path.join(dir, BLOCKLIST_FILE))

@@ -13,6 +13,7 @@ import { demoCatalog, demoProducts } from '../catalog/demo-catalog.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../embeddings/embedder.ts';
 import { UnavailableEmbedder } from '../embeddings/unavailable-embedder.ts';
+import { OnlineExperiments } from '../experiments/online-experiments.ts';
 import { AdaptationTrigger, loggedEventPairs } from '../jobs/encoder-adaptation.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import type { JobStore } from '../jobs/job-store.ts';
@@ -26,6 +27,7 @@ import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
 import { servesSegment } from '../ranking/serving-order.ts';
 import { ShadowScorer } from '../ranking/shadow.ts';
+import { RecommendationService } from '../recommend/recommendation-service.ts';
 import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
 import { MerchandisingPreview } from '../retrieval/merchandising-preview.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
@@ -60,6 +62,8 @@ export interface Runtime {
   rankers: RankerRegistry;
   reranker: Reranker;
   suggestions: SuggestionService;
+  recommendations: RecommendationService;
+  experiments: OnlineExperiments;
   /** Regenerates suggestions at first start and after catalog writes, once enabled (serving). */
   suggestionRefresh: SuggestionRefresh;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
@@ -162,6 +166,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onStored: (stored) => {
       metrics.observeEvents(stored);
       shadow.observeEvents(stored);
+      experiments
+        .credit(stored, (queryId) => eventStore.impression(queryId))
+        .then((credits) => {
+          for (const c of credits) metrics.experimentActions.inc(c);
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'experiment credit not counted'));
     },
   });
   // Elasticsearch: fold what a crash left stored but not yet in profiles (SQLite never has any).
@@ -200,11 +210,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   reranker.load();
   reranker.watch();
   const embedderErrors = new RepeatedErrorLog(logger);
+  const experiments = new OnlineExperiments({
+    settings: () => mappings.current.experiments,
+    reranker,
+    registry: rankers,
+    logger,
+  });
+  const features = new FeatureSource(eventStore, hasher);
+  const recommendations = new RecommendationService({
+    backend,
+    embedder: slot,
+    events: eventStore,
+    features,
+  });
   const search = new SearchPipeline({
     backend,
     embedder: slot,
     settings: () => mappings.current,
-    ranking: { reranker, features: new FeatureSource(eventStore, hasher), events: eventStore },
+    ranking: { reranker, features, events: eventStore, experiments },
     calibration,
     observer: {
       search: (observation) => metrics.observeSearch(observation),
@@ -280,6 +303,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       onAdaptation: (event) => metrics.observeAdaptation(event),
       searchSettings: () => mappings.current.search,
       candidates: (q, userHashes) => search.candidates(q, userHashes),
+      recommendations: { backend, onRebuilt: () => recommendations.listsChanged() },
+      experiments: () => mappings.current.experiments,
     }),
     logger,
     {
@@ -313,6 +338,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     rankers,
     reranker,
     suggestions,
+    recommendations,
+    experiments,
     suggestionRefresh,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
@@ -327,6 +354,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         settings: () => mappings.current,
         events,
         suggestions,
+        recommendations,
         metrics,
         logger,
         merchandising: { preview: merchandising, report: () => report(mappings.current) },

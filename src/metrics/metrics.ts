@@ -109,6 +109,20 @@ export class Metrics {
     ),
   };
 
+  readonly experimentSearches = new Counter({
+    name: 'experiment_searches_total',
+    help: 'Searches served in an online experiment, by arm (`interleaved` for interleaving).',
+    labelNames: ['experiment', 'arm'] as const,
+    registers: [this.registry],
+  });
+
+  readonly experimentActions = new Counter({
+    name: 'experiment_actions_total',
+    help: "Clicks and purchases credited to an experiment's arm (interleaving: the arm that contributed the product).",
+    labelNames: ['experiment', 'arm', 'action'] as const,
+    registers: [this.registry],
+  });
+
   readonly shadowDecisions = new Counter({
     name: 'ranking_shadow_decisions_total',
     help: 'Ranking models promoted or rejected at the end of their shadow phase.',
@@ -227,6 +241,8 @@ export class Metrics {
     for (const [stage, ms] of Object.entries(observation.stages))
       this.searchStageDuration.observe({ stage }, ms / 1000);
     for (const shift of observation.positionShifts) this.rankingPositionShift.observe(shift);
+    if (observation.experiment)
+      this.experimentSearches.inc({ experiment: observation.experiment.id, arm: observation.experiment.arm });
     for (const rule of observation.rules) if (this.ruleIds.has(rule)) this.ruleFirings.inc({ rule });
     if (observation.mode === 'hybrid')
       this.online.recordSearch(observation.queryId, observation.shown, Date.now(), observation.firstPosition);

@@ -138,12 +138,21 @@ export class Reranker {
 
   /** Reorders the first `count` candidates (whose features are rows of `features`). */
   rerank(candidates: readonly FusedCandidate[], features: Float32Array, count: number): RerankOutcome {
-    const model = this.model;
+    return this.rerankWith(this.model, candidates, features, count);
+  }
+
+  /** The same with another model (an experiment's arm); `undefined` keeps the fused order. */
+  rerankWith(
+    model: SavedRanker | undefined,
+    candidates: readonly FusedCandidate[],
+    features: Float32Array,
+    count: number,
+  ): RerankOutcome {
     const keep = (fallback: RerankFallback): RerankOutcome => {
       this.hooks.onFallback?.(fallback);
       return { candidates: [...candidates], reranked: false, window: count, fallback, scores: new Map() };
     };
-    if (!model) return keep(this.loadFailed ? 'model_unavailable' : 'no_model');
+    if (!model) return keep(this.loadFailed && model === this.model ? 'model_unavailable' : 'no_model');
     const segment = segmentOf(features);
     if (!servesSegment(model.metadata, segment))
       return keep(segment === 'with_history' ? 'has_history' : 'no_history');

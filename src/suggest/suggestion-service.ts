@@ -5,6 +5,8 @@
  */
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { EventStore } from '../users/event-store.ts';
+import { hasHistory, type UserProfile } from '../users/profiles.ts';
+import { leanTowardsInterests, shopperInterests } from './affinity-order.ts';
 import { SuggestionBlocklist } from './suggestion-blocklist.ts';
 import {
   type GenerationCounts,
@@ -18,6 +20,7 @@ import type { SuggestionStore } from './suggestion-store.ts';
 
 /** How often serving checks whether another process (a CronJob, the CLI) wrote new suggestions. */
 const FRESHNESS_CHECK_MS = 10_000;
+const MAX_CANDIDATES = 20;
 
 export class SuggestionService {
   private index = new SuggestionIndex([]);
@@ -65,12 +68,15 @@ export class SuggestionService {
     return suggestions.filter((s) => !removed.has(s.text) && !blocklist.blocks(s.text));
   }
 
-  suggest(prefix: string, size: number): Suggestion[] {
+  /** The best suggestions for a prefix; with a shopper's profile, leaning towards their brands and categories. */
+  suggest(prefix: string, size: number, profile?: UserProfile): Suggestion[] {
     if (Date.now() - this.checkedAt > FRESHNESS_CHECK_MS) {
       this.checkedAt = Date.now();
       if (this.store.generatedAt() !== this.loadedGeneration) this.load();
     }
-    return this.index.suggest(prefix, size);
+    if (!hasHistory(profile)) return this.index.suggest(prefix, size);
+    // A deeper list than asked for, so a suggestion the shopper cares about can move up into it.
+    return leanTowardsInterests(this.index.suggest(prefix, MAX_CANDIDATES), shopperInterests(profile!), size);
   }
 
   get generatedAt(): string | undefined {

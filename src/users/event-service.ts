@@ -1,14 +1,18 @@
 /**
  * Event intake: validate a batch, hash user and session ids, check each event against what
  * the service knows (its time, its product, the search it names), store the believable ones
- * idempotently and fold them into the shoppers' profiles in the same step. A click without
- * a position gets the one its search served, so the position-bias model sees it.
+ * idempotently and fold them into the shoppers' profiles in the same step: a user's profile
+ * for events with a user_id, the session's profile for events with only a session_id (most
+ * shoppers are anonymous; a shopper who logs in mid-session is read as both,
+ * `mergeProfiles`). A click without a position gets the one its search served, so the
+ * position-bias model sees it.
  *
  * Events come from shoppers' browsers, so anyone can send them. What is refused, each with
- * a reason in the report: a time outside the window around now (a year-9999 event would
- * freeze a profile for good, since every later event would count as "arrived late"); a
- * product the catalog does not hold; a query_id the service never served, an event long
- * after (or before) that search, or a product that search did not show.
+ * a reason in the report, whether the event names a user or only a session: a time outside
+ * the window around now (a year-9999 event would freeze a profile for good, since every
+ * later event would count as "arrived late"); a product the catalog does not hold; a
+ * query_id the service never served, an event long after (or before) that search, or a
+ * product that search did not show.
  */
 
 import type { FieldError } from '../catalog/product.ts';
@@ -18,7 +22,8 @@ import type { EventWindow } from '../main/config.ts';
 import type { EventStore, ForgetReport, ProfileFold } from './event-store.ts';
 import { eventSchema, type Impression, type StoredEvent } from './events.ts';
 import { applyEvent, DEFAULT_HALF_LIFE_DAYS, emptyProfile, type UserProfile } from './profiles.ts';
-import type { UserIdHasher } from './user-ids.ts';
+import { readShopperProfile } from './shopper-profile.ts';
+import { profileKeyOf, type UserIdHasher } from './user-ids.ts';
 
 export interface EventBatchReport {
   received: number;
@@ -147,10 +152,28 @@ export class EventService {
     return this.store.forgetUser(this.hasher.hash(userId));
   }
 
+  /** The profile of an anonymous session (empty without events). */
+  async sessionProfile(sessionId: string): Promise<UserProfile> {
+    const key = this.hasher.sessionKey(sessionId);
+    return (await this.store.profiles([key])).get(key) ?? emptyProfile(key);
+  }
+
+  /** The shopper as one profile: the user's, the session's, or both merged (undefined when unknown). */
+  async shopperProfile(
+    userId: string | undefined,
+    sessionId: string | undefined,
+  ): Promise<UserProfile | undefined> {
+    return readShopperProfile(
+      this.store,
+      userId !== undefined ? this.hasher.hash(userId) : undefined,
+      sessionId !== undefined ? this.hasher.sessionKey(sessionId) : undefined,
+    );
+  }
+
   /**
-   * Recomputes every profile from the whole event log (batch rebuild). Events dated after
-   * now (stored before timestamps were checked) are left out, so they cannot freeze a
-   * rebuilt profile either.
+   * Recomputes every profile, users' and sessions', from the whole event log (batch
+   * rebuild). Events dated after now (stored before timestamps were checked) are left out,
+   * so they cannot freeze a rebuilt profile either.
    */
   async rebuildProfiles(): Promise<number> {
     // A rebuilt profile forgets which events it folded: fold the pending ones first, or a
@@ -158,11 +181,12 @@ export class EventService {
     await this.foldPending();
     const profiles = new Map<string, UserProfile>();
     const notAfter = this.now() + MAX_CLOCK_SKEW_MS;
-    for await (const page of this.store.userEvents()) {
+    for await (const page of this.store.actionEvents(0)) {
       const summaries = await this.backend.getSummaries([...new Set(page.map((e) => e.productId))]);
       for (const event of page) {
         if (event.timestamp > notAfter) continue;
-        const hash = event.userHash!;
+        const hash = profileKeyOf(event);
+        if (hash === undefined) continue;
         let profile = profiles.get(hash);
         if (!profile) {
           profile = emptyProfile(hash);
@@ -236,9 +260,11 @@ export class EventService {
     const notAfter = now + MAX_CLOCK_SKEW_MS;
     return (events, current) => {
       const touched = new Map<string, UserProfile>();
-      const withUser = events.filter((e) => e.userHash !== undefined && e.type !== 'impression');
-      for (const event of [...withUser].sort((a, b) => a.timestamp - b.timestamp)) {
-        const hash = event.userHash!;
+      const keyed = events.flatMap((event) => {
+        const key = event.type === 'impression' ? undefined : profileKeyOf(event);
+        return key === undefined ? [] : [{ key, event }];
+      });
+      for (const { key: hash, event } of keyed.sort((a, b) => a.event.timestamp - b.event.timestamp)) {
         const profile = touched.get(hash) ?? structuredClone(current.get(hash)) ?? emptyProfile(hash);
         const at = { ...event, timestamp: Math.min(event.timestamp, notAfter) };
         touched.set(hash, applyEvent(profile, at, summaries.get(event.productId), this.halfLifeDays));

@@ -5,6 +5,7 @@
  * index, so reindexing never touches shopper history) and the Elasticsearch cluster
  * (`backends/elasticsearch/event-store.ts`).
  */
+import type { EngagementList, EngagementListName, ListedItem } from './engagement-lists.ts';
 import type { EventType, Impression, StoredEvent } from './events.ts';
 import type { UserProfile } from './profiles.ts';
 import type { QueryProductStats } from './query-engagement.ts';
@@ -23,8 +24,9 @@ export interface ForgetReport {
 }
 
 /**
- * Folds stored events into the profiles of their shoppers: given the events (with a user)
- * and those shoppers' current profiles, returns the updated profiles. Pure and synchronous,
+ * Folds stored events into the profiles of their shoppers: given the events (with a user,
+ * or only a session) and those shoppers' current profiles, keyed by `profileKeyOf`, returns
+ * the updated profiles. Pure and synchronous,
  * so a store can run it inside the transaction that stores the events.
  */
 export type ProfileFold = (
@@ -62,6 +64,9 @@ export interface EventStore {
   eventsForQueries(queryIds: readonly string[]): Promise<StoredEvent[]>;
   /** Every event with a user, oldest first, in pages (for rebuilding profiles). */
   userEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;
+  /** Every click, cart and purchase from `since` (epoch ms) on, oldest first, in pages. */
+  actionEvents(since: number, pageSize?: number): AsyncIterable<StoredEvent[]>;
+  /** Profiles by key: a user's hash, or a session's key (`UserIdHasher.sessionKey`). */
   profiles(userHashes: readonly string[]): Promise<Map<string, UserProfile>>;
   saveProfiles(profiles: readonly UserProfile[]): Promise<void>;
   replaceAllProfiles(profiles: readonly UserProfile[]): Promise<number>;
@@ -77,6 +82,13 @@ export interface EventStore {
   /** The query-product counters summed over every query and product: the prior of the rates. */
   queryEngagementTotals(): Promise<QueryProductStats>;
   forgetUser(userHash: string): Promise<ForgetReport>;
+  /**
+   * Replaces every list of one kind with a freshly built set (readers see the old lists or
+   * the new ones for each key; keys not rebuilt disappear). Returns the lists written.
+   */
+  replaceEngagementLists(name: EngagementListName, lists: readonly EngagementList[]): Promise<number>;
+  /** The stored lists of these keys (absent keys have none). */
+  engagementLists(name: EngagementListName, keys: readonly string[]): Promise<Map<string, ListedItem[]>>;
   /**
    * Retention: deletes the events dated before `events` and the logged searches (query
    * texts and result lists) before `impressions` (epoch ms), in batches. Fails, saying what

@@ -59,6 +59,13 @@ export interface Intervention {
   swapped: number[];
 }
 
+/** The online experiment a search took part in (experiments/): its id, method and, for A/B, the arm served. */
+export interface ImpressionExperiment {
+  id: string;
+  method: 'interleaving' | 'ab';
+  arm?: 'control' | 'treatment';
+}
+
 /** A search's result list as served, with the feature values the ranker saw (feature logging). */
 export interface Impression {
   queryId: string;
@@ -69,5 +76,7 @@ export interface Impression {
   modelVersion?: string;
   /** Present when the search was in the randomized share. */
   intervention?: Intervention;
-  items: { productId: string; position: number; features?: number[] }[];
+  experiment?: ImpressionExperiment;
+  /** `team`: in an interleaved list, the arm that contributed the product. */
+  items: { productId: string; position: number; features?: number[]; team?: 'control' | 'treatment' }[];
 }

@@ -142,3 +142,36 @@ export function eventLabel(types: Iterable<StoredEvent['type']>): number {
   for (const type of types) label = Math.max(label, EVENT_GAIN[type]);
   return label;
 }
+
+function sumInto(target: Record<string, number>, source: Record<string, number>): void {
+  for (const [key, value] of Object.entries(source)) add(target, key, value);
+}
+
+/**
+ * The shopper as one profile: the user's history and what the current session did before
+ * (or without) a login. The session's weights are recent, so they are added undecayed; its
+ * products come first in `recent`. Either may be absent; neither is changed.
+ */
+export function mergeProfiles(
+  user: UserProfile | undefined,
+  session: UserProfile | undefined,
+): UserProfile | undefined {
+  if (!user || !hasHistory(session)) return user ?? (hasHistory(session) ? session : undefined);
+  const merged = structuredClone(user);
+  const s = session!;
+  sumInto(merged.categories, s.categories);
+  sumInto(merged.brands, s.brands);
+  sumInto(merged.priceBands, s.priceBands);
+  merged.price.weight += s.price.weight;
+  merged.price.sum += s.price.sum;
+  merged.price.sumSquares += s.price.sumSquares;
+  merged.asOf = Math.max(user.asOf, s.asOf);
+  for (const id of [...s.recent].reverse()) pushFront(merged.recent, id, RECENT_LIMIT);
+  for (const id of [...s.purchased].reverse()) pushFront(merged.purchased, id, PURCHASED_LIMIT);
+  merged.counts = {
+    clicks: user.counts.clicks + s.counts.clicks,
+    carts: user.counts.carts + s.counts.carts,
+    purchases: user.counts.purchases + s.counts.purchases,
+  };
+  return merged;
+}

@@ -24,6 +24,35 @@ export class UserIdHasher {
       .digest('base64url')
       .slice(0, 32);
   }
+
+  /**
+   * The key an anonymous session's profile is kept under: the session's keyed hash (as
+   * stored with its events), prefixed so it never equals a user's hash.
+   */
+  sessionKey(sessionId: string): string {
+    return sessionProfileKey(this.hashSession(sessionId));
+  }
+}
+
+/** User hashes are base64url, which has no colon: a session key can never be one. */
+export const SESSION_KEY_PREFIX = 'session:';
+
+/** The profile key of a session known by its stored hash (`hashSession`). */
+export function sessionProfileKey(sessionHash: string): string {
+  return `${SESSION_KEY_PREFIX}${sessionHash}`;
+}
+
+/**
+ * The profile an event folds into: its user's, else (only a session id) its session's.
+ * Stored events carry hashed ids, so this needs no secret.
+ */
+export function profileKeyOf(event: { userHash?: string; sessionId?: string }): string | undefined {
+  if (event.userHash !== undefined) return event.userHash;
+  return event.sessionId !== undefined ? sessionProfileKey(event.sessionId) : undefined;
+}
+
+export function isSessionKey(key: string): boolean {
+  return key.startsWith(SESSION_KEY_PREFIX);
 }
 
 /**

@@ -54,7 +54,11 @@ function elasticsearchStandIn(mappings: unknown): http.Server {
         },
       });
       // Shopper data (the event store's indices): set up on first use, no history yet.
-      if (/^PUT \/shop-(events|impressions|profiles|product-stats|query-product-stats)$/.test(route)) {
+      if (
+        /^PUT \/shop-(events|impressions|profiles|product-stats|query-product-stats|engagement-lists)$/.test(
+          route,
+        )
+      ) {
         return json(200, { acknowledged: true });
       }
       switch (route) {

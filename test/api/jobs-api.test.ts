@@ -104,6 +104,7 @@ describe('maintenance jobs', () => {
       reindex: () => new Promise<never>(() => undefined),
       suggestions: async () => ({}),
       retrain: async () => ({}),
+      recommendations: async () => ({}),
       retention: async () => ({}),
     };
     const store = new SqliteJobStore(path.join(temporaryDirectory(), 'jobs.db'));
@@ -201,7 +202,7 @@ describe('maintenance jobs', () => {
   it('records the history: status, counts, timings, per job', async () => {
     const res = await request(app).get('/v1/admin/jobs').set(auth).expect(200);
     const names = res.body.jobs.map((j: { job: string }) => j.job);
-    expect(names).toEqual(['reindex', 'suggestions', 'retrain', 'retention']);
+    expect(names).toEqual(['reindex', 'suggestions', 'retrain', 'recommendations', 'retention']);
     const reindex = res.body.jobs[0];
     expect(reindex).toMatchObject({ schedule: '30 2 * * *', enabled: true, timezone: 'UTC', running: false });
     expect(reindex.last_run).toMatchObject({ job: 'reindex', status: 'succeeded', trigger: 'api' });

@@ -47,6 +47,7 @@ describe('createStores', () => {
     await stores.events.productStats(['p1']);
     await stores.jobs.runs();
     expect([...es.indices.keys()].sort()).toEqual([
+      'shop-engagement-lists',
       'shop-events',
       'shop-impressions',
       'shop-job-locks',

@@ -5,17 +5,22 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteEventStore } from '../../src/backends/embedded/event-store.ts';
 import { CatalogService } from '../../src/catalog/catalog-service.ts';
 import type { SearchBackend } from '../../src/catalog/search-backend.ts';
 import { type Embedder, EmbedderSlot } from '../../src/embeddings/embedder.ts';
 import { loadMappings, type Mappings } from '../../src/main/mappings.ts';
 import { type MerchandisingFile, parseMerchandising } from '../../src/merchandising/settings.ts';
+import { FeatureSource } from '../../src/ranking/features/feature-source.ts';
+import { RecommendationService } from '../../src/recommend/recommendation-service.ts';
 import type { FacetValueCount } from '../../src/retrieval/facets.ts';
 import type { SearchPipeline } from '../../src/retrieval/search-pipeline.ts';
 import type { SearchRequest } from '../../src/retrieval/search-request.ts';
 import { analyzeQuery } from '../../src/text/analyzer.ts';
+import { UserIdHasher } from '../../src/users/user-ids.ts';
 import { attributeRichCatalog, distinctAttributeKeys } from '../fixtures/attribute-rich-catalog.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
+import { temporaryDirectory } from '../helpers/runtime.ts';
 import { testSearchPipeline } from '../helpers/search-pipeline.ts';
 
 export interface BackendUnderTest {
@@ -223,6 +228,29 @@ export function describeBackendConformance(name: string, create: () => Promise<B
         rank: 1,
         score: top.score,
       });
+    });
+
+    it('recommends through the engine: similar products by kNN with filters, trending from its popularity order', async () => {
+      const events = new SqliteEventStore(path.join(temporaryDirectory(), 'events.db'));
+      const recommendations = new RecommendationService({
+        backend: subject.backend,
+        embedder: new EmbedderSlot(subject.embedder),
+        events,
+        features: new FeatureSource(events, new UserIdHasher('test-user-id-secret')),
+      });
+      const ask = { size: 5, filters: {}, explain: true };
+      const similar = await recommendations.similar('mower-1', ask);
+      expect(similar.hits.map((h) => h.id)).not.toContain('mower-1');
+      expect(similar.hits[0]!.id).toBe('mower-2');
+      expect(similar.hits[0]!.explain).toMatchObject({ sources: ['vector'], same_category: true });
+      const egoOnly = await recommendations.similar('mower-1', { ...ask, filters: { brand: ['EGO'] } });
+      expect(egoOnly.hits.length).toBeGreaterThan(0);
+      for (const hit of egoOnly.hits) expect(hit.product.brand).toBe('EGO');
+      const trending = await recommendations.trending('Tools', ask);
+      expect(trending.strategy).toBe('popular');
+      expect(trending.hits[0]!.id).toBe('drill-1');
+      for (const hit of trending.hits) expect(hit.product.category![0]).toBe('Tools');
+      await events.close();
     });
 
     it('sorts by rating and by popularity, products without the value last', async () => {

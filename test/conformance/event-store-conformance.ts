@@ -178,9 +178,10 @@ export function describeEventStoreConformance(
         sessionId: 's1',
         modelVersion: 'ranker-7',
         intervention: { kind: 'adjacent_pairs', depth: 2, offset: 0, swapped: [1] },
+        experiment: { id: 'ranker-v2', method: 'interleaving' },
         items: [
-          { productId: 'p1', position: 1, features: [0.5, 1, 0] },
-          { productId: 'p2', position: 2, features: [0.25, 0, 1] },
+          { productId: 'p1', position: 1, features: [0.5, 1, 0], team: 'treatment' },
+          { productId: 'p2', position: 2, features: [0.25, 0, 1], team: 'control' },
         ],
       });
       const bare = impression('q2', { items: [{ productId: 'p1', position: 1 }] });
@@ -255,6 +256,51 @@ export function describeEventStoreConformance(
         ['tie-b', 'late'],
       ]);
       expect(pages[1]![0]).toStrictEqual(event('tie-b', { userHash: 'u2', timestamp: T0 + 1 }));
+    });
+
+    it('lists the clicks, carts and purchases from a time on, users and sessions alike, in pages', async () => {
+      await store.appendEvents([
+        event('old', { timestamp: T0 - 1 }),
+        event('shown', { type: 'impression', timestamp: T0 + 1 }),
+        event('late', { type: 'purchase', timestamp: T0 + 5 }),
+        event('anonymous', { userHash: undefined, sessionId: 's1', type: 'add_to_cart', timestamp: T0 }),
+        event('tie-b', { userHash: 'u2', timestamp: T0 + 1 }),
+        event('tie-a', { timestamp: T0 + 1 }),
+      ]);
+      const pages = await all(store.actionEvents(T0, 2));
+      expect(pages.map((page) => page.map((e) => e.eventId))).toEqual([
+        ['anonymous', 'tie-a'],
+        ['tie-b', 'late'],
+      ]);
+      expect(pages[0]![0]).toStrictEqual({
+        eventId: 'anonymous',
+        type: 'add_to_cart',
+        productId: 'p1',
+        sessionId: 's1',
+        timestamp: T0,
+      });
+      expect((await all(store.actionEvents(T0 + 6))).flat()).toEqual([]);
+    });
+
+    it('replaces the engagement lists of one kind, leaving the other kinds alone', async () => {
+      const items = (...ids: string[]) => ids.map((id, i) => ({ id, weight: 3 - i * 0.5, support: 3 - i }));
+      expect(
+        await store.replaceEngagementLists('co_click', [
+          { key: 'p1', items: items('p2', 'p3') },
+          { key: 'p2', items: items('p1') },
+        ]),
+      ).toBe(2);
+      await store.replaceEngagementLists('trending', [{ key: '', items: items('p9') }]);
+      const found = await store.engagementLists('co_click', ['p1', 'p2', 'unknown']);
+      expect([...found.keys()].sort()).toEqual(['p1', 'p2']);
+      expect(found.get('p1')).toStrictEqual(items('p2', 'p3'));
+      await store.replaceEngagementLists('co_click', [{ key: 'p3', items: items('p1') }]);
+      expect([...(await store.engagementLists('co_click', ['p1', 'p2', 'p3'])).keys()]).toEqual(['p3']);
+      expect((await store.engagementLists('trending', [''])).get('')).toStrictEqual(items('p9'));
+      expect(await store.engagementLists('bought_together', ['p1'])).toEqual(new Map());
+      expect(await store.engagementLists('co_click', [])).toEqual(new Map());
+      const other = await subject.reopen();
+      expect((await other.engagementLists('co_click', ['p3'])).get('p3')).toStrictEqual(items('p1'));
     });
 
     it('round-trips profiles; saving again overwrites', async () => {

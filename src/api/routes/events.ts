@@ -15,7 +15,7 @@ export function eventRoutes(
   const router = Router();
   // Events come from shoppers' browsers (public); what is stored about a shopper is not.
   const shopperData = requireKeyWhenSet(apiKey);
-  router.use(decodablePathParams(['/v1/users/:id/profile', '/v1/users/:id']));
+  router.use(decodablePathParams(['/v1/users/:id/profile', '/v1/users/:id', '/v1/sessions/:id/profile']));
   router.post(
     '/v1/events',
     ndjsonText(options.bodyBytes),
@@ -29,6 +29,9 @@ export function eventRoutes(
   );
   router.get<{ id: string }>('/v1/users/:id/profile', shopperData, options.guard, async (req, res) => {
     res.json(toWire(await events.profile(req.params.id)));
+  });
+  router.get<{ id: string }>('/v1/sessions/:id/profile', shopperData, options.guard, async (req, res) => {
+    res.json(toWire(await events.sessionProfile(req.params.id)));
   });
   router.delete<{ id: string }>('/v1/users/:id', shopperData, options.guard, async (req, res) => {
     res.json({ forgotten: await events.forgetUser(req.params.id) });

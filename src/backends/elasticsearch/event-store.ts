@@ -24,6 +24,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { BackendUnavailableError } from '../../catalog/search-backend.ts';
 import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
+import type { EngagementList, EngagementListName, ListedItem } from '../../users/engagement-lists.ts';
 import type {
   EventStore,
   ForgetReport,
@@ -41,11 +42,13 @@ import {
   queryKey,
   referenceExamination,
 } from '../../users/query-engagement.ts';
+import { profileKeyOf } from '../../users/user-ids.ts';
 import { type BulkOperation, ClusterResource, ensureIndex, refusedItems, throwIfRefused } from './cluster.ts';
 import {
   type CounterIncrements,
   counterUpdate,
   documentId,
+  type EngagementListDocument,
   type EventDocument,
   eventIncrements,
   fromEventDocument,
@@ -161,7 +164,7 @@ export class ElasticsearchEventStore implements EventStore {
     if (events.length === 0) return { inserted: [], duplicates: 0 };
     const index = this.indices.events;
     const needsFold = (e: StoredEvent) =>
-      fold !== undefined && e.userHash !== undefined && e.type !== 'impression';
+      fold !== undefined && profileKeyOf(e) !== undefined && e.type !== 'impression';
     const results = await this.cluster.bulk(
       events.map((e) => ({
         action: { create: { _index: index, _id: documentId(e.eventId) } },
@@ -218,11 +221,11 @@ export class ElasticsearchEventStore implements EventStore {
   private async foldIntoProfiles(events: readonly StoredEvent[], fold: ProfileFold): Promise<void> {
     if (events.length === 0) return;
     const index = this.indices.profiles;
-    let users = [...new Set(events.map((e) => e.userHash!))];
+    let users = [...new Set(events.map((e) => profileKeyOf(e)!))];
     for (let attempt = 1; users.length > 0; attempt++) {
       const stored = await this.profileVersions(users);
       const todo = events.filter(
-        (e) => users.includes(e.userHash!) && !stored.get(e.userHash!)?.folded.has(e.eventId),
+        (e) => users.includes(profileKeyOf(e)!) && !stored.get(profileKeyOf(e)!)?.folded.has(e.eventId),
       );
       const current = new Map([...stored].map(([hash, version]) => [hash, version.profile]));
       const updated = fold(todo, current);
@@ -230,7 +233,7 @@ export class ElasticsearchEventStore implements EventStore {
       const results = await this.cluster.bulk(
         updated.map((profile) => {
           const version = stored.get(profile.userHash);
-          const ids = todo.filter((e) => e.userHash === profile.userHash).map((e) => e.eventId);
+          const ids = todo.filter((e) => profileKeyOf(e) === profile.userHash).map((e) => e.eventId);
           const remembered = [...(version?.folded ?? []), ...ids].slice(-FOLDED_IDS_KEPT);
           const _id = documentId(profile.userHash);
           return {
@@ -462,6 +465,60 @@ export class ElasticsearchEventStore implements EventStore {
     )) {
       yield page.map(fromEventDocument);
     }
+  }
+
+  async *actionEvents(since: number, pageSize = EVENT_PAGE): AsyncIterable<StoredEvent[]> {
+    await this.refresh(this.indices.events);
+    for await (const page of this.pages<EventDocument>(
+      this.indices.events,
+      {
+        bool: {
+          filter: [{ range: { timestamp: { gte: since } } }],
+          must_not: [{ term: { type: 'impression' } }],
+        },
+      },
+      EVENT_ORDER,
+      pageSize,
+    )) {
+      yield page.map(fromEventDocument);
+    }
+  }
+
+  /** Writes the new lists first, then deletes the older ones of the kind: readers never see it empty. */
+  async replaceEngagementLists(name: EngagementListName, lists: readonly EngagementList[]): Promise<number> {
+    const index = this.indices.engagementLists;
+    const generation = randomUUID();
+    if (lists.length > 0) {
+      const results = await this.cluster.bulk(
+        lists.map((list) => ({
+          action: { index: { _index: index, _id: documentId(`${name}:${list.key}`) } },
+          body: { list: name, key: list.key, generation, items: list.items } satisfies EngagementListDocument,
+        })),
+      );
+      const refused = refusedItems(results, (i) => lists[i]!.key);
+      throwIfRefused(index, refused, results.length - refused.length);
+    }
+    await this.refresh(index);
+    await this.cluster.call((client) =>
+      client.deleteByQuery({
+        index,
+        query: { bool: { filter: [{ term: { list: name } }], must_not: [{ term: { generation } }] } },
+        conflicts: 'proceed',
+        refresh: true,
+      }),
+    );
+    return lists.length;
+  }
+
+  async engagementLists(
+    name: EngagementListName,
+    keys: readonly string[],
+  ): Promise<Map<string, ListedItem[]>> {
+    const documents = await this.getMany<EngagementListDocument>(
+      this.indices.engagementLists,
+      keys.map((key) => `${name}:${key}`),
+    );
+    return new Map(documents.map((d) => [d.key, d.items]));
   }
 
   async profiles(userHashes: readonly string[]): Promise<Map<string, UserProfile>> {

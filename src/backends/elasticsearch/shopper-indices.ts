@@ -1,7 +1,7 @@
 /**
  * The Elasticsearch indices that hold shopper data, beside the product alias they are
  * named after: `<alias>-events`, `<alias>-impressions`, `<alias>-profiles`,
- * `<alias>-product-stats` and `<alias>-query-product-stats`. They are plain indices, not versioned like the product indices
+ * `<alias>-product-stats`, `<alias>-query-product-stats` and `<alias>-engagement-lists`. They are plain indices, not versioned like the product indices
  * (a product reindex must not touch shopper history) and not data streams (idempotency
  * needs `_id` = event_id unique across the whole index, which a data stream only checks
  * within one backing index). Their names never match `<alias>-NNNNNN`, so the product
@@ -9,7 +9,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
-import type { EventType, Impression, Intervention, StoredEvent } from '../../users/events.ts';
+import type { ListedItem } from '../../users/engagement-lists.ts';
+import type {
+  EventType,
+  Impression,
+  ImpressionExperiment,
+  Intervention,
+  StoredEvent,
+} from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import type { QueryProductStats } from '../../users/query-engagement.ts';
 
@@ -19,6 +26,7 @@ export interface ShopperIndices {
   profiles: string;
   productStats: string;
   queryProductStats: string;
+  engagementLists: string;
 }
 
 export function shopperIndexNames(alias: string): ShopperIndices {
@@ -28,6 +36,7 @@ export function shopperIndexNames(alias: string): ShopperIndices {
     profiles: `${alias}-profiles`,
     productStats: `${alias}-product-stats`,
     queryProductStats: `${alias}-query-product-stats`,
+    engagementLists: `${alias}-engagement-lists`,
   };
 }
 
@@ -75,6 +84,7 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
       timestamp: epochMillis,
       model_version: keyword,
       intervention: storedOnly,
+      experiment: storedOnly,
       items: storedOnly,
     },
   },
@@ -112,7 +122,24 @@ export const SHOPPER_MAPPINGS: Record<keyof ShopperIndices, estypes.MappingTypeM
       purchases: { type: 'long' },
     },
   },
+  engagementLists: {
+    dynamic: 'strict',
+    properties: {
+      list: keyword,
+      key: keyword,
+      /** The replaceEngagementLists run that wrote the list. */
+      generation: keyword,
+      items: storedOnly,
+    },
+  },
 };
+
+export interface EngagementListDocument {
+  list: string;
+  key: string;
+  generation: string;
+  items: ListedItem[];
+}
 
 export interface EventDocument {
   event_id: string;
@@ -160,6 +187,7 @@ export interface ImpressionDocument {
   timestamp: number;
   model_version?: string;
   intervention?: Intervention;
+  experiment?: ImpressionExperiment;
   items: Impression['items'];
 }
 
@@ -173,6 +201,7 @@ export function toImpressionDocument(i: Impression): ImpressionDocument {
     ...(i.sessionId !== undefined && { session_id: i.sessionId }),
     ...(i.modelVersion !== undefined && { model_version: i.modelVersion }),
     ...(i.intervention !== undefined && { intervention: i.intervention }),
+    ...(i.experiment !== undefined && { experiment: i.experiment }),
   };
 }
 
@@ -186,6 +215,7 @@ export function fromImpressionDocument(d: ImpressionDocument): Impression {
     ...(d.session_id !== undefined && { sessionId: d.session_id }),
     ...(d.model_version !== undefined && { modelVersion: d.model_version }),
     ...(d.intervention !== undefined && { intervention: d.intervention }),
+    ...(d.experiment !== undefined && { experiment: d.experiment }),
   };
 }
 

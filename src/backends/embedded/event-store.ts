@@ -5,6 +5,7 @@
 
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import type { EngagementList, EngagementListName, ListedItem } from '../../users/engagement-lists.ts';
 import type {
   EventStore,
   ForgetReport,
@@ -12,7 +13,13 @@ import type {
   ProfileFold,
   RetentionReport,
 } from '../../users/event-store.ts';
-import type { EventType, Impression, Intervention, StoredEvent } from '../../users/events.ts';
+import type {
+  EventType,
+  Impression,
+  ImpressionExperiment,
+  Intervention,
+  StoredEvent,
+} from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import {
   actionIncrements,
@@ -22,6 +29,7 @@ import {
   queryKey,
   referenceExamination,
 } from '../../users/query-engagement.ts';
+import { profileKeyOf } from '../../users/user-ids.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 const IMPRESSION_FLUSH_MS = 200;
@@ -61,6 +69,7 @@ interface ImpressionRow {
   ts: number;
   model_version: string | null;
   intervention: string | null;
+  experiment: string | null;
   items: string;
 }
 
@@ -74,6 +83,7 @@ function toImpression(row: ImpressionRow): Impression {
     ...(row.session_id !== null && { sessionId: row.session_id }),
     ...(row.model_version !== null && { modelVersion: row.model_version }),
     ...(row.intervention !== null && { intervention: JSON.parse(row.intervention) as Intervention }),
+    ...(row.experiment !== null && { experiment: JSON.parse(row.experiment) as ImpressionExperiment }),
   };
 }
 
@@ -116,11 +126,16 @@ export class SqliteEventStore implements EventStore {
         carts INTEGER NOT NULL DEFAULT 0, purchases INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (query_key, product_id)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS engagement_lists (
+        list TEXT NOT NULL, key TEXT NOT NULL, items TEXT NOT NULL, PRIMARY KEY (list, key)
+      ) WITHOUT ROWID;
     `);
     // Files from before the randomized share: the column is added, old rows have none.
     const columns = this.db.prepare('PRAGMA table_info(impressions)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'intervention'))
       this.db.exec('ALTER TABLE impressions ADD COLUMN intervention TEXT');
+    if (!columns.some((c) => c.name === 'experiment'))
+      this.db.exec('ALTER TABLE impressions ADD COLUMN experiment TEXT');
   }
 
   /**
@@ -180,9 +195,9 @@ export class SqliteEventStore implements EventStore {
 
   /** Reads, folds and saves the profiles of the events' shoppers; the caller holds the transaction. */
   private foldInto(events: readonly StoredEvent[], fold: ProfileFold): void {
-    const withUser = events.filter((e) => e.userHash !== undefined);
+    const withUser = events.filter((e) => profileKeyOf(e) !== undefined);
     if (withUser.length === 0) return;
-    const hashes = [...new Set(withUser.map((e) => e.userHash!))];
+    const hashes = [...new Set(withUser.map((e) => profileKeyOf(e)!))];
     const rows = this.db
       .prepare('SELECT user_hash, profile FROM profiles WHERE user_hash IN (SELECT value FROM json_each(?))')
       .raw()
@@ -252,7 +267,7 @@ export class SqliteEventStore implements EventStore {
     this.pendingQueryShown = new Map();
     const insert = this.db.prepare(
       `INSERT OR REPLACE INTO impressions(query_id, user_hash, session_id, query, ts, model_version, items,
-         intervention) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         intervention, experiment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const seen = this.db.prepare(
       `INSERT INTO product_stats(product_id, impressions) VALUES (?, 1)
@@ -274,6 +289,7 @@ export class SqliteEventStore implements EventStore {
           i.modelVersion ?? null,
           JSON.stringify(i.items),
           i.intervention ? JSON.stringify(i.intervention) : null,
+          i.experiment ? JSON.stringify(i.experiment) : null,
         );
         for (const item of i.items) seen.run(item.productId);
         const key = queryKey(i.query);
@@ -332,6 +348,51 @@ export class SqliteEventStore implements EventStore {
       after = rows.at(-1)!.event_id;
       yield rows.map(toStoredEvent);
     }
+  }
+
+  async *actionEvents(since: number, pageSize = 5000): AsyncIterable<StoredEvent[]> {
+    let after = '';
+    let afterTs = since;
+    let first = true;
+    const page = this.db.prepare(
+      `SELECT * FROM events WHERE type != 'impression' AND (ts > ? OR (ts = ? AND event_id > ?))
+       ORDER BY ts, event_id LIMIT ?`,
+    );
+    for (;;) {
+      // The first page starts at `since` itself: no event id sorts before ''.
+      const rows = page.all(first ? afterTs - 1 : afterTs, afterTs, after, pageSize) as EventRow[];
+      first = false;
+      if (rows.length === 0) return;
+      afterTs = rows.at(-1)!.ts;
+      after = rows.at(-1)!.event_id;
+      yield rows.map(toStoredEvent);
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  async replaceEngagementLists(name: EngagementListName, lists: readonly EngagementList[]): Promise<number> {
+    const save = this.db.prepare(
+      'INSERT OR REPLACE INTO engagement_lists(list, key, items) VALUES (?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM engagement_lists WHERE list = ?').run(name);
+      for (const list of lists) save.run(name, list.key, JSON.stringify(list.items));
+    })();
+    return lists.length;
+  }
+
+  async engagementLists(
+    name: EngagementListName,
+    keys: readonly string[],
+  ): Promise<Map<string, ListedItem[]>> {
+    if (keys.length === 0) return new Map();
+    const rows = this.db
+      .prepare(
+        'SELECT key, items FROM engagement_lists WHERE list = ? AND key IN (SELECT value FROM json_each(?))',
+      )
+      .raw()
+      .all(name, JSON.stringify(keys)) as [string, string][];
+    return new Map(rows.map(([key, items]) => [key, JSON.parse(items) as ListedItem[]]));
   }
 
   async profiles(userHashes: readonly string[]): Promise<Map<string, UserProfile>> {

@@ -22,7 +22,12 @@ export const features: Stage<In, { features: RankedFeatures }> = {
   async run({ deps, request, settings, query, fused, fusedRank, summaries }) {
     const window = settings.search.ranking.window;
     const extracted = await deps.ranking.features.forCandidates(
-      { query, text: request.q, ...(request.userId && { userId: request.userId }) },
+      {
+        query,
+        text: request.q,
+        ...(request.userId && { userId: request.userId }),
+        ...(request.sessionId && { sessionId: request.sessionId }),
+      },
       fused,
       summaries,
       window,

@@ -7,11 +7,13 @@
  * (ranking/interventions.ts). Only plain first pages by relevance take part; `rerank=false`
  * and `explain=true` never do.
  */
+
+import type { Arm } from '../../experiments/experiment-settings.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
 import { FEATURE_NAMES } from '../../ranking/features/feature-set.ts';
 import { randomizeAdjacentPairs } from '../../ranking/interventions.ts';
 import type { RerankFallback } from '../../ranking/reranker.ts';
-import type { Intervention } from '../../users/events.ts';
+import type { ImpressionExperiment, Intervention } from '../../users/events.ts';
 import type { RankedFeatures } from './features.ts';
 import type { SearchStart, Stage } from './stage.ts';
 
@@ -24,6 +26,8 @@ export interface RankingInfo {
   fallback?: RerankFallback;
   /** The search was in the randomized share: adjacent pairs of its top results were shuffled. */
   randomized?: true;
+  /** The online experiment that ranked this search (mappings/experiments.yaml). */
+  experiment?: ImpressionExperiment;
 }
 
 interface Reranked {
@@ -32,6 +36,8 @@ interface Reranked {
   scores: ReadonlyMap<string, number>;
   ranking: RankingInfo;
   intervention?: Intervention;
+  /** Interleaving: the arm that contributed each product. */
+  teams?: ReadonlyMap<string, Arm>;
 }
 
 export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: RankedFeatures }, Reranked> = {
@@ -44,14 +50,28 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
           ranking: { model: null, reranked: false, window: features.count, fallback: 'disabled' },
         }
       : undefined,
-  run({ deps, request, settings, queryId, fused, features }) {
-    const outcome = deps.ranking.reranker.rerank(fused, features.features, features.count);
-    const { model, reranked, window, fallback } = outcome;
+  run({ deps, request, settings, queryId, record, fused, features }) {
     const firstPage = request.page === 1 && request.sort === 'relevance';
+    // An experiment's search is ranked by its arm (A/B) or both interleaved, and never randomized.
+    const { experiments } = deps.ranking;
+    const search = {
+      queryId,
+      firstPage,
+      size: request.size,
+      ...(request.userId && { userId: request.userId }),
+      ...(request.sessionId && { sessionId: request.sessionId }),
+    };
+    // A preview's searches (not recorded) compare rule files, so both sides get the serving ranker.
+    const assignment = request.explain || !record ? undefined : experiments?.assignment(search);
+    const experiment =
+      assignment && experiments!.serve(assignment, search, fused, features.features, features.count);
+    const outcome =
+      experiment?.outcome ?? deps.ranking.reranker.rerank(fused, features.features, features.count);
+    const { model, reranked, window, fallback } = outcome;
     // Pairs stay within the page shown, so the next page is the same whether or not this one was randomized.
     const { share, depth } = settings.search.ranking.randomization;
     const randomized =
-      firstPage && !request.explain
+      firstPage && !request.explain && !experiment
         ? randomizeAdjacentPairs(queryId, outcome.candidates, { share, depth: Math.min(depth, request.size) })
         : undefined;
     const served = randomized?.items ?? outcome.candidates;
@@ -74,8 +94,10 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
         window,
         ...(fallback && { fallback }),
         ...(randomized && { randomized: true as const }),
+        ...(experiment && { experiment: experiment.experiment }),
       },
       ...(randomized && { intervention: randomized.intervention }),
+      ...(experiment?.teams && { teams: experiment.teams }),
     };
   },
   explain({ deps, scores, features }, id) {

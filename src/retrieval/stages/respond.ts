@@ -66,6 +66,7 @@ export interface Answered extends SearchStart, PageOfHits {
   plan: MerchandisingPlan;
   pinsNotShown?: { rule: string; id: string }[];
   intervention?: Intervention;
+  teams?: ReadonlyMap<string, 'control' | 'treatment'>;
   correction?: SpellingCorrection;
   summaries?: Summaries;
 }
@@ -96,9 +97,16 @@ function logImpression(state: Answered, features: RankedFeatures, hits: readonly
     ...(request.sessionId && { sessionId: request.sessionId }),
     ...(ranking?.model && { modelVersion: ranking.model }),
     ...(state.intervention && { intervention: state.intervention }),
+    ...(ranking?.experiment && { experiment: ranking.experiment }),
     items: hits.map((hit, i) => {
       const row = features.row(hit.id);
-      return { productId: hit.id, position: state.offset + i + 1, ...(row && { features: Array.from(row) }) };
+      const team = state.teams?.get(hit.id);
+      return {
+        productId: hit.id,
+        position: state.offset + i + 1,
+        ...(row && { features: Array.from(row) }),
+        ...(team && { team }),
+      };
     }),
   });
 }
@@ -163,6 +171,9 @@ export function respond(
             return fused === undefined ? [] : [Math.abs(offset + i + 1 - fused)];
           })
         : [],
+    ...(ranking?.experiment && {
+      experiment: { id: ranking.experiment.id, arm: ranking.experiment.arm ?? 'interleaved' },
+    }),
     rules: plan.fired.map((rule) => rule.id),
   });
   return response;

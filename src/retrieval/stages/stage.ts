@@ -8,6 +8,7 @@
  */
 import type { ProductSummary, SearchBackend } from '../../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../../embeddings/embedder.ts';
+import type { OnlineExperiments } from '../../experiments/online-experiments.ts';
 import type { HitRuleEffect } from '../../merchandising/plan.ts';
 import type { MerchandisingSettings } from '../../merchandising/settings.ts';
 import type { FusedCandidate, LegPosition } from '../../ranking/candidate.ts';
@@ -64,6 +65,8 @@ export interface SearchObservation {
   reranked: boolean;
   /** |reranked position - fused position| of each shown hit the model moved or kept. */
   positionShifts: number[];
+  /** The experiment the search took part in: `arm` is the A/B arm, or `interleaved`. */
+  experiment?: { id: string; arm: string };
   /** Ids of the merchandising rules that fired. */
   rules: string[];
 }
@@ -85,7 +88,13 @@ export interface SearchDeps {
   embedder: EmbedderSlot;
   /** The tuning files; read once per search, so a reload never splits one search. */
   settings: () => SearchSnapshot;
-  ranking: { reranker: Reranker; features: FeatureSource; events: EventStore };
+  ranking: {
+    reranker: Reranker;
+    features: FeatureSource;
+    events: EventStore;
+    /** Online experiments between rankers (mappings/experiments.yaml); absent: none. */
+    experiments?: OnlineExperiments;
+  };
   /** What retrieval learned from the stored catalog (spelling, the vector noise floor). */
   calibration: { readonly spelling: SpellingDictionary | undefined; knnFloor(): KnnFloor | undefined };
   observer?: SearchObserver;

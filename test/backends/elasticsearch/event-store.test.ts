@@ -15,6 +15,7 @@ import { FakeElasticsearch } from '../../helpers/fake-elasticsearch.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const INDICES = [
+  'shop-engagement-lists',
   'shop-events',
   'shop-impressions',
   'shop-product-stats',
@@ -55,14 +56,14 @@ describe('Elasticsearch event store (against the fake cluster)', () => {
     });
   });
 
-  it('creates the five indices with strict mappings on first use, and only once', async () => {
+  it('creates the six indices with strict mappings on first use, and only once', async () => {
     expect(es.indices.size).toBe(0); // constructing talks to nobody
     await store.appendEvents([click('e1')]);
     await store.productStats(['p1']);
     expect([...es.indices.keys()].sort()).toEqual(INDICES);
     expect(es.indices.get('shop-events')!.mappings).toEqual(SHOPPER_MAPPINGS.events);
     expect(es.indices.get('shop-product-stats')!.mappings.dynamic).toBe('strict');
-    expect(es.sent('PUT', /^\/shop-/)).toHaveLength(5);
+    expect(es.sent('PUT', /^\/shop-/)).toHaveLength(6);
   });
 
   it('starts beside indices another replica (or an older version) created, adding missing fields', async () => {
