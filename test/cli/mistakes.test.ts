@@ -67,7 +67,7 @@ describe('the command line', { timeout: 60_000 }, () => {
     expectOneLine(
       await cli(['jobs', 'run', 'bogus']),
       2,
-      /Allowed choices are reindex, suggestions, retrain, retention/,
+      /Allowed choices are reindex, suggestions, retrain, recommendations, retention/,
     );
     expectOneLine(
       await cli(['ingest', '/nonexistent/catalog.csv']),
