@@ -3,51 +3,14 @@
  * process on a store, proposed files from disk, JSON on stdout, and one line naming the
  * file, line and column for a mistake.
  */
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
+import { runCli, temporaryFile } from '../helpers/cli.ts';
 import { temporaryDirectory } from '../helpers/runtime.ts';
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 const dataDir = temporaryDirectory();
-
-function cli(args: string[]): Promise<Outcome> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !key.startsWith('ELASTICSEARCH_') && key !== 'SEARCH_BACKEND',
-    ),
-  );
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/hybrid-search.js', ...args],
-      {
-        env: {
-          ...inherited,
-          DATA_DIR: dataDir,
-          MODELS_DIR: inject('encoderModelsDir'),
-          LOG_LEVEL: 'silent',
-          DEMO_CATALOG: 'off',
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function file(name: string, content: string): string {
-  const target = path.join(temporaryDirectory(), name);
-  fs.writeFileSync(target, content);
-  return target;
-}
+const cli = (args: string[]) => runCli(args, { DATA_DIR: dataDir }, 60_000);
+const file = temporaryFile;
 
 describe('merchandising on the command line', { timeout: 120_000 }, () => {
   beforeAll(async () => {

@@ -3,49 +3,12 @@
  * no stack, and exits non-zero (2 for a wrong command line); results are JSON on stdout
  * and logs go to stderr, so `| jq` works.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
-import { temporaryDirectory } from '../helpers/runtime.ts';
+import { describe, expect, it } from 'vitest';
+import { type CliOutcome as Outcome, runCli, temporaryFile } from '../helpers/cli.ts';
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !key.startsWith('ELASTICSEARCH_') && key !== 'SEARCH_BACKEND',
-    ),
-  );
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/hybrid-search.js', ...args],
-      {
-        env: {
-          ...inherited,
-          DATA_DIR: temporaryDirectory(),
-          MODELS_DIR: inject('encoderModelsDir'),
-          LOG_LEVEL: 'silent',
-          DEMO_CATALOG: 'off',
-          ...env,
-        },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function file(name: string, content: string): string {
-  const target = path.join(temporaryDirectory(), name);
-  fs.writeFileSync(target, content);
-  return target;
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
+const file = temporaryFile;
 
 function expectOneLine(outcome: Outcome, code: number, message: RegExp): void {
   expect(outcome.code, outcome.stderr).toBe(code);
