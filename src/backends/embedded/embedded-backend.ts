@@ -33,6 +33,7 @@ import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
 import { migrateSchema, openDatabase, readMeta, type SqliteDatabase, writeMeta } from './database.ts';
 import { productFilterSql, type SqlFragment, vectorFilterSql } from './filter-sql.ts';
+import { hnswFilesOf } from './hnsw-layer.ts';
 import { LexicalSearcher } from './lexical-search.ts';
 import { StatementCache } from './statement-cache.ts';
 import { TextIndexWriter } from './text-index.ts';
@@ -87,6 +88,7 @@ function writePointer(dataDir: string, file: string): void {
 
 function removeDatabaseFiles(file: string): void {
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+  for (const graph of hnswFilesOf(file)) fs.rmSync(graph, { force: true });
 }
 
 function embedderMismatch(stored: string, configured: string): ServiceError {
@@ -195,7 +197,9 @@ export class EmbeddedBackend implements SearchBackend {
           'the index was built with another embedder: kNN is off until the reindex switches',
         );
       } else if (storedId !== id) {
-        db.exec('DROP TABLE IF EXISTS product_vectors; DROP TABLE IF EXISTS vector_centroids;');
+        db.exec(
+          "DROP TABLE IF EXISTS product_vectors; DROP TABLE IF EXISTS vector_centroids; DELETE FROM meta WHERE key = 'hnsw_file';",
+        );
         writeMeta(db, 'embedder_id', id);
         writeMeta(db, 'embedder_dimensions', String(dimensions));
         writeMeta(db, 'vector_cells', '1');
@@ -512,10 +516,12 @@ export class EmbeddedBackend implements SearchBackend {
     };
   }
 
-  /** Re-cluster the vector index when the catalog outgrew (or shrank below) its cell layout. */
-  async optimize(): Promise<{ rebuilt: boolean; cells: number }> {
-    if (!this.vectors.needsRebuild(this.productCount))
-      return { rebuilt: false, cells: this.vectors.cellCount };
+  /**
+   * Rebuilds the vector index when the catalog outgrew (or shrank below) it: the HNSW graph
+   * once the writes since its build are too many, or the IVF cell layout.
+   */
+  async optimize(): Promise<{ rebuilt: boolean; cells: number; graph?: number }> {
+    if (!this.vectors.needsRebuild(this.productCount)) return { rebuilt: false, ...this.vectorIndexShape() };
     const rows = this.statements
       .get('SELECT rowid, brand, category, price, in_stock FROM products')
       .all() as {
@@ -536,7 +542,12 @@ export class EmbeddedBackend implements SearchBackend {
         },
       ]),
     );
-    const { cells } = this.vectors.rebuild(metadata);
-    return { rebuilt: true, cells };
+    this.vectors.rebuild(metadata);
+    return { rebuilt: true, ...this.vectorIndexShape() };
+  }
+
+  private vectorIndexShape(): { cells: number; graph?: number } {
+    const graph = this.vectors.graphSize;
+    return { cells: this.vectors.cellCount, ...(graph !== undefined && { graph }) };
   }
 }

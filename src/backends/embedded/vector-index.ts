@@ -1,33 +1,50 @@
 /**
- * The kNN leg on sqlite-vec, organised as an inverted-file (IVF) index.
- *
- * sqlite-vec scans every vector of a vec0 table; on this class of machine that is ~1 µs a
- * vector, 50-100 ms for 55k products. Large catalogs are therefore split into cells by
- * spherical k-means, the cell is the vec0 partition key, and a query scans only the cells
- * nearest to it (see docs/adr/0003). Small catalogs stay one cell: an exact scan.
- * Filters are vec0 metadata constraints, so they apply inside the scan.
+ * The kNN leg. The vectors and their filter fields live in a sqlite-vec vec0 table, the
+ * source of truth that every write updates in its transaction. sqlite-vec scans every vector
+ * of it (~1 µs a vector, 50-100 ms for 55k products), which is the exact search small
+ * catalogs keep. Large catalogs get an index over it:
+ * - `hnsw` (default): a usearch HNSW graph in a file beside the SQLite file, with the rows
+ *   written since its build scored exactly (hnsw-layer.ts, docs/adr/0010);
+ * - `ivf`: the previous inverted-file layout, cells by spherical k-means as vec0 partitions
+ *   (docs/adr/0003), kept as the baseline bench:search compares against.
+ * Filters are vec0 metadata constraints, applied inside the exact scans; the graph's
+ * candidates are re-scored through them.
  */
 import { categoryPrefixes, type Product } from '../../catalog/product.ts';
 import type { SqliteDatabase } from './database.ts';
 import { readMeta, writeMeta } from './database.ts';
 import { MISSING_PRICE, VECTOR_CATEGORY_LEVELS, type VectorFilterSql } from './filter-sql.ts';
+import { DEFAULT_HNSW_SETTINGS, type HnswSettings } from './hnsw-file.ts';
+import { HnswLayer } from './hnsw-layer.ts';
 import { assignToCentroids, rankCentroids, sampleRows, trainSphericalKMeans } from './kmeans.ts';
 import { StatementCache } from './statement-cache.ts';
 
 export interface VectorIndexSettings {
-  /** Average vectors per cell once the catalog is split. */
+  /** The index over large catalogs. */
+  kind: 'hnsw' | 'ivf';
+  hnsw: HnswSettings;
+  /** IVF: average vectors per cell once the catalog is split. */
   cellSize: number;
-  /** Cells scanned per query. */
+  /** IVF: cells scanned per query. */
   probes: number;
-  /** Catalogs smaller than this stay one cell (exact search). */
-  minVectorsForCells: number;
+  /** Catalogs smaller than this get no index: an exact scan. */
+  minVectorsForIndex: number;
 }
 
 export const DEFAULT_VECTOR_INDEX_SETTINGS: VectorIndexSettings = {
+  kind: 'hnsw',
+  hnsw: DEFAULT_HNSW_SETTINGS,
   cellSize: 384,
   probes: 24,
-  minVectorsForCells: 8192,
+  minVectorsForIndex: 8192,
 };
+
+/** A filtered kNN over the graph re-scores this many candidates per wanted hit (at least). */
+const FILTER_OVERFETCH = 8;
+const MIN_FILTER_CANDIDATES = 400;
+/** The graph is rebuilt once the rows written since its build exceed this share of it. */
+const MAX_DELTA_SHARE = 0.05;
+const MIN_DELTA_FOR_REBUILD = 256;
 
 export interface VectorHit {
   rowid: number;
@@ -55,6 +72,7 @@ export class VectorIndex {
   private cells = 1;
   private centroids: Float32Array | undefined;
   private statements: StatementCache;
+  private hnsw: HnswLayer | undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -66,6 +84,8 @@ export class VectorIndex {
 
   open(): void {
     if (!this.tableExists()) this.createTable(1);
+    if (this.settings.kind === 'hnsw')
+      this.hnsw = new HnswLayer(this.db, this.dimensions, this.settings.hnsw);
     this.cells = Number(readMeta(this.db, 'vector_cells') ?? '1');
     if (this.cells > 1) {
       const rows = this.db
@@ -93,13 +113,16 @@ export class VectorIndex {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(BigInt(rowid), BigInt(this.cellOf(vector)), vector, ...vectorMetadata(product));
+    this.hnsw?.recordChange(rowid);
   }
 
   delete(rowid: number): void {
     this.statements.get('DELETE FROM product_vectors WHERE rowid = ?').run(BigInt(rowid));
+    this.hnsw?.recordChange(rowid);
   }
 
   search(vector: Float32Array, filter: VectorFilterSql, limit: number): VectorHit[] {
+    if (this.hnsw) return this.searchGraph(this.hnsw, vector, filter, limit);
     const probed = this.probe(vector, filter, limit, this.settings.probes);
     // A selective filter can leave the nearest cells nearly empty: fall back to all cells.
     if (probed.length < limit && this.cells > this.settings.probes)
@@ -130,8 +153,48 @@ export class VectorIndex {
     return rows.slice(0, limit).map(([rowid, distance]) => ({ rowid, similarity: 1 - distance }));
   }
 
-  /** Whether the cell layout no longer fits the catalog size (e.g. it grew 2x). */
+  /**
+   * The graph's nearest rows, minus those written since its build, merged with those scored
+   * exactly. With a filter, the graph's candidates are re-scored through it; when too few
+   * pass (a selective filter), the exact scan with the filter answers.
+   */
+  private searchGraph(
+    hnsw: HnswLayer,
+    vector: Float32Array,
+    filter: VectorFilterSql,
+    limit: number,
+  ): VectorHit[] {
+    const graph = hnsw.current();
+    if (!graph) return this.probe(vector, filter, limit, 1);
+    const delta = hnsw.deltaRowids();
+    const changed = new Set(delta);
+    if (filter.sql === '') {
+      const fromGraph = graph
+        .search(vector, limit + changed.size)
+        .filter((hit) => !changed.has(hit.rowid))
+        .slice(0, limit);
+      if (delta.length === 0) return fromGraph;
+      const fromDelta = this.searchAmong(vector, filter, delta, limit);
+      return [...fromGraph, ...fromDelta].sort((a, b) => b.similarity - a.similarity).slice(0, limit);
+    }
+    const wanted = Math.max(limit * FILTER_OVERFETCH, MIN_FILTER_CANDIDATES);
+    const candidates = graph
+      .search(vector, wanted + changed.size)
+      .map((hit) => hit.rowid)
+      .filter((rowid) => !changed.has(rowid));
+    const hits = this.searchAmong(vector, filter, [...candidates, ...delta], limit);
+    if (hits.length >= limit || candidates.length + delta.length >= graph.size) return hits;
+    return this.probe(vector, filter, limit, 1);
+  }
+
+  /** Whether the index no longer fits the catalog (IVF: its size changed 2x; HNSW: see below). */
   needsRebuild(vectorCount: number): boolean {
+    if (this.hnsw) {
+      if (vectorCount < this.settings.minVectorsForIndex) return this.hnsw.built || this.cells !== 1;
+      const graph = this.hnsw.current();
+      if (!graph || this.cells !== 1) return true;
+      return this.hnsw.deltaSize() > Math.max(MIN_DELTA_FOR_REBUILD, graph.size * MAX_DELTA_SHARE);
+    }
     const target = this.targetCells(vectorCount);
     return (
       target !== this.cells &&
@@ -139,8 +202,41 @@ export class VectorIndex {
     );
   }
 
-  /** Re-cluster every stored vector into cells sized for the current catalog. */
+  /** Rebuilds the index over every stored vector: cells sized for the catalog, or the graph. */
   rebuild(products: ReadonlyMap<number, VectorMetadataSource>): { cells: number; vectors: number } {
+    if (!this.hnsw) return this.rebuildCells(products);
+    // A store laid out in IVF cells before goes back to one partition first.
+    if (this.cells !== 1) this.rebuildCells(products);
+    const rows = this.db.prepare('SELECT rowid, embedding FROM product_vectors').raw().all() as [
+      number,
+      Buffer,
+    ][];
+    if (rows.length < this.settings.minVectorsForIndex) {
+      this.hnsw.drop();
+      return { cells: 1, vectors: rows.length };
+    }
+    const dims = this.dimensions;
+    const matrix = new Float32Array(rows.length * dims);
+    rows.forEach(([, blob], i) => {
+      matrix.set(new Float32Array(blob.buffer, blob.byteOffset, dims), i * dims);
+    });
+    this.hnsw.rebuild(
+      rows.map(([rowid]) => rowid),
+      matrix,
+    );
+    return { cells: 1, vectors: rows.length };
+  }
+
+  /** Whether searches go through an HNSW graph now. */
+  get graphSize(): number | undefined {
+    return this.hnsw?.current()?.size;
+  }
+
+  /** Re-cluster every stored vector into cells sized for the current catalog. */
+  private rebuildCells(products: ReadonlyMap<number, VectorMetadataSource>): {
+    cells: number;
+    vectors: number;
+  } {
     const rows = this.db.prepare('SELECT rowid, embedding FROM product_vectors').raw().all() as [
       number,
       Buffer,
@@ -191,7 +287,7 @@ export class VectorIndex {
   }
 
   private targetCells(vectorCount: number): number {
-    if (vectorCount < this.settings.minVectorsForCells) return 1;
+    if (this.hnsw || vectorCount < this.settings.minVectorsForIndex) return 1;
     return Math.max(2, Math.round(vectorCount / this.settings.cellSize));
   }
 

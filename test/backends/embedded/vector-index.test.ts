@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../../../src/backends/embedded/embedded-backend.ts';
@@ -37,11 +38,105 @@ function exactTop(query: Float32Array, vectors: Float32Array[], k: number): stri
     .map((x) => x.id);
 }
 
-describe('IVF vector index on sqlite-vec', () => {
+function recallAt(
+  k: number,
+  backendHits: { id: string }[][],
+  queries: Float32Array[],
+  vectors: Float32Array[],
+) {
+  let found = 0;
+  queries.forEach((query, i) => {
+    const exact = new Set(exactTop(query, vectors, k));
+    found += backendHits[i]!.filter((h) => exact.has(h.id)).length;
+  });
+  return found / (queries.length * k);
+}
+
+describe('HNSW vector index (usearch) beside the SQLite file', () => {
+  const embedder = { id: 'test-vectors', dimensions: DIMS };
+  const settings = { minVectorsForIndex: 500 };
+
+  it('searches exactly below the threshold and through the graph above it, with high recall', async () => {
+    const dataDir = temporaryDirectory();
+    const vectors = clusteredVectors(3000, 7);
+    const backend = new EmbeddedBackend({ dataDir, embedder, vectorIndex: settings });
+    await backend.open();
+    await backend.upsertProducts(items(vectors.slice(0, 400)));
+    expect(await backend.optimize()).toEqual({ rebuilt: false, cells: 1 });
+    await backend.upsertProducts(items(vectors).slice(400));
+    expect(await backend.optimize()).toEqual({ rebuilt: true, cells: 1, graph: 3000 });
+    expect(await backend.optimize()).toEqual({ rebuilt: false, cells: 1, graph: 3000 });
+    expect(fs.readdirSync(dataDir).filter((f) => f.includes('.hnsw-'))).toHaveLength(1);
+
+    const queries = clusteredVectors(40, 99);
+    const hits = [];
+    for (const vector of queries) hits.push(await backend.vectorSearch({ vector, filters: {}, limit: 100 }));
+    expect(hits.every((h) => h.length === 100)).toBe(true);
+    expect(recallAt(100, hits, queries, vectors)).toBeGreaterThan(0.95);
+
+    // A metadata filter: the graph's candidates re-scored through it, the page still full.
+    const filtered = await backend.vectorSearch({
+      vector: queries[0]!,
+      filters: { brand: ['odd'] },
+      limit: 50,
+    });
+    expect(filtered).toHaveLength(50);
+    expect(filtered.every((h) => Number(h.id.slice(1)) % 2 === 1)).toBe(true);
+    await backend.close();
+  });
+
+  it('serves writes made after the build from the exact delta, in this and another process', async () => {
+    const dataDir = temporaryDirectory();
+    const vectors = clusteredVectors(1000, 3);
+    const writer = new EmbeddedBackend({ dataDir, embedder, vectorIndex: settings });
+    await writer.open();
+    await writer.upsertProducts(items(vectors));
+    await writer.optimize();
+    const reader = new EmbeddedBackend({ dataDir, embedder, vectorIndex: settings });
+    await reader.open();
+
+    // p0 moves to a new vector, p1 is deleted, "late" is new: none of it is in the graph.
+    const moved = clusteredVectors(2, 4242);
+    await writer.upsertProducts([
+      { product: { id: 'p0', title: 'moved', brand: 'even' }, contentHash: 'm', vector: moved[0]! },
+      { product: { id: 'late', title: 'late', brand: 'odd' }, contentHash: 'l', vector: moved[1]! },
+    ]);
+    await writer.deleteProduct('p1');
+    for (const backend of [writer, reader]) {
+      expect((await backend.vectorSearch({ vector: moved[0]!, filters: {}, limit: 1 }))[0]?.id).toBe('p0');
+      expect(
+        (await backend.vectorSearch({ vector: moved[1]!, filters: { brand: ['odd'] }, limit: 1 }))[0]?.id,
+      ).toBe('late');
+      const nearOld = await backend.vectorSearch({ vector: vectors[1]!, filters: {}, limit: 20 });
+      expect(nearOld.map((h) => h.id)).not.toContain('p1');
+      const nearOldP0 = await backend.vectorSearch({ vector: vectors[0]!, filters: {}, limit: 5 });
+      expect(nearOldP0.map((h) => h.id)).not.toContain('p0');
+    }
+
+    // 300 more writes pass the rebuild threshold: the writer builds a new graph file.
+    await writer.upsertProducts(
+      items(clusteredVectors(300, 5)).map((item, i) => ({
+        ...item,
+        product: { ...item.product, id: `n${i}` },
+      })),
+    );
+    const before = fs.readdirSync(dataDir).filter((f) => f.includes('.hnsw-'));
+    expect((await writer.optimize()).rebuilt).toBe(true);
+    const after = fs.readdirSync(dataDir).filter((f) => f.includes('.hnsw-'));
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+    // The reader maps the new graph at its next search and still finds the moved product.
+    expect((await reader.vectorSearch({ vector: moved[0]!, filters: {}, limit: 1 }))[0]?.id).toBe('p0');
+    await reader.close();
+    await writer.close();
+  });
+});
+
+describe('IVF vector index on sqlite-vec (the previous index, bench baseline)', () => {
   it('splits a grown catalog into cells, keeps recall high, and survives a reopen', async () => {
     const dataDir = temporaryDirectory();
     const embedder = { id: 'test-vectors', dimensions: DIMS };
-    const settings = { cellSize: 100, probes: 4, minVectorsForCells: 500 };
+    const settings = { kind: 'ivf' as const, cellSize: 100, probes: 4, minVectorsForIndex: 500 };
     const vectors = clusteredVectors(2000, 7);
     const backend = new EmbeddedBackend({ dataDir, embedder, vectorIndex: settings });
     await backend.open();
