@@ -29,7 +29,9 @@ import { servesSegment } from '../ranking/serving-order.ts';
 import { ShadowScorer } from '../ranking/shadow.ts';
 import { RecommendationService } from '../recommend/recommendation-service.ts';
 import { CatalogCalibration } from '../retrieval/catalog-calibration.ts';
+import { DEFAULT_HOT_QUERY_CACHE, HotQueryCache } from '../retrieval/hot-query-cache.ts';
 import { MerchandisingPreview } from '../retrieval/merchandising-preview.ts';
+import type { CachedRetrieval } from '../retrieval/search-pipeline.ts';
 import { SearchPipeline } from '../retrieval/search-pipeline.ts';
 import { SuggestionService } from '../suggest/suggestion-service.ts';
 import { EventService } from '../users/event-service.ts';
@@ -138,9 +140,18 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const where =
     backend.kind === 'elasticsearch' ? { alias: config.elasticsearch?.alias } : { dataDir: config.dataDir };
   logger.info({ backend: backend.kind, embedder: embedder.id, ...where }, 'search backend open');
-  const calibration = new CatalogCalibration(backend, slot, logger);
+  const metrics = new Metrics();
+  const hotQueries = new HotQueryCache<CachedRetrieval>({
+    ...DEFAULT_HOT_QUERY_CACHE,
+    onHit: () => metrics.searchCacheHits.inc(),
+    onMiss: () => metrics.searchCacheMisses.inc(),
+    onInvalidate: (reason) => metrics.searchCacheInvalidations.inc({ reason }),
+  });
+  metrics.watchSearchCache(() => hotQueries.size);
+  const calibration = new CatalogCalibration(backend, slot, logger, () => hotQueries.invalidate('catalog'));
   const catalog = new CatalogService(backend, slot, {
     onChange: () => {
+      hotQueries.invalidate('catalog');
       calibration.changed();
       adaptationTrigger.noteWrite();
       suggestionRefresh.noteCatalogChange();
@@ -151,7 +162,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       adaptationTrigger.arm();
     },
   });
-  const metrics = new Metrics();
   const hasher = new UserIdHasher(loadUserIdSecret(config.userIdSecret, config.dataDir));
   const rankers = new RankerRegistry(config.modelsDir);
   const shadow = new ShadowScorer(
@@ -188,7 +198,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     {
       onFallback: (reason) => metrics.rankingFallbacks.inc({ reason }),
-      onModel: (model) =>
+      onModel: (model) => {
+        hotQueries.invalidate('model');
         metrics.setRankingModel(
           model && {
             version: model.version,
@@ -203,7 +214,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
               without_history: servesSegment(model.metadata, 'without_history'),
             },
           },
-        ),
+        );
+      },
     },
     shadow,
   );
@@ -223,24 +235,27 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     events: eventStore,
     features,
   });
-  const search = new SearchPipeline({
-    backend,
-    embedder: slot,
-    settings: () => mappings.current,
-    ranking: { reranker, features, events: eventStore, experiments },
-    calibration,
-    observer: {
-      search: (observation) => metrics.observeSearch(observation),
-      embedderError: (error) => {
-        metrics.embedderErrors.inc();
-        embedderErrors.error(
-          error instanceof Error ? error.message : String(error),
-          { err: error },
-          'embedding the query failed; searching with BM25 alone',
-        );
+  const search = new SearchPipeline(
+    {
+      backend,
+      embedder: slot,
+      settings: () => mappings.current,
+      ranking: { reranker, features, events: eventStore, experiments },
+      calibration,
+      observer: {
+        search: (observation) => metrics.observeSearch(observation),
+        embedderError: (error) => {
+          metrics.embedderErrors.inc();
+          embedderErrors.error(
+            error instanceof Error ? error.message : String(error),
+            { err: error },
+            'embedding the query failed; searching with BM25 alone',
+          );
+        },
       },
     },
-  });
+    hotQueries,
+  );
   const merchandising = new MerchandisingPreview({
     search,
     backend,
@@ -273,6 +288,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     }
   };
   await applyMerchandising(mappings.current);
+  mappings.onReload(() => hotQueries.invalidate('settings'));
   mappings.onReload((current) => {
     void applyMerchandising(current).then(logMerchandisingWarnings);
   });

@@ -39,6 +39,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly searchCacheHits = new Counter({
+    name: 'search_cache_hits_total',
+    help: 'Searches whose retrieval and fusion came from the hot-query cache.',
+    registers: [this.registry],
+  });
+
+  readonly searchCacheMisses = new Counter({
+    name: 'search_cache_misses_total',
+    help: 'Cacheable searches that ran retrieval and fusion (previews and explain are not counted).',
+    registers: [this.registry],
+  });
+
+  readonly searchCacheInvalidations = new Counter({
+    name: 'search_cache_invalidations_total',
+    help: 'Times the hot-query cache was emptied, by reason (catalog, settings, model, other).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly zeroResultSearches = new Counter({
     name: 'search_zero_results_total',
     help: 'Searches that found nothing.',
@@ -200,6 +219,18 @@ export class Metrics {
 
   /** Rule ids of the loaded rules.yaml: firings are counted for these only. */
   private ruleIds = new Set<string>();
+
+  /** The hot-query cache's size, read at each scrape. */
+  watchSearchCache(entries: () => number): void {
+    new Gauge({
+      name: 'search_cache_entries',
+      help: 'Entries in the hot-query cache.',
+      registers: [this.registry],
+      collect() {
+        this.set(entries());
+      },
+    });
+  }
 
   constructor(windowMinutes = 60) {
     collectDefaultMetrics({ register: this.registry });

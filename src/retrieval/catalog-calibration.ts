@@ -68,6 +68,8 @@ export class CatalogCalibration {
     private readonly backend: SearchBackend,
     private readonly embedder: EmbedderSlot,
     private readonly logger?: Logger,
+    /** Called after each rebuild: what searches cached with the previous one is stale. */
+    private readonly onRebuilt?: () => void,
   ) {}
 
   get spelling(): SpellingDictionary | undefined {
@@ -115,6 +117,7 @@ export class CatalogCalibration {
       for (const p of batch) texts.push(productWords(p));
     this.dictionary = texts.length > 0 ? SpellingDictionary.build(texts) : undefined;
     this.floor = texts.length > 0 ? await this.measureFloor() : undefined;
+    this.onRebuilt?.();
     this.logger?.info(
       {
         products: texts.length,

@@ -7,8 +7,11 @@
  * the rules' pins, boosts and buries, facets, the requested order and page, the page's
  * products, and the response. Browse (filters, no text) skips the text stages. Each stage
  * is a file in stages/; the list below is the order they run in, each timed under its name.
+ * The first phase's result of a repeated request comes from the hot-query cache when there
+ * is one (hot-query-cache.ts): those stages then do not run and are not timed.
  */
 import { randomUUID } from 'node:crypto';
+import { type HotQueryCache, hotQueryKey } from './hot-query-cache.ts';
 import type { SearchRequest } from './search-request.ts';
 import { StageTimer } from './stage-timer.ts';
 import { analyze } from './stages/analyze.ts';
@@ -25,12 +28,18 @@ import { rerank } from './stages/rerank.ts';
 import { respond, type SearchResponse } from './stages/respond.ts';
 import { browseRules, rules } from './stages/rules.ts';
 import { sort } from './stages/sort.ts';
-import { type SearchDeps, type SearchSnapshot, type SearchStart, Stages } from './stages/stage.ts';
+import {
+  type HitExplanation,
+  type SearchDeps,
+  type SearchSnapshot,
+  type SearchStart,
+  Stages,
+} from './stages/stage.ts';
 import { summaries } from './stages/summaries.ts';
 import { synonyms } from './stages/synonyms.ts';
 
-/** Retrieval, fusion and the ranker's view of the top K: what serving reranks and training on judgments reads. */
-const CANDIDATES = new Stages<SearchStart>()
+/** Retrieval and fusion: the first phase, which depends on the request but not on the shopper. */
+const RETRIEVAL = new Stages<SearchStart>()
   .add(matchRules)
   .add(analyze)
   .add(synonyms)
@@ -39,10 +48,34 @@ const CANDIDATES = new Stages<SearchStart>()
   .add(knn)
   .add(summaries)
   .add(fuse)
-  .add(candidateFacetRows)
-  .add(features);
+  .add(candidateFacetRows);
 
-const SEARCH = CANDIDATES.add(rerank).add(rules).add(facets).add(sort).add(fetchProducts);
+/** Retrieval, fusion and the ranker's view of the top K: what serving reranks and training on judgments reads. */
+const CANDIDATES = RETRIEVAL.add(features);
+
+export type Retrieved = Awaited<ReturnType<typeof RETRIEVAL.run>>['state'];
+
+/** The second phase: the shopper's features, the ranker, the rules' placements, facets, the page. */
+const RANKING = new Stages<Retrieved>()
+  .add(features)
+  .add(rerank)
+  .add(rules)
+  .add(facets)
+  .add(sort)
+  .add(fetchProducts);
+
+/** The part of the first phase's state a cached entry keeps: not the search's own fields. */
+export type CachedRetrieval = Omit<Retrieved, keyof SearchStart> & {
+  rewritten: Pick<SearchRequest, 'q' | 'filters'>;
+};
+
+function mergeExplanations(
+  ...parts: (((id: string) => HitExplanation) | undefined)[]
+): ((id: string) => HitExplanation) | undefined {
+  const present = parts.filter((p) => p !== undefined);
+  if (present.length === 0) return undefined;
+  return (id) => Object.assign({}, ...present.map((explain) => explain(id)));
+}
 
 const BROWSE = new Stages<SearchStart>()
   .add(matchRules)
@@ -62,7 +95,10 @@ export interface SearchOptions {
 }
 
 export class SearchPipeline {
-  constructor(private readonly deps: SearchDeps) {}
+  constructor(
+    private readonly deps: SearchDeps,
+    private readonly cache?: HotQueryCache<CachedRetrieval>,
+  ) {}
 
   async search(
     request: SearchRequest,
@@ -74,8 +110,43 @@ export class SearchPipeline {
       const { state, explain } = await BROWSE.run(start, timer);
       return respond(state, 'browse', timer, explain);
     }
-    const { state, explain } = await SEARCH.run(start, timer);
-    return respond(state, 'hybrid', timer, explain);
+    const retrieved = await this.retrieve(start, timer, options);
+    const { state, explain } = await RANKING.run(retrieved.state, timer);
+    return respond(state, 'hybrid', timer, mergeExplanations(retrieved.explain, explain));
+  }
+
+  /**
+   * The first phase, from the hot-query cache when this request was answered recently. A
+   * preview (settings other than the serving ones, or not recorded) and `explain` (which
+   * needs every stage's part) always run it.
+   */
+  private async retrieve(
+    start: SearchStart,
+    timer: StageTimer,
+    options: SearchOptions,
+  ): Promise<{ state: Retrieved; explain?: (id: string) => HitExplanation }> {
+    const cache = this.cache;
+    const previewing = options.settings !== undefined && options.settings !== this.deps.settings();
+    if (!cache || previewing || !start.record || start.request.explain) return RETRIEVAL.run(start, timer);
+    const key = hotQueryKey(start.request, this.deps.embedder.current.id);
+    const cached = cache.get(key);
+    if (cached) {
+      const { rewritten, ...outputs } = cached;
+      return { state: { ...outputs, ...start, request: { ...start.request, ...rewritten } } as Retrieved };
+    }
+    const epoch = cache.currentEpoch;
+    const result = await RETRIEVAL.run(start, timer);
+    const {
+      request,
+      settings: _settings,
+      deps: _deps,
+      queryId: _id,
+      now: _now,
+      record: _record,
+      ...outputs
+    } = result.state;
+    cache.set(key, { ...outputs, rewritten: { q: request.q, filters: request.filters } }, epoch);
+    return result;
   }
 
   /**
@@ -118,6 +189,11 @@ export class SearchPipeline {
   /** The same pipeline with other tuning files (a preview of a change, a benchmark's variant). */
   withSettings(settings: ReturnType<SearchDeps['settings']>): SearchPipeline {
     return new SearchPipeline({ ...this.deps, settings: () => settings });
+  }
+
+  /** Drops the hot-query cache's entries (a catalog write, a settings reload, a model promotion). */
+  invalidate(reason: Parameters<HotQueryCache<CachedRetrieval>['invalidate']>[0]): void {
+    this.cache?.invalidate(reason);
   }
 
   /** One settings snapshot per search: a mappings reload never splits one. */
