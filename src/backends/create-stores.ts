@@ -21,8 +21,22 @@ import { ElasticsearchEventStore } from './elasticsearch/event-store.ts';
 import { ElasticsearchJobStore } from './elasticsearch/job-store.ts';
 import { EmbeddedBackend, servingDatabaseFile } from './embedded/embedded-backend.ts';
 import { SqliteEventStore } from './embedded/event-store.ts';
+import { DEFAULT_HNSW_SETTINGS } from './embedded/hnsw-file.ts';
 import { SqliteJobStore } from './embedded/job-store.ts';
 import { SqliteSuggestionStore } from './embedded/suggestion-store.ts';
+import type { VectorIndexSettings } from './embedded/vector-index.ts';
+
+function embeddedVectorIndex({
+  kind,
+  expansionSearch,
+  ...ivf
+}: StoreOptions['vectorIndex']): Partial<VectorIndexSettings> {
+  return {
+    ...ivf,
+    ...(kind && { kind }),
+    hnsw: { ...DEFAULT_HNSW_SETTINGS, ...(expansionSearch && { expansionSearch }) },
+  };
+}
 
 export interface Stores {
   backend: SearchBackend;
@@ -36,8 +50,8 @@ export interface Stores {
 export interface StoreOptions {
   embedder: EmbedderIdentity;
   logger: Logger;
-  /** The embedded vector index's cell layout (mappings/search.yaml, read at start-up). */
-  vectorIndex: { cellSize: number; probes: number };
+  /** The embedded engine's vector index (search.yaml `vector_index`). */
+  vectorIndex: { kind?: 'hnsw' | 'ivf'; expansionSearch?: number; cellSize: number; probes: number };
   /** Open an embedded store built with another embedder, to rebuild it (`reindex`). */
   acceptEmbedderChange?: boolean;
   /** The cluster client to use instead of one built from the configuration (tests). */
@@ -62,7 +76,7 @@ function engineStores(config: Config, options: StoreOptions): Omit<Stores, 'sugg
     backend: new EmbeddedBackend({
       dataDir: config.dataDir,
       embedder: options.embedder,
-      vectorIndex: options.vectorIndex,
+      vectorIndex: embeddedVectorIndex(options.vectorIndex),
       logger: options.logger,
       acceptEmbedderChange: options.acceptEmbedderChange ?? false,
       ...(options.resolveEmbedder && { resolveEmbedder: options.resolveEmbedder }),

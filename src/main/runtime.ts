@@ -96,12 +96,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     mappings.close();
     throw error;
   }
-  const { cell_size, probes } = mappings.current.search.vector_index;
+  const { kind, ef_search, cell_size, probes } = mappings.current.search.vector_index;
   const slot = new EmbedderSlot(embedder);
   const stores = createStores(config, {
     embedder,
     logger,
-    vectorIndex: { cellSize: cell_size, probes },
+    vectorIndex: { kind, expansionSearch: ef_search, cellSize: cell_size, probes },
     ...(options.acceptEmbedderChange && { acceptEmbedderChange: true }),
     // Another process (`ingest`, `encoder train`) switched to a generation of an adapted encoder.
     resolveEmbedder: (storedId) => {

@@ -61,6 +61,10 @@ export const searchSettingsSchema = z.strictObject({
       .default({ searches: 500, min_clicks: 50, max_click_loss: 0.02 }),
   }),
   vector_index: z.strictObject({
+    /** hnsw: the usearch graph beside the SQLite file; ivf: the previous k-means cells (embedded engine). */
+    kind: z.enum(['hnsw', 'ivf']).default('hnsw'),
+    /** HNSW candidate list per search: recall against latency. */
+    ef_search: z.number().int().min(16).max(10_000).default(256),
     cell_size: z.number().int().min(16).max(100_000),
     probes: z.number().int().min(1).max(10_000),
   }),
