@@ -9,7 +9,13 @@
  *   (c) before adaptation: the demo-trained encoder serving the Home Depot catalog.
  * Plus, for (a): adaptation and index-build time, query-embedding latency, and search
  * latency in-process and over HTTP.
+ *   (speed): retrieval speed (issue 15) with the Home Depot-trained encoder of bench/out/models
+ *       (trained first when absent): ingest rate, vector-index build, the quality numbers,
+ *       single-client full-pipeline p50/p99 by stage, suggest p99, and the vector indexes
+ *       compared in this one run (exact scan, the previous IVF, the HNSW graph): recall@100
+ *       against exact, kNN p50/p99, build time (bench/ann-comparison.ts).
  *   npm run bench:search -- --queries 500 --setups a     (a quick subset)
+ *   npm run bench:search -- --queries 2000 --setups speed --ann-queries 500
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -19,9 +25,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/main/config.ts';
 import { createLogger } from '../src/main/logger.ts';
 import { createRuntime, loadDemoCatalogIfEmpty, type Runtime } from '../src/main/runtime.ts';
+import { compareVectorIndexes } from './ann-comparison.ts';
 import {
   evaluateRetrieval,
   fmt,
+  homeDepotEncoder,
   ingestHomeDepot,
   latencySummary,
   loadDevJudgments,
@@ -36,6 +44,7 @@ const { values: args } = parseArgs({
     queries: { type: 'string' },
     setups: { type: 'string', default: 'a,b,c' },
     'skip-http': { type: 'boolean', default: false },
+    'ann-queries': { type: 'string', default: '500' },
   },
 });
 const setups = new Set(args.setups!.split(','));
@@ -159,6 +168,52 @@ if (setups.has('b')) {
   await runtime.close();
 }
 
+if (setups.has('speed')) {
+  const { encoder } = await homeDepotEncoder(false);
+  const config = loadConfig({
+    LOG_LEVEL: 'info',
+    DEMO_CATALOG: 'off',
+    DATA_DIR: freshDirectory('bench-speed-'),
+    MODELS_DIR: freshDirectory('bench-models-'),
+  });
+  const runtime = await createRuntime(config, { logger: createLogger('warn'), embedder: encoder });
+  const ingest = await ingestHomeDepot(runtime);
+  console.error(`(speed) ingested ${ingest.products} products (${fmt(ingest.productsPerSecond, 0)}/s)`);
+  await runtime.calibration.refresh();
+  const quality = await evaluateRetrieval(runtime, judgments);
+  console.error(`(speed) ${JSON.stringify(quality)}`);
+  const stages = new Map<string, number[]>();
+  const inProcess: number[] = [];
+  for (const q of queries) {
+    const t0 = performance.now();
+    const response = await runtime.search.search(searchRequest(q, 20));
+    inProcess.push(performance.now() - t0);
+    for (const [stage, ms] of Object.entries(response.took.stages))
+      stages.set(stage, [...(stages.get(stage) ?? []), ms]);
+  }
+  await runtime.suggestions.regenerate({ days: 30, minShoppers: 1 });
+  const suggest: number[] = [];
+  for (const q of queries)
+    for (let length = 1; length <= Math.min(6, q.length); length++) {
+      const t0 = performance.now();
+      runtime.suggestions.suggest(q.slice(0, length), 8);
+      suggest.push(performance.now() - t0);
+    }
+  const ann = await compareVectorIndexes(runtime, queries.slice(0, Number(args['ann-queries'])));
+  results.speed = {
+    embedder: runtime.embedder.current.id,
+    quality,
+    ingest,
+    latency_ms: {
+      in_process: latencySummary(inProcess),
+      suggest: latencySummary(suggest),
+      stages: Object.fromEntries([...stages].map(([stage, samples]) => [stage, latencySummary(samples)])),
+    },
+    ann,
+  };
+  await runtime.close();
+}
+
 const file = writeResult('search', {
   date: new Date().toISOString(),
   machine,
@@ -174,6 +229,7 @@ const names: Record<string, string> = {
   a: '(a) installed, adapted',
   b: '(b) hashing',
   c: '(c) before adaptation',
+  speed: '(speed) Home Depot encoder',
 };
 for (const [setup, result] of Object.entries(results)) {
   const q = result.quality;
@@ -204,5 +260,38 @@ if (results.a) {
     );
   for (const [stage, s] of Object.entries(a.latency_ms.stages))
     console.log(`(a) stage ${stage} p50 / p99: ${fmt(s.p50, 2)} / ${fmt(s.p99, 2)} ms`);
+}
+if (results.speed) {
+  const speed = results.speed as SetupResult & {
+    latency_ms: {
+      in_process: { p50: number; p99: number };
+      suggest: { p50: number; p99: number };
+      stages: Record<string, { p50: number; p99: number }>;
+    };
+    ingest: { productsPerSecond: number; optimizeSeconds: number };
+    ann: Record<
+      string,
+      { build_seconds: number; recall100: number; knn_ms: { p50: number; p99: number } }
+    > & {
+      vectors: number;
+      queries: number;
+    };
+  };
+  console.log(
+    `\n(speed) ingest ${fmt(speed.ingest.productsPerSecond, 0)} products/s with embeddings; index build ${fmt(speed.ingest.optimizeSeconds, 1)} s`,
+  );
+  console.log(
+    `(speed) search in-process p50 / p99: ${fmt(speed.latency_ms.in_process.p50, 2)} / ${fmt(speed.latency_ms.in_process.p99, 2)} ms; suggest p50 / p99 ${fmt(speed.latency_ms.suggest.p50, 3)} / ${fmt(speed.latency_ms.suggest.p99, 3)} ms`,
+  );
+  for (const [stage, s] of Object.entries(speed.latency_ms.stages))
+    console.log(`(speed) stage ${stage} p50 / p99: ${fmt(s.p50, 2)} / ${fmt(s.p99, 2)} ms`);
+  console.log(
+    `\n| index (${speed.ann.vectors} vectors, ${speed.ann.queries} queries) | recall@100 vs exact | kNN p50 | kNN p99 | build |`,
+  );
+  console.log('|---|---|---|---|---|');
+  for (const kind of ['exact', 'ivf', 'hnsw'])
+    console.log(
+      `| ${kind} | ${fmt(speed.ann[kind]!.recall100)} | ${fmt(speed.ann[kind]!.knn_ms.p50, 2)} ms | ${fmt(speed.ann[kind]!.knn_ms.p99, 2)} ms | ${fmt(speed.ann[kind]!.build_seconds, 1)} s |`,
+    );
 }
 console.error(`\nfull result: ${file}`);
