@@ -46,6 +46,11 @@ import {
 
 /** Up to this many rows passing the filters vec0 cannot apply, the kNN runs among them exactly. */
 const EXACT_FILTERED_SEARCH_ROWS = 20_000;
+/**
+ * Catalog writes through the API leave the vector index to `optimize()`: it runs once they
+ * have been quiet this long (a bulk load is many batches; one rebuild after the last).
+ */
+const OPTIMIZE_AFTER_QUIET_MS = 30_000;
 
 export interface EmbeddedBackendOptions {
   /** Directory of the store; the serving database file is named by `<dataDir>/search.current`. */
@@ -65,6 +70,8 @@ export interface EmbeddedBackendOptions {
    * encoder): the embedder for it, if this process can serve with it (it then swaps its own).
    */
   resolveEmbedder?: (storedId: string) => EmbedderIdentity | undefined;
+  /** Quiet time after catalog writes before the vector index is rebuilt if it needs it (ms). */
+  optimizeAfterQuietMs?: number;
 }
 
 const POINTER_FILE = 'search.current';
@@ -157,6 +164,7 @@ export class EmbeddedBackend implements SearchBackend {
   private pointerWatcher: fs.FSWatcher | undefined;
   /** The embedder the serving generation was built with, when it is not the configured one. */
   private staleEmbedder: string | undefined;
+  private optimizeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EmbeddedBackendOptions) {
     this.settings = { ...DEFAULT_VECTOR_INDEX_SETTINGS, ...options.vectorIndex };
@@ -260,7 +268,24 @@ export class EmbeddedBackend implements SearchBackend {
     this.pointerWatcher.unref();
   }
 
+  /** Writes changed vectors: rebuild the index (if it then needs it) once writes go quiet. */
+  private noteVectorWrites(): void {
+    // A generation being built is optimized by buildGeneration when its load is done.
+    if (this.options.file) return;
+    clearTimeout(this.optimizeTimer);
+    this.optimizeTimer = setTimeout(() => {
+      if (!this.db) return;
+      this.optimize().then(
+        (result) =>
+          result.rebuilt && this.options.logger?.info(result, 'vector index rebuilt after catalog writes'),
+        (error: unknown) => this.options.logger?.error({ err: error }, 'vector index rebuild failed'),
+      );
+    }, this.options.optimizeAfterQuietMs ?? OPTIMIZE_AFTER_QUIET_MS);
+    this.optimizeTimer.unref();
+  }
+
   async close(): Promise<void> {
+    clearTimeout(this.optimizeTimer);
     this.pointerWatcher?.close();
     this.pointerWatcher = undefined;
     this.db?.close();
@@ -319,6 +344,7 @@ export class EmbeddedBackend implements SearchBackend {
         if (existing === undefined) this.productCount++;
       }
     })();
+    this.noteVectorWrites();
   }
 
   async contentHashes(ids: readonly string[]): Promise<Map<string, string>> {
@@ -341,6 +367,7 @@ export class EmbeddedBackend implements SearchBackend {
       this.statements.get('DELETE FROM products WHERE rowid = ?').run(rowid);
     })();
     this.productCount--;
+    this.noteVectorWrites();
     return true;
   }
 

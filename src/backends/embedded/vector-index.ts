@@ -45,6 +45,8 @@ const MIN_FILTER_CANDIDATES = 400;
 /** The graph is rebuilt once the rows written since its build exceed this share of it. */
 const MAX_DELTA_SHARE = 0.05;
 const MIN_DELTA_FOR_REBUILD = 256;
+/** Beyond this share, scoring the delta exactly beside the graph costs more than one exact scan. */
+const MAX_DELTA_SERVED = 0.25;
 
 export interface VectorHit {
   rowid: number;
@@ -167,6 +169,8 @@ export class VectorIndex {
     const graph = hnsw.current();
     if (!graph) return this.probe(vector, filter, limit, 1);
     const delta = hnsw.deltaRowids();
+    // Many writes since the build (before the rebuild that follows them): the exact scan.
+    if (delta.length > graph.size * MAX_DELTA_SERVED) return this.probe(vector, filter, limit, 1);
     const changed = new Set(delta);
     if (filter.sql === '') {
       const fromGraph = graph
