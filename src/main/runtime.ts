@@ -3,8 +3,10 @@
  * configuration. The HTTP server and every CLI command start from here, so they share
  * one way of wiring the service.
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
 import { createApp } from '../api/app.ts';
 import { Lifecycle } from '../api/lifecycle.ts';
 import { createStores, servingEmbedderId } from '../backends/create-stores.ts';
@@ -80,6 +82,8 @@ export interface RuntimeOptions {
   embedder?: Embedder;
   /** Open an embedded store built with another embedder, to rebuild it (`reindex`). */
   acceptEmbedderChange?: boolean;
+  /** The Elasticsearch client to use instead of one built from the configuration (tests on a fake cluster). */
+  elasticsearchClient?: Client;
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -89,7 +93,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   try {
     embedder =
       options.embedder ??
-      (await createEmbedder(config, logger, await servingEmbedderId(config), options.acceptEmbedderChange));
+      (await createEmbedder(
+        config,
+        logger,
+        await servingEmbedderId(config, options.elasticsearchClient),
+        options.acceptEmbedderChange,
+      ));
   } catch (error) {
     mappings.close();
     throw error;
@@ -101,6 +110,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     vectorIndex: { cellSize: cell_size, probes },
     ...(options.acceptEmbedderChange && { acceptEmbedderChange: true }),
+    ...(options.elasticsearchClient && { client: options.elasticsearchClient }),
     // Another process (`ingest`, `encoder train`) switched to a generation of an adapted encoder.
     resolveEmbedder: (storedId) => {
       let adapted: Embedder | undefined;

@@ -27,13 +27,15 @@ export async function replaceEngagementLists(
     throwIfRefused(index, refused, results.length - refused.length);
   }
   await refreshIndices(cluster, index);
-  await cluster.call((client) =>
-    client.deleteByQuery({
-      index,
-      query: { bool: { filter: [{ term: { list: name } }], must_not: [{ term: { generation } }] } },
-      conflicts: 'proceed',
-      refresh: true,
-    }),
+  await cluster.call(
+    (client) =>
+      client.deleteByQuery({
+        index,
+        query: { bool: { filter: [{ term: { list: name } }], must_not: [{ term: { generation } }] } },
+        conflicts: 'proceed',
+        refresh: true,
+      }),
+    { long: true },
   );
   return lists.length;
 }

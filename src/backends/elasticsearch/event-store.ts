@@ -53,6 +53,8 @@ export interface ElasticsearchEventStoreOptions {
   impressionFlushSize?: number;
   /** Wait before resending bulk items the cluster refused with 429 (default 200 ms, 2 resends). */
   rejectedRetryWaitMs?: number;
+  /** Timeout of bulk writes, refreshes and paged reads (ELASTICSEARCH_BULK_TIMEOUT_MS). */
+  bulkTimeoutMs?: number;
 }
 
 const QUERY_IDS_PER_SEARCH = 10_000;
@@ -79,6 +81,7 @@ export class ElasticsearchEventStore implements EventStore {
     this.cluster = new ClusterResource(options.client, {
       recreateMissing: true,
       ...(options.rejectedRetryWaitMs !== undefined && { rejectedRetryWaitMs: options.rejectedRetryWaitMs }),
+      ...(options.bulkTimeoutMs !== undefined && { bulkTimeoutMs: options.bulkTimeoutMs }),
       setUp: async (client) => {
         const keys = Object.keys(indices) as (keyof ShopperIndices)[];
         await Promise.all(

@@ -109,7 +109,8 @@ export class ImpressionBuffer {
       ...counterOperations(this.indices, shown),
       ...queryCounterOperations(this.indices, shownForQuery),
     ];
-    const results = await this.cluster.bulk(operations);
+    // Scripted increments ride along: never resent after a timeout, or they would count twice.
+    const results = await this.cluster.bulk(operations, { idempotent: false });
     const refused = refusedItems(results, (i) => results[i]!._id ?? String(i));
     throwIfRefused(index, refused, results.length - refused.length);
   }

@@ -162,18 +162,20 @@ export class ProfileFolder {
     const startedAt = Date.now();
     await this.indexProfiles(profiles, { updated_at: startedAt, generation });
     await refreshIndices(this.cluster, this.indices.profiles);
-    await this.cluster.call((client) =>
-      client.deleteByQuery({
-        index: this.indices.profiles,
-        query: {
-          bool: {
-            must_not: [{ term: { generation } }],
-            filter: [{ range: { updated_at: { lte: startedAt } } }],
+    await this.cluster.call(
+      (client) =>
+        client.deleteByQuery({
+          index: this.indices.profiles,
+          query: {
+            bool: {
+              must_not: [{ term: { generation } }],
+              filter: [{ range: { updated_at: { lte: startedAt } } }],
+            },
           },
-        },
-        conflicts: 'proceed',
-        refresh: true,
-      }),
+          conflicts: 'proceed',
+          refresh: true,
+        }),
+      { long: true },
     );
     return profiles.length;
   }

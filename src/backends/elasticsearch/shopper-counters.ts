@@ -96,7 +96,7 @@ export async function incrementCounters(
   ];
   if (operations.length === 0) return;
   try {
-    const failed = refusedItems(await cluster.bulk(operations), String);
+    const failed = refusedItems(await cluster.bulk(operations, { idempotent: false }), String);
     if (failed.length > 0) {
       logger?.error(
         { failed: failed.length, reason: failed[0]!.item.error?.reason, index: indices.productStats },

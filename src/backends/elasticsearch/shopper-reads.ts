@@ -12,7 +12,7 @@ import { documentId } from './shopper-indices.ts';
 const DELETE_ATTEMPTS = 3;
 
 export function refreshIndices(cluster: ClusterResource, ...indices: string[]): Promise<unknown> {
-  return cluster.call((client) => client.indices.refresh({ index: indices }));
+  return cluster.call((client) => client.indices.refresh({ index: indices }), { long: true });
 }
 
 /** Realtime multi-get: sees every acknowledged write, refreshed or not. */
@@ -41,15 +41,17 @@ export async function* searchPages<TDocument>(
 ): AsyncIterable<TDocument[]> {
   let after: estypes.SortResults | undefined;
   for (;;) {
-    const response = await cluster.call((client) =>
-      client.search<TDocument>({
-        index,
-        query,
-        sort,
-        size,
-        track_total_hits: false,
-        ...(after && { search_after: after }),
-      }),
+    const response = await cluster.call(
+      (client) =>
+        client.search<TDocument>({
+          index,
+          query,
+          sort,
+          size,
+          track_total_hits: false,
+          ...(after && { search_after: after }),
+        }),
+      { long: true },
     );
     const hits = response.hits.hits;
     if (hits.length > 0) yield hits.map((hit) => hit._source!);
@@ -72,8 +74,9 @@ export async function deleteAll(
 ): Promise<number> {
   let deleted = 0;
   for (let attempt = 1; ; attempt++) {
-    const response = await cluster.call((client) =>
-      client.deleteByQuery({ index, query, conflicts: 'proceed', refresh: true }),
+    const response = await cluster.call(
+      (client) => client.deleteByQuery({ index, query, conflicts: 'proceed', refresh: true }),
+      { long: true },
     );
     deleted += response.deleted ?? 0;
     const failures = response.failures ?? [];
