@@ -68,7 +68,12 @@ function engineStores(config: Config, options: StoreOptions): Omit<Stores, 'sugg
     const { alias } = config.elasticsearch;
     return {
       backend: createElasticsearchBackend(config.elasticsearch, client, options.embedder, options.logger),
-      events: new ElasticsearchEventStore({ client, alias, logger: options.logger }),
+      events: new ElasticsearchEventStore({
+        client,
+        alias,
+        logger: options.logger,
+        bulkTimeoutMs: config.elasticsearch.bulkTimeoutMs,
+      }),
       jobs: new ElasticsearchJobStore({ client, alias }),
     };
   }

@@ -112,9 +112,13 @@ export interface BrowseResult {
 export class BackendUnavailableError extends ServiceError {
   readonly retryAfterSeconds: number;
 
-  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  /** `busy`: the engine answered but refused the work for now (Elasticsearch's 429): `cluster_busy`. */
+  constructor(
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number; busy?: boolean } = {},
+  ) {
     const retryAfterSeconds = options.retryAfterSeconds ?? 5;
-    super('backend_unavailable', message, {
+    super(options.busy ? 'cluster_busy' : 'backend_unavailable', message, {
       cause: options.cause,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });

@@ -7,6 +7,11 @@
 import { ServiceError } from '../main/errors.ts';
 import type { Embedder } from './embedder.ts';
 
+/** What an operator does about it (job errors and the CLI show it). */
+export const WAY_OUT =
+  "restore the version's files in MODELS_DIR/encoder, or run `hybrid-search encoder train` " +
+  '(trains, reindexes with and activates a new version)';
+
 export class UnavailableEmbedder implements Embedder {
   readonly dimensions: number;
 
@@ -19,8 +24,14 @@ export class UnavailableEmbedder implements Embedder {
   }
 
   async embed(): Promise<Float32Array[]> {
-    throw new ServiceError('embedder_unavailable', `the text encoder is unavailable: ${this.reason}`, {
-      headers: { 'Retry-After': '60' },
-    });
+    // A job (a scheduled reindex) fails with this; it never trains or activates another
+    // version on its own, which would rewrite a possibly shared MODELS_DIR (ADR 0014).
+    throw new ServiceError(
+      'embedder_unavailable',
+      `the text encoder is unavailable: ${this.reason}; ${WAY_OUT}`,
+      {
+        headers: { 'Retry-After': '60' },
+      },
+    );
   }
 }

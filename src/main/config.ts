@@ -86,6 +86,7 @@ const envSchema = z
     ELASTICSEARCH_INDEX: aliasName.default('products'),
     ELASTICSEARCH_KEEP_INDICES: z.coerce.number().int().min(1).max(20).default(2),
     ELASTICSEARCH_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    ELASTICSEARCH_BULK_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
     ELASTICSEARCH_MAPPINGS_DIR: optionalText,
     ELASTICSEARCH_PIPELINES_DIR: z.string().min(1).default('./pipelines'),
     EMBEDDER: z.enum(['encoder', 'hashing', 'transformers', 'use']).default('encoder'),
@@ -159,6 +160,8 @@ export interface ElasticsearchConfig {
   /** Versioned indices kept after a reindex (the serving one included). */
   keepIndices: number;
   requestTimeoutMs: number;
+  /** Bulk writes, refreshes and reindex pages: longer than a search, retried on timeout. */
+  bulkTimeoutMs: number;
   /** Index settings and mappings (JSON). */
   mappingsDir: string;
   /** Ingest pipeline definitions (JSON). */
@@ -316,6 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       alias: e.ELASTICSEARCH_INDEX,
       keepIndices: e.ELASTICSEARCH_KEEP_INDICES,
       requestTimeoutMs: e.ELASTICSEARCH_REQUEST_TIMEOUT_MS,
+      bulkTimeoutMs: e.ELASTICSEARCH_BULK_TIMEOUT_MS,
       mappingsDir: path.resolve(e.ELASTICSEARCH_MAPPINGS_DIR ?? path.join(mappingsDir, 'elasticsearch')),
       pipelinesDir: path.resolve(e.ELASTICSEARCH_PIPELINES_DIR),
     };

@@ -34,6 +34,8 @@ export const ERRORS = {
   /** The simulator's requests to the service failed. */
   request_failed: { status: 502, message: 'the service did not answer' },
   backend_unavailable: { status: 503, message: 'the search backend is unavailable; retry later' },
+  /** The cluster refused work with 429 (its queues are full), after the client's own resends. */
+  cluster_busy: { status: 503, message: 'the search cluster is busy; retry later' },
   /** More requests at once than the service can answer in time: shed before latency collapses. */
   overloaded: { status: 503, message: 'the service is overloaded; retry later' },
   /** The text encoder's files failed their check: searches run on keywords alone, catalog writes wait. */
@@ -48,6 +50,7 @@ export type ErrorCode = keyof typeof ERRORS;
 /** 5xx codes that say "come back later" rather than "bug": answered as themselves, with Retry-After. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([
   'backend_unavailable',
+  'cluster_busy',
   'overloaded',
   'embedder_unavailable',
 ]);

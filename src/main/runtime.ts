@@ -3,8 +3,10 @@
  * configuration. The HTTP server and every CLI command start from here, so they share
  * one way of wiring the service.
  */
+
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
 import { createApp } from '../api/app.ts';
 import { Lifecycle } from '../api/lifecycle.ts';
 import { createStores, servingEmbedderId } from '../backends/create-stores.ts';
@@ -82,6 +84,8 @@ export interface RuntimeOptions {
   embedder?: Embedder;
   /** Open an embedded store built with another embedder, to rebuild it (`reindex`). */
   acceptEmbedderChange?: boolean;
+  /** The Elasticsearch client to use instead of one built from the configuration (tests on a fake cluster). */
+  elasticsearchClient?: Client;
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -91,7 +95,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   try {
     embedder =
       options.embedder ??
-      (await createEmbedder(config, logger, await servingEmbedderId(config), options.acceptEmbedderChange));
+      (await createEmbedder(
+        config,
+        logger,
+        await servingEmbedderId(config, options.elasticsearchClient),
+        options.acceptEmbedderChange,
+      ));
   } catch (error) {
     mappings.close();
     throw error;
@@ -103,6 +112,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     logger,
     vectorIndex: { kind, expansionSearch: ef_search, cellSize: cell_size, probes },
     ...(options.acceptEmbedderChange && { acceptEmbedderChange: true }),
+    ...(options.elasticsearchClient && { client: options.elasticsearchClient }),
     // Another process (`ingest`, `encoder train`) switched to a generation of an adapted encoder.
     resolveEmbedder: (storedId) => {
       let adapted: Embedder | undefined;

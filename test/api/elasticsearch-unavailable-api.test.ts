@@ -53,7 +53,15 @@ function elasticsearchStandIn(mappings: unknown): http.Server {
           hits: [{ _index: 'shop-000001', _id: 'drill-1', _score: score }],
         },
       });
-      // Shopper data (the event store's indices): set up on first use, no history yet.
+      // Shopper data (the event store's indices): set up on first use, no history yet;
+      // each index's template first.
+      if (
+        /^PUT \/_index_template\/shop-(events|impressions|profiles|product-stats|query-product-stats|engagement-lists)$/.test(
+          route,
+        )
+      ) {
+        return json(200, { acknowledged: true });
+      }
       if (
         /^PUT \/shop-(events|impressions|profiles|product-stats|query-product-stats|engagement-lists)$/.test(
           route,

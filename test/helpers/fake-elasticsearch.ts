@@ -15,9 +15,16 @@
  * fields.
  */
 import { createRequire } from 'node:module';
-import { Client, errors, type estypes } from '@elastic/elasticsearch';
+import { Client, type ClientOptions, errors, type estypes } from '@elastic/elasticsearch';
 import type * as MockModule from '@elastic/elasticsearch-mock';
 import type { MockPattern } from '@elastic/elasticsearch-mock';
+import {
+  autoCreatedMappings,
+  type IndexTemplate,
+  type RequestLine,
+  SearchContexts,
+  slowConnection,
+} from './fake-elasticsearch-operations.ts';
 import {
   RefusedByFake,
   runScript,
@@ -93,6 +100,18 @@ export class FakeElasticsearch {
   deleteByQueryFault: ((index: string) => { failures?: number; conflicts?: number } | undefined) | undefined;
   /** Overrides the document count the cluster reports. */
   countOverride: ((index: string, actual: number) => number) | undefined;
+  /** Milliseconds a request takes; past the client's request timeout it times out (the work still happens). */
+  latency: ((request: RequestLine) => number) | undefined;
+  /** Answers a request with this error instead (e.g. a request-level 429). */
+  requestFault: ((request: RecordedRequest) => Error | undefined) | undefined;
+  /** Writes to a missing index create it, as Elasticsearch's default `action.auto_create_index` does. */
+  autoCreateIndex = false;
+  /** Composable index templates by name (`PUT /_index_template/<name>`). */
+  readonly templates = new Map<string, IndexTemplate>();
+  /** Indices created by a write, with the template they got (undefined: dynamic mappings). */
+  readonly autoCreated = new Map<string, string | undefined>();
+  /** Scroll contexts and points in time. */
+  readonly contexts = new SearchContexts();
   private readonly attempts = new Map<string, number>();
   /** Sequence numbers of document versions: every write stores a new source object. */
   private readonly seqNos = new WeakMap<object, number>();
@@ -108,13 +127,16 @@ export class FakeElasticsearch {
     return seqNo;
   }
 
-  constructor() {
+  /** `clientOptions`: e.g. the service's retries and timeouts, for tests of them. */
+  constructor(clientOptions: Partial<ClientOptions> = {}) {
     this.client = new Client({
       node: 'http://fake-elasticsearch:9200',
-      Connection: this.mock.getConnection(),
       maxRetries: 0,
+      ...clientOptions,
+      Connection: slowConnection(this.mock.getConnection(), () => this.latency),
     });
     this.routes();
+    this.operationRoutes();
   }
 
   sent(method: string, path: string | RegExp): RecordedRequest[] {
@@ -175,6 +197,8 @@ export class FakeElasticsearch {
         body: request.body,
       });
       if (this.outage) return this.outage as never;
+      const fault = this.requestFault?.(this.requests.at(-1)!);
+      if (fault) return fault as never;
       return respond(request) as never;
     });
   }
@@ -332,7 +356,7 @@ export class FakeElasticsearch {
         ];
         const attempt = (this.attempts.get(action._id) ?? 0) + 1;
         this.attempts.set(action._id, attempt);
-        const targets = this.resolve(action._index);
+        const targets = this.resolveForWrite(action._index);
         const injected = this.bulkItemStatus(action._id, attempt);
         const outcome =
           targets.length !== 1
@@ -450,7 +474,7 @@ export class FakeElasticsearch {
     });
     this.on(['PUT', 'POST'], '/:index/_doc/:id', (p) => {
       const [, index, , rawId] = p.path.split('/');
-      const name = this.resolve(decodeURIComponent(index!))[0];
+      const name = this.resolveForWrite(decodeURIComponent(index!))[0];
       if (!name) return responseError(404, 'index_not_found_exception');
       const outcome = this.bulkItem('index', name, decodeURIComponent(rawId!), p.body as Body);
       if (outcome.status >= 300) {
@@ -462,7 +486,7 @@ export class FakeElasticsearch {
     });
     this.on('POST', '/:index/_update/:id', (p) => {
       const [, index, , rawId] = p.path.split('/');
-      const name = this.resolve(decodeURIComponent(index!))[0];
+      const name = this.resolveForWrite(decodeURIComponent(index!))[0];
       if (!name) return responseError(404, 'index_not_found_exception');
       const id = decodeURIComponent(rawId!);
       const docs = this.indices.get(name)!.docs;
@@ -496,12 +520,100 @@ export class FakeElasticsearch {
       if (this.onSearch) return this.onSearch(index, body);
       const names = this.resolveList(index);
       if (names.length === 0) return responseError(404, 'index_not_found_exception');
-      const documents = names.flatMap((name) =>
-        [...this.indices.get(name)!.searchable].map(([id, source]) => ({ index: name, id, source })),
-      );
+      const documents = this.snapshot(names);
+      if (p.querystring.scroll) {
+        const { sort: _, size = 10, ...rest } = body as estypes.SearchRequest;
+        const matched = this.evaluate(() =>
+          searchDocuments(documents, { ...rest, size: documents.length || 1 } as estypes.SearchRequest),
+        );
+        if (matched instanceof errors.ResponseError) return matched;
+        const remaining = matched.hits.hits.map(
+          (h) => documents.find((d) => d.index === h._index && d.id === h._id)!,
+        );
+        const id = this.contexts.open(documents, remaining);
+        this.scrollSize.set(id, size);
+        return this.scrollPage(id, remaining, size);
+      }
       return this.evaluate(() => searchDocuments(documents, body as estypes.SearchRequest));
     });
   }
+
+  /** The index a write goes to, created first when it is missing and auto-creation is on. */
+  private resolveForWrite(name: string): string[] {
+    const targets = this.resolve(name);
+    if (targets.length > 0 || !this.autoCreateIndex || this.aliases.has(name)) return targets;
+    const { mappings, template } = autoCreatedMappings(this.templates, name);
+    this.addIndex(name, structuredClone(mappings));
+    this.autoCreated.set(name, template);
+    return [name];
+  }
+
+  /** Index templates, points in time, scroll contexts. */
+  private operationRoutes(): void {
+    this.on('PUT', '/_index_template/:name', (p) => {
+      this.templates.set(lastSegment(p.path), p.body as IndexTemplate);
+      return { acknowledged: true };
+    });
+    this.on('GET', '/_index_template/:name', (p) => {
+      const name = lastSegment(p.path);
+      const template = this.templates.get(name);
+      if (!template)
+        return responseError(404, 'resource_not_found_exception', `index template [${name}] missing`);
+      return { index_templates: [{ name, index_template: template }] };
+    });
+    this.on('POST', '/:index/_pit', (p) => {
+      const names = this.resolveList(decodeURIComponent(p.path.split('/')[1]!));
+      if (names.length === 0) return responseError(404, 'index_not_found_exception');
+      if (!p.querystring.keep_alive)
+        return responseError(400, 'action_request_validation_exception', 'keep_alive is missing');
+      return { id: this.contexts.open(this.snapshot(names)) };
+    });
+    this.on('DELETE', '/_pit', (p) => {
+      const { id } = p.body as { id: string };
+      return { succeeded: this.contexts.close(id), num_freed: 1 };
+    });
+    this.on(['GET', 'POST'], '/_search', (p) => {
+      const { pit, ...body } = (p.body ?? {}) as { pit?: { id: string; keep_alive?: string } } & Body;
+      if (!pit) return responseError(400, 'action_request_validation_exception', 'no index and no pit');
+      const context = this.contexts.get(pit.id);
+      if (context instanceof errors.ResponseError) return context;
+      const response = this.evaluate(() => searchDocuments(context.documents, body as estypes.SearchRequest));
+      return response instanceof errors.ResponseError ? response : { ...response, pit_id: pit.id };
+    });
+    this.on(['GET', 'POST'], '/_search/scroll', (p) => {
+      const { scroll_id } = p.body as { scroll_id: string };
+      const context = this.contexts.get(scroll_id);
+      if (context instanceof errors.ResponseError) return context;
+      return this.scrollPage(scroll_id, context.remaining ?? []);
+    });
+    this.on('DELETE', '/_search/scroll', (p) => {
+      const ids = ([] as string[]).concat((p.body as { scroll_id: string | string[] }).scroll_id);
+      for (const id of ids) this.contexts.close(id);
+      return { succeeded: true, num_freed: ids.length };
+    });
+  }
+
+  /** The documents searches see in these indices now. */
+  private snapshot(names: readonly string[]) {
+    return names.flatMap((name) =>
+      [...this.indices.get(name)!.searchable].map(([id, source]) => ({ index: name, id, source })),
+    );
+  }
+
+  /** The next page of a scroll: `size` hits of what is left, in `_doc` order. */
+  private scrollPage(
+    id: string,
+    remaining: ReturnType<FakeElasticsearch['snapshot']>,
+    size = this.scrollSize.get(id) ?? 10,
+  ) {
+    const page = remaining.splice(0, size);
+    return {
+      ...emptySearchResponse(page.map((d) => ({ _index: d.index, _id: d.id, _source: d.source }))),
+      _scroll_id: id,
+    };
+  }
+
+  private readonly scrollSize = new Map<string, number>();
 
   /** Whether the document is (still) the version `if_seq_no` / `if_primary_term` name. */
   private isVersion(index: string, id: string, expected: { if_seq_no?: number; if_primary_term?: number }) {

@@ -19,6 +19,7 @@ describe('configuration: search backend', () => {
       alias: 'products',
       keepIndices: 2,
       requestTimeoutMs: 10_000,
+      bulkTimeoutMs: 120_000,
       mappingsDir: path.resolve('mappings/elasticsearch'),
       pipelinesDir: path.resolve('pipelines'),
     });

@@ -4,7 +4,13 @@
  * failure.
  */
 import fs from 'node:fs';
-import { Client, errors, SniffingTransport } from '@elastic/elasticsearch';
+import {
+  Client,
+  type ClientOptions,
+  errors,
+  SniffingTransport,
+  type Transport,
+} from '@elastic/elasticsearch';
 import { BackendUnavailableError } from '../../catalog/search-backend.ts';
 import type { ElasticsearchConfig } from '../../main/config.ts';
 import { ServiceError } from '../../main/errors.ts';
@@ -34,12 +40,17 @@ export function createElasticsearchClient(config: ElasticsearchConfig): Client {
     node: config.url,
     ...(config.auth && { auth: config.auth }),
     ...(config.caCertFile && { tls: { ca: readCaCertificate(config.caCertFile) } }),
-    requestTimeout: config.requestTimeoutMs,
-    maxRetries: MAX_RETRIES,
-    Transport: ServiceTransport,
+    ...serviceClientOptions(config),
     // No sniffing: behind a Kubernetes service or a cloud endpoint, node addresses the
     // cluster reports are often unreachable from the service.
   });
+}
+
+/** Timeouts, retries and backoff of the service's client (tests put them on a fake cluster's client). */
+export function serviceClientOptions(
+  config: Pick<ElasticsearchConfig, 'requestTimeoutMs'>,
+): Pick<ClientOptions, 'requestTimeout' | 'maxRetries' | 'Transport'> {
+  return { requestTimeout: config.requestTimeoutMs, maxRetries: MAX_RETRIES, Transport: ServiceTransport };
 }
 
 function readCaCertificate(file: string): Buffer {
@@ -67,11 +78,63 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof errors.ResponseError && UNAVAILABLE_STATUSES.has(error.statusCode ?? 0);
 }
 
+/** Seconds a client is told to wait after the cluster refused work with 429. */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** A request-level 429: the cluster is up but its queues (or circuit breakers) are full. */
+export function isBusy(error: unknown): boolean {
+  return error instanceof errors.ResponseError && error.statusCode === 429;
+}
+
 export function toBackendError(error: unknown): unknown {
   if (error instanceof BackendUnavailableError || !isUnavailable(error)) return error;
+  if (isBusy(error)) {
+    return new BackendUnavailableError(`Elasticsearch is busy: ${(error as Error).message}`, {
+      cause: error,
+      busy: true,
+      retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+    });
+  }
   return new BackendUnavailableError(`Elasticsearch is unavailable: ${(error as Error).message}`, {
     cause: error,
   });
+}
+
+/** Default for ELASTICSEARCH_BULK_TIMEOUT_MS. */
+export const DEFAULT_BULK_TIMEOUT_MS = 120_000;
+
+/**
+ * Clients for long work, sharing the connections of `client`: bulk writes, refreshes,
+ * delete-by-query and reindex pages take longer than a search, so they get their own
+ * timeout. `idempotent` work (documents written by id, compare-and-set, reads) is sent
+ * again after a timeout; `once` work (scripted counter increments, which would count
+ * twice) is not.
+ */
+export function longRequestClients(
+  client: Client,
+  timeoutMs = DEFAULT_BULK_TIMEOUT_MS,
+): { idempotent: Client; once: Client } {
+  // The client has no retryOnTimeout option of its own: the transport it builds takes it.
+  const Base = client.transport.constructor as typeof Transport;
+  class RetryOnTimeoutTransport extends Base {
+    constructor(options: ConstructorParameters<typeof Transport>[0]) {
+      super({ ...options, retryOnTimeout: true });
+    }
+  }
+  return {
+    idempotent: client.child({ requestTimeout: timeoutMs, Transport: RetryOnTimeoutTransport }),
+    once: client.child({ requestTimeout: timeoutMs }),
+  };
+}
+
+/** An expired or unknown scroll / point-in-time context (its keep-alive ran out). */
+export function isContextMissing(error: unknown): boolean {
+  if (!(error instanceof errors.ResponseError) || error.statusCode !== 404) return false;
+  const body = error.body as { error?: { type?: string; root_cause?: { type?: string }[] } } | undefined;
+  return (
+    body?.error?.type === 'search_context_missing_exception' ||
+    (body?.error?.root_cause ?? []).some((cause) => cause.type === 'search_context_missing_exception')
+  );
 }
 
 /** The error's Elasticsearch type (`resource_already_exists_exception`, ...), if it is a response error. */

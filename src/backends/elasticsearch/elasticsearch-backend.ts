@@ -28,7 +28,7 @@ import { hasMagnitude } from '../../embeddings/embedder.ts';
 import type { ElasticsearchConfig } from '../../main/config.ts';
 import { ServiceError } from '../../main/errors.ts';
 import type { Logger } from '../../main/logger.ts';
-import { errorType, toBackendError } from './client.ts';
+import { errorType } from './client.ts';
 import { ClusterResource, refusedItems, throwIfRefused } from './cluster.ts';
 import {
   buildVersionedIndex,
@@ -44,6 +44,7 @@ import {
   withSynonymsSet,
 } from './index-settings.ts';
 import { type IngestPipeline, installIngestPipeline, loadIngestPipeline } from './ingest-pipeline.ts';
+import { scanIndex } from './product-scan.ts';
 import { browseRequest, lexicalSearchRequest, vectorSearchRequest } from './query-builders.ts';
 import {
   type BrowseAggregations,
@@ -68,6 +69,8 @@ export interface ElasticsearchBackendOptions {
   readinessTimeoutMs?: number;
   /** Versioned indices kept after a reindex, the serving one included (default 2). */
   keepIndices?: number;
+  /** Timeout of bulk writes, refreshes and reindex pages (ELASTICSEARCH_BULK_TIMEOUT_MS). */
+  bulkTimeoutMs?: number;
 }
 
 export class ElasticsearchBackend implements SearchBackend {
@@ -79,7 +82,10 @@ export class ElasticsearchBackend implements SearchBackend {
 
   constructor(private readonly options: ElasticsearchBackendOptions) {
     this.definition = withSynonymsSet(options.definition, synonymsSetId(options.alias));
-    this.cluster = new ClusterResource(options.client, { setUp: () => this.runSetUp() });
+    this.cluster = new ClusterResource(options.client, {
+      setUp: () => this.runSetUp(),
+      ...(options.bulkTimeoutMs !== undefined && { bulkTimeoutMs: options.bulkTimeoutMs }),
+    });
   }
 
   get alias(): string {
@@ -237,20 +243,15 @@ export class ElasticsearchBackend implements SearchBackend {
     return { rebuilt: false };
   }
 
+  /** Every product, in pages of a point in time (`product-scan.ts`): a slow consumer never loses its place. */
   async *scanProducts(batchSize: number): AsyncIterable<Product[]> {
-    await this.cluster.ensure();
-    const scroll = this.options.client.helpers.scrollSearch<unknown>({
+    for await (const hits of scanIndex(this.cluster, {
       index: this.alias,
       size: batchSize,
-      _source: PRODUCT_FIELDS,
-      sort: ['_doc'],
-    });
-    try {
-      for await (const page of scroll) {
-        yield page.body.hits.hits.map((hit) => productFromSource(hit._source, hit._id ?? '', hit._index));
-      }
-    } catch (error) {
-      throw toBackendError(error);
+      source: PRODUCT_FIELDS,
+      ...(this.options.logger && { logger: this.options.logger }),
+    })) {
+      yield hits.map((hit) => productFromSource(hit._source, hit._id ?? '', hit._index));
     }
   }
 
@@ -260,7 +261,13 @@ export class ElasticsearchBackend implements SearchBackend {
   ): Promise<PendingGeneration> {
     const definition = withEmbedder(this.definition, embedder);
     const built = await this.cluster.call((client) =>
-      buildVersionedIndex({ client, alias: this.alias, definition, batches }),
+      buildVersionedIndex({
+        client,
+        bulkClient: this.cluster.long.idempotent,
+        alias: this.alias,
+        definition,
+        batches,
+      }),
     );
     return {
       name: built.index,
@@ -297,6 +304,7 @@ export function createElasticsearchBackend(
     definition,
     pipeline,
     keepIndices: config.keepIndices,
+    bulkTimeoutMs: config.bulkTimeoutMs,
     ...(logger && { logger }),
   });
 }

@@ -5,10 +5,10 @@
  * atomically only once the new index is complete.
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexedProduct } from '../../catalog/search-backend.ts';
+import { BackendUnavailableError, type IndexedProduct } from '../../catalog/search-backend.ts';
 import { ServiceError } from '../../main/errors.ts';
 import { BulkIndexError, type BulkIndexOptions, bulkIndex } from './bulk-indexing.ts';
-import { errorType } from './client.ts';
+import { BUSY_RETRY_AFTER_SECONDS, errorType } from './client.ts';
 import type { IndexDefinition } from './index-settings.ts';
 import { findMappingConflicts, MappingConflictError } from './mapping-conflicts.ts';
 import { toSearchDocument } from './search-document.ts';
@@ -129,6 +129,12 @@ export interface ReindexOptions {
   /** Swap even when the source yielded no product (default: refuse, an empty source is usually a broken one). */
   allowEmpty?: boolean;
   bulk?: Pick<BulkIndexOptions, 'retries' | 'waitMs' | 'flushBytes' | 'concurrency'>;
+  /**
+   * The client for the bulk load, refresh and count: a longer timeout than a search and
+   * resent after a timeout (`longRequestClients`), so one slow bulk does not abort the
+   * reindex. Default: `client`.
+   */
+  bulkClient?: Client;
 }
 
 export interface ReindexReport {
@@ -184,13 +190,20 @@ export async function buildVersionedIndex(options: Omit<ReindexOptions, 'keep'>)
         }
       }
     }
-    const result = await bulkIndex(client, { index, documents: documents(), ...options.bulk });
+    const bulkClient = options.bulkClient ?? client;
+    const result = await bulkIndex(bulkClient, { index, documents: documents(), ...options.bulk });
+    if (result.failed > 0 && result.failures.every((f) => f.status === 429)) {
+      throw new BackendUnavailableError(
+        `Elasticsearch refused ${result.failed} document(s) written to ${index}: too many requests`,
+        { busy: true, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
+      );
+    }
     if (result.failed > 0) throw new BulkIndexError(index, result);
     if (ids.size === 0 && !options.allowEmpty) {
       throw new ReindexError(index, 'the source yielded no products; refusing to serve an empty index');
     }
-    await client.indices.refresh({ index });
-    const { count } = await client.count({ index });
+    await bulkClient.indices.refresh({ index });
+    const { count } = await bulkClient.count({ index });
     if (count !== ids.size) {
       throw new ReindexError(
         index,
@@ -199,6 +212,8 @@ export async function buildVersionedIndex(options: Omit<ReindexOptions, 'keep'>)
     }
   } catch (error) {
     await deleteIndexQuietly(client, index);
+    // "Come back later" stays what it is (503, cluster_busy): the serving index is untouched.
+    if (error instanceof BackendUnavailableError) throw error;
     throw error instanceof ReindexError
       ? error
       : new ReindexError(index, (error as Error).message ?? String(error), { cause: error });

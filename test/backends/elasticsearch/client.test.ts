@@ -14,6 +14,7 @@ const config = {
   alias: 'products',
   keepIndices: 2,
   requestTimeoutMs: 5000,
+  bulkTimeoutMs: 120_000,
   mappingsDir: 'mappings/elasticsearch',
   pipelinesDir: 'pipelines',
 };

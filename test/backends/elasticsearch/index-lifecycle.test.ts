@@ -13,6 +13,7 @@ import { loadIndexDefinition } from '../../../src/backends/elasticsearch/index-s
 import { MappingConflictError } from '../../../src/backends/elasticsearch/mapping-conflicts.ts';
 import { productContentHash, productSchema } from '../../../src/catalog/product.ts';
 import type { IndexedProduct } from '../../../src/catalog/search-backend.ts';
+import { BackendUnavailableError } from '../../../src/catalog/search-backend.ts';
 import { FakeElasticsearch, responseError } from '../../helpers/fake-elasticsearch.ts';
 
 const ALIAS = 'shop';
@@ -187,9 +188,13 @@ describe('reindex: new versioned index, count check, atomic alias swap', () => {
     expect(es.aliasTargets(ALIAS)).toEqual(['shop-000002']);
   });
 
-  async function expectFailedReindex(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  async function expectFailedReindex(
+    promise: Promise<unknown>,
+    message: RegExp,
+    kind: abstract new (...args: never[]) => Error = ReindexError,
+  ): Promise<void> {
     const error = await promise.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ReindexError);
+    expect(error).toBeInstanceOf(kind);
     expect((error as Error).message).toMatch(message);
     expect(es.aliasTargets(ALIAS)).toEqual(['shop-000001']);
     expect(es.indices.has('shop-000002')).toBe(false);
@@ -210,7 +215,7 @@ describe('reindex: new versioned index, count check, atomic alias swap', () => {
     );
   });
 
-  it('gives up on documents still refused with 429 after the retries', async () => {
+  it('gives up on documents still refused with 429 after the retries: the cluster is busy (503), not broken', async () => {
     es.bulkItemStatus = (id) => (id === 'a' ? 429 : undefined);
     await expectFailedReindex(
       reindex({
@@ -221,7 +226,8 @@ describe('reindex: new versioned index, count check, atomic alias swap', () => {
         keep: 2,
         bulk: { retries: 1, waitMs: 5 },
       }),
-      /a \(429\)/,
+      /refused 1 document\(s\) written to shop-000002: too many requests/,
+      BackendUnavailableError,
     );
   });
 
