@@ -13,22 +13,13 @@ import { z } from 'zod';
 import type { AttributeSettings } from '../merchandising/attributes.ts';
 import type { SearchSnapshot } from '../retrieval/stages/stage.ts';
 import { adminOperations } from './openapi/admin-operations.ts';
-import type { Access, Operation } from './openapi/operation.ts';
+import { consoleOperations } from './openapi/console-operations.ts';
+import { type Access, errorResponse, type Operation } from './openapi/operation.ts';
 import { searchOperations } from './openapi/search-operations.ts';
 import { serviceOperations } from './openapi/service-operations.ts';
 import { shopperDataOperations } from './openapi/shopper-data-operations.ts';
 
 export type { Operation, OperationExample } from './openapi/operation.ts';
-
-const errorResponse = z
-  .object({
-    error: z.object({
-      code: z.string().meta({ example: 'invalid_request' }),
-      message: z.string(),
-      details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: 'Error', description: 'Every error: the code, a message, and each field and rule broken.' });
 
 /** Every route of the app, for these attribute settings. */
 export function operations(attributes: AttributeSettings): Operation[] {
@@ -36,6 +27,7 @@ export function operations(attributes: AttributeSettings): Operation[] {
     ...searchOperations(attributes),
     ...shopperDataOperations(),
     ...adminOperations(),
+    ...consoleOperations(),
     ...serviceOperations(),
   ];
 }

@@ -1,7 +1,7 @@
 /** One documented route: what the route table says of it, and the shared pieces of many. */
 import { z } from 'zod';
 
-export type Method = 'get' | 'post' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'delete';
 export type Access = 'public' | 'key_when_set' | 'admin';
 
 /** A documented example request: what the test sends, and what the docs page shows. */
@@ -46,3 +46,13 @@ export const oneOrMany = (record: z.ZodType, max: number) =>
   z.union([record, z.array(record).min(1).max(max)]);
 export const idParam = (name: string, example: string) =>
   z.object({ [name]: z.string().min(1).max(256).meta({ example }) });
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'invalid_request' }),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every error: the code, a message, and each field and rule broken.' });
