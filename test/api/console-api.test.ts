@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Runtime } from '../../src/main/runtime.ts';
 import { FIXTURE_PRODUCTS } from '../fixtures/products.ts';
 import { trainRankers } from '../helpers/rankers.ts';
@@ -32,7 +32,8 @@ describe('the console admin APIs', () => {
 
   beforeAll(async () => {
     mappingsDir = temporaryDirectory('mappings-');
-    fs.cpSync(path.resolve('mappings'), mappingsDir, { recursive: true });
+    // The project's mappings with the randomized share off, so result lists compare exactly.
+    fs.cpSync(inject('mappingsDir'), mappingsDir, { recursive: true });
     runtime = await createTestRuntime({
       MAPPINGS_DIR: mappingsDir,
       MODELS_DIR: temporaryDirectory('models-'),
