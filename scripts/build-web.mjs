@@ -12,7 +12,7 @@ import * as esbuild from 'esbuild';
 
 const web = fileURLToPath(new URL('../web', import.meta.url));
 const dist = path.join(web, 'dist');
-const PAGES = ['search', 'docs'];
+const PAGES = ['search', 'console', 'docs'];
 
 fs.rmSync(dist, { recursive: true, force: true });
 fs.mkdirSync(path.join(dist, 'assets'), { recursive: true });

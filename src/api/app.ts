@@ -27,9 +27,12 @@ import { pageRoutes } from './pages.ts';
 import { publicRateLimits } from './rate-limits.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { eventRoutes } from './routes/events.ts';
+import { type MappingsFilesPort, mappingsFileRoutes } from './routes/mappings-files.ts';
 import { merchandisingRoutes } from './routes/merchandising.ts';
+import { type ModelRegistryOptions, modelRoutes } from './routes/models.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { productRoutes } from './routes/products.ts';
+import { qualityRoutes } from './routes/quality.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { searchRoutes } from './routes/search.ts';
 import { suggestRoutes } from './routes/suggest.ts';
@@ -46,6 +49,12 @@ export interface AppServices {
   metrics: Metrics;
   admin: Parameters<typeof adminRoutes>[0];
   merchandising: Omit<Parameters<typeof merchandisingRoutes>[0], 'apiKey' | 'guard' | 'bodyBytes'>;
+  /** The console's admin APIs: model registry, mappings files, live quality. */
+  console: {
+    models: Omit<ModelRegistryOptions, 'apiKey'>;
+    mappingsFiles: MappingsFilesPort;
+    quality: Omit<Parameters<typeof qualityRoutes>[0], 'apiKey'>;
+  };
   logger: Logger;
   limits: HttpLimits;
   /** Shared with the server that drains on shutdown (default: a fresh one, never draining). */
@@ -116,6 +125,17 @@ export function createApp(services: AppServices): Express {
   app.use(eventRoutes(services.events, services.admin.apiKey, { guard, bodyBytes: limits.bodyBytes.events }));
   app.use(suggestRoutes(services.suggestions, { guard, events: services.events }));
   app.use(adminRoutes(services.admin, { guard }));
+  const apiKey = services.admin.apiKey;
+  app.use(modelRoutes({ ...services.console.models, apiKey }, { guard }));
+  app.use(
+    mappingsFileRoutes({
+      apiKey,
+      editor: services.console.mappingsFiles,
+      guard,
+      bodyBytes: limits.bodyBytes.products,
+    }),
+  );
+  app.use(qualityRoutes({ ...services.console.quality, apiKey }, { guard }));
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger, () => metrics.backendErrors.inc({ backend: services.backend.kind })));
   return app;

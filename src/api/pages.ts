@@ -1,7 +1,7 @@
 /**
- * The search page (`/`), the merchandiser console (`/console`) and the API docs page
- * (`/docs`): static files bundled by `npm run build:web` into web/dist (run by `npm install`
- * and `npm start`). Hashed-free asset names, so they are revalidated rather than cached
+ * The search page (`/`), the merchandiser console (`/console`, its data all behind the
+ * admin key) and the API docs page (`/docs`): static files bundled by `npm run build:web`
+ * into web/dist (run by `npm install` and `npm start`). Hashed-free asset names, so they are revalidated rather than cached
  * for long. Without a build the pages answer 503 saying how to build them; the API works
  * either way.
  */
@@ -12,10 +12,15 @@ import express, { Router } from 'express';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-const PAGES: Record<string, string> = { '/': 'index.html', '/docs': 'docs.html' };
+const PAGES: Record<string, string> = { '/': 'index.html', '/console': 'console.html', '/docs': 'docs.html' };
 
 /** The page routes, for the OpenAPI description. */
 export const PAGE_PATHS = Object.keys(PAGES);
+
+/** The console: an admin page, with a stricter policy of its own (http-headers.ts). */
+export function isConsolePath(requestPath: string): boolean {
+  return requestPath === '/console' || requestPath.startsWith('/assets/console.');
+}
 
 export function isPagePath(requestPath: string): boolean {
   return requestPath in PAGES || requestPath.startsWith('/assets/');
@@ -33,7 +38,7 @@ export function pageRoutes(dist = WEB_DIST): Router {
           .send('The pages are not built: run `npm run build:web` (npm install and npm start do it).\n');
         return;
       }
-      res.set('Cache-Control', 'no-cache').sendFile(page);
+      res.set('Cache-Control', isConsolePath(route) ? 'no-store' : 'no-cache').sendFile(page);
     });
   }
   router.use(

@@ -17,6 +17,8 @@ export const ERRORS = {
   admin_disabled: { status: 403, message: 'the admin API is off: set ADMIN_API_KEY to enable it' },
   not_found: { status: 404, message: 'not found' },
   job_running: { status: 409, message: 'the job is already running' },
+  /** A save based on a version of a file that another save has replaced since. */
+  version_conflict: { status: 409, message: 'the file changed since it was read' },
   payload_too_large: { status: 413, message: 'the request body is too large' },
   too_many_records: { status: 413, message: 'too many records in one request' },
   /** One client sent more requests than its per-minute share (`Retry-After` says when to resume). */

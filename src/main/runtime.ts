@@ -24,6 +24,7 @@ import { JobScheduler } from '../jobs/scheduler.ts';
 import { SuggestionRefresh } from '../jobs/suggestion-refresh.ts';
 import { type MerchandisingReport, merchandisingReport } from '../merchandising/report.ts';
 import { Metrics } from '../metrics/metrics.ts';
+import { QualityHistory } from '../metrics/quality-history.ts';
 import { FeatureSource } from '../ranking/features/feature-source.ts';
 import { RankerRegistry } from '../ranking/model-registry.ts';
 import { Reranker } from '../ranking/reranker.ts';
@@ -44,6 +45,7 @@ import { createEmbedder, storedEncoder, withEmbeddingCache } from './create-embe
 import { isServiceError } from './errors.ts';
 import { createLogger, type Logger, RepeatedErrorLog } from './logger.ts';
 import { type Mappings, MappingsStore } from './mappings.ts';
+import { MappingsEditor } from './mappings-editor.ts';
 
 export interface Runtime {
   config: Config;
@@ -72,6 +74,10 @@ export interface Runtime {
   suggestionRefresh: SuggestionRefresh;
   jobs: { store: JobStore; runner: JobRunner; scheduler: JobScheduler };
   metrics: Metrics;
+  /** Live quality samples for the console (from the /metrics counters). */
+  quality: QualityHistory;
+  /** Reads and saves the mappings files for the console. */
+  mappingsEditor: MappingsEditor;
   /** Draining for shutdown: /readyz fails, connections close after their answer. */
   lifecycle: Lifecycle;
   createApp(): ReturnType<typeof createApp>;
@@ -347,6 +353,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const scheduler = new JobScheduler(runner, () => mappings.current.jobs, logger);
   mappings.onReload(() => scheduler.restart());
   const lifecycle = new Lifecycle();
+  const quality = new QualityHistory(metrics);
+  quality.start();
+  const mappingsEditor = new MappingsEditor(config.mappingsDir, mappings);
   const runtime: Runtime = {
     config,
     logger,
@@ -369,6 +378,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     suggestionRefresh,
     jobs: { store: jobStore, runner, scheduler },
     metrics,
+    quality,
+    mappingsEditor,
     lifecycle,
     createApp: () =>
       createApp({
@@ -384,6 +395,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         metrics,
         logger,
         merchandising: { preview: merchandising, report: () => report(mappings.current) },
+        console: {
+          models: { rankers, modelsDir: config.modelsDir, reloadServing: () => reranker.load() },
+          mappingsFiles: mappingsEditor,
+          quality: { history: quality, rankers },
+        },
         admin: {
           apiKey: config.adminApiKey,
           runner,
@@ -394,6 +410,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         },
       }),
     close: async () => {
+      quality.stop();
       scheduler.stop();
       suggestionRefresh.close();
       adaptationTrigger.close();

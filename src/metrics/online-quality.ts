@@ -34,7 +34,7 @@ export class OnlineQualityTracker {
   /** query_id -> the minute of the search and whether a click was already counted. */
   private readonly open = new Map<string, { minute: number; clicked: boolean }>();
 
-  constructor(private readonly windowMinutes = 60) {}
+  constructor(readonly windowMinutes = 60) {}
 
   private bucket(minute: number): Bucket {
     let bucket = this.buckets.get(minute);

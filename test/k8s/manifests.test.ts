@@ -230,6 +230,7 @@ function stubApp() {
       scheduler: { describe: () => [] },
       schedulerEnabled: false,
     },
+    console: { models: {}, mappingsFiles: {}, quality: {} },
   };
   return createApp(services as unknown as AppServices);
 }

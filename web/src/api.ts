@@ -50,7 +50,7 @@ export interface SearchResponse {
 }
 
 export interface ApiError {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: unknown[] };
 }
 
 export class RequestFailed extends Error {
@@ -58,6 +58,8 @@ export class RequestFailed extends Error {
     readonly status: number,
     message: string,
     readonly code?: string,
+    /** The error's `details` (each field and rule broken). */
+    readonly details: unknown[] = [],
   ) {
     super(message);
   }
@@ -68,7 +70,12 @@ export async function getJson<T>(url: string, init: RequestInit = {}): Promise<T
   const body = (await response.json().catch(() => undefined)) as T | ApiError | undefined;
   if (!response.ok) {
     const error = (body as ApiError | undefined)?.error;
-    throw new RequestFailed(response.status, error?.message ?? `HTTP ${response.status}`, error?.code);
+    throw new RequestFailed(
+      response.status,
+      error?.message ?? `HTTP ${response.status}`,
+      error?.code,
+      error?.details ?? [],
+    );
   }
   return body as T;
 }

@@ -5,14 +5,9 @@
  * reindexed with it, and unless told otherwise it becomes the active version that a fresh
  * store starts with. `encoder list`: the saved versions.
  */
-import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import {
-  activateEncoder,
-  activeEncoderDir,
-  encoderFilesCheck,
-  listEncoderVersions,
-} from '../../embeddings/encoder/encoder-artifact.ts';
+import { activateEncoder } from '../../embeddings/encoder/encoder-artifact.ts';
+import { listEncoders } from '../../embeddings/encoder/encoder-listing.ts';
 import type { EncoderTeacher } from '../../embeddings/encoder/train-in-worker.ts';
 import { adaptEncoder, loggedEventPairs } from '../../jobs/encoder-adaptation.ts';
 import { loadConfig } from '../../main/config.ts';
@@ -89,21 +84,5 @@ export async function encoderTrain(options: EncoderTrainOptions): Promise<void> 
 }
 
 export function encoderList(): void {
-  const config = loadConfig();
-  const active = activeEncoderDir(config.modelsDir);
-  printJson(
-    listEncoderVersions(config.modelsDir).map((metadata) => ({
-      version: metadata.version,
-      active: active?.endsWith(metadata.version) ?? false,
-      dimensions: metadata.dimensions,
-      trained_at: metadata.trained_at,
-      products: metadata.training.products,
-      catalog: metadata.catalog?.source ?? null,
-      teacher: metadata.training.teacher?.model ?? null,
-      seconds: Math.round(metadata.training.seconds),
-      backend: metadata.tensorflow.backend,
-      recall_at_10: metadata.metrics.recall_at_10,
-      files: encoderFilesCheck(path.join(config.modelsDir, 'encoder', metadata.version)),
-    })),
-  );
+  printJson(listEncoders(loadConfig().modelsDir));
 }
