@@ -108,8 +108,9 @@ const envSchema = z
     ),
     JOBS_SCHEDULER: z.enum(['on', 'off']).default('on'),
     WORKERS: z
-      .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)], {
-        error: 'WORKERS must be auto (one serving process per CPU core) or a whole number from 1 to 64',
+      .string()
+      .refine((v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64), {
+        message: 'WORKERS must be auto (one serving process per CPU core) or a whole number from 1 to 64',
       })
       .default('auto'),
     TRUST_PROXY: trustProxy.default(false),
@@ -290,7 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     ...(e.ADMIN_API_KEY && { adminApiKey: e.ADMIN_API_KEY }),
     jobsScheduler: e.JOBS_SCHEDULER === 'on',
-    workers: e.WORKERS === 'auto' ? os.availableParallelism() : e.WORKERS,
+    workers: e.WORKERS === 'auto' ? os.availableParallelism() : Number(e.WORKERS),
     http: {
       trustProxy: e.TRUST_PROXY,
       ...(e.RATE_LIMIT && {
