@@ -132,7 +132,12 @@ function eventLoad(url: string, connections: number, seconds: number) {
               timestamp: at,
             };
           });
-          return { ...req, headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) };
+          return {
+            ...req,
+            path: '/v1/events',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(events),
+          };
         },
       },
     ],
