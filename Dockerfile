@@ -1,5 +1,5 @@
-# The search service image: the TypeScript sources run through tsx (a runtime dependency),
-# so there is no compile step. One image for everything: `hybrid-search serve` (the
+# The search service image: the compiled build (`npm run build`: tsc to dist/, the pages to
+# web/dist) run by plain Node. One image for everything: `hybrid-search serve` (the
 # default), `hybrid-search jobs run <name>` (Kubernetes CronJobs), and every other CLI
 # command.
 #
@@ -25,11 +25,16 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # npm ci runs the package's prepare script, which bundles the pages (web/ -> web/dist) with
 # esbuild (a dependency; its binary comes in its platform package, nothing is downloaded).
-COPY scripts/build-web.mjs scripts/
+# The dev dependencies (typescript) compile src/ to dist/, then are pruned away.
+COPY scripts scripts
 COPY web web
-RUN npm ci --omit=dev --no-audit --no-fund \
+COPY src src
+COPY tsconfig.json tsconfig.build.json ./
+RUN npm ci --no-audit --no-fund \
+ && node scripts/build.mjs \
+ && npm prune --omit=dev --no-audit --no-fund \
  && node -e "new (require('better-sqlite3'))(':memory:').close()" \
- && test -f web/dist/index.html
+ && test -f web/dist/index.html && test -f dist/cli/index.js
 
 # ---- runtime ----------------------------------------------------------------------------
 FROM node:20-bookworm-slim
@@ -45,8 +50,9 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
 COPY --from=dependencies /app/web/dist ./web/dist
+COPY --from=dependencies /app/dist ./dist
 
-# `hybrid-search` on the PATH (bin/hybrid-search.js loads tsx, then src/cli/index.ts). DATA_DIR
+# `hybrid-search` on the PATH (bin/hybrid-search.js runs dist/cli/index.js). DATA_DIR
 # (the SQLite files, the generated user-id secret, and MODELS_DIR below it) belongs to the
 # unprivileged `node` user (uid 1000) of the base image.
 RUN ln -s /app/bin/hybrid-search.js /usr/local/bin/hybrid-search \
@@ -58,4 +64,4 @@ EXPOSE 8080
 
 # Node runs as PID 1 and handles SIGTERM itself: the service stops taking requests and
 # lets a running job stop at its next safe point (terminationGracePeriodSeconds: 30+).
-CMD ["hybrid-search", "serve"]
+CMD ["node", "/app/dist/cli/index.js", "serve"]

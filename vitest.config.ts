@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One serving process in the services the tests start (a cluster test asks for more).
+    env: { WORKERS: '1' },
   },
 });

@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One serving process in the services the tests start (a cluster test asks for more).
+    env: { WORKERS: '1' },
   },
 });

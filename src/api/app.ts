@@ -5,7 +5,7 @@
  * body parser its requests need) and error mapping. Health, readiness and metrics stay
  * outside the limits: probes must answer when the service is busiest.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
 import type { HttpLimits } from '../main/config.ts';
@@ -59,6 +59,10 @@ export interface AppServices {
   limits: HttpLimits;
   /** Shared with the server that drains on shutdown (default: a fresh one, never draining). */
   lifecycle?: Lifecycle;
+  /** A reader worker (WORKERS > 1): sends the requests that write to the writer worker. */
+  forwardWrites?: RequestHandler;
+  /** What GET /metrics answers (every worker's metrics in a cluster; default: this process's registry). */
+  scrapeMetrics?: () => Promise<string>;
 }
 
 export function createApp(services: AppServices): Express {
@@ -80,7 +84,7 @@ export function createApp(services: AppServices): Express {
   });
   app.use(apiHeaders());
   app.use(lifecycle.closeConnectionsWhileDraining());
-  app.use(operationRoutes(services.backend, metrics, lifecycle));
+  app.use(operationRoutes(services.backend, metrics, lifecycle, services.scrapeMetrics));
   app.use(pageRoutes());
   app.use(openApiRoutes(services.settings));
   // Before the rate limits: a preflight is answered here and costs the client nothing.
@@ -97,6 +101,7 @@ export function createApp(services: AppServices): Express {
   );
   app.use('/v1/suggest', rate.suggest);
   app.use('/v1/events', rate.events);
+  if (services.forwardWrites) app.use(services.forwardWrites);
   // After each route's body parser: a slow upload holds a socket, never a slot.
   const guard = concurrencyGuard({
     maxConcurrent: limits.maxConcurrentRequests,

@@ -3,6 +3,7 @@
  * variables, so `DATA_DIR=/x npm start` and `DATA_DIR=/x npm run cli -- ingest f.csv`
  * talk to the same store.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ServiceError } from './errors.ts';
@@ -107,6 +108,12 @@ const envSchema = z
       z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
     ),
     JOBS_SCHEDULER: z.enum(['on', 'off']).default('on'),
+    WORKERS: z
+      .string()
+      .refine((v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64), {
+        message: 'WORKERS must be auto (one serving process per CPU core) or a whole number from 1 to 64',
+      })
+      .default('auto'),
     TRUST_PROXY: trustProxy.default(false),
     RATE_LIMIT: onOff.default(true),
     RATE_LIMIT_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(300),
@@ -203,6 +210,8 @@ export interface Config {
   adminApiKey?: string;
   /** In-process job scheduling (off when Kubernetes CronJobs run the jobs). */
   jobsScheduler: boolean;
+  /** Serving processes of `serve` (WORKERS; auto: one per CPU core). 1: no cluster. */
+  workers: number;
   http: HttpLimits;
   events: EventWindow;
 }
@@ -285,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     profileHalfLifeDays: e.PROFILE_HALF_LIFE_DAYS,
     ...(e.ADMIN_API_KEY && { adminApiKey: e.ADMIN_API_KEY }),
     jobsScheduler: e.JOBS_SCHEDULER === 'on',
+    workers: e.WORKERS === 'auto' ? os.availableParallelism() : Number(e.WORKERS),
     http: {
       trustProxy: e.TRUST_PROXY,
       ...(e.RATE_LIMIT && {

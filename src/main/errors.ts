@@ -42,6 +42,8 @@ export const ERRORS = {
   overloaded: { status: 503, message: 'the service is overloaded; retry later' },
   /** The text encoder's files failed their check: searches run on keywords alone, catalog writes wait. */
   embedder_unavailable: { status: 503, message: 'the text encoder is unavailable; retry later' },
+  /** WORKERS > 1: the one process that writes (catalog, events, jobs) is restarting. */
+  writer_unavailable: { status: 503, message: 'the writing process is restarting; retry later' },
   /** A model file (encoder, ranker) is missing, truncated or does not match its checksum. */
   invalid_model: { status: 500, message: 'a model file cannot be used' },
   internal_error: { status: 500, message: 'internal error' },
@@ -55,6 +57,7 @@ export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([
   'cluster_busy',
   'overloaded',
   'embedder_unavailable',
+  'writer_unavailable',
 ]);
 
 export interface ErrorExtras {

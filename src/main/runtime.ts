@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
-import { createApp } from '../api/app.ts';
+import { type AppServices, createApp } from '../api/app.ts';
 import { Lifecycle } from '../api/lifecycle.ts';
 import { createStores, servingEmbedderId } from '../backends/create-stores.ts';
 import { CatalogService } from '../catalog/catalog-service.ts';
@@ -80,9 +80,19 @@ export interface Runtime {
   mappingsEditor: MappingsEditor;
   /** Draining for shutdown: /readyz fails, connections close after their answer. */
   lifecycle: Lifecycle;
-  createApp(): ReturnType<typeof createApp>;
+  /** The app; `serving` adds what a worker of several needs (write forwarding, cluster-wide /metrics). */
+  createApp(serving?: ServingOptions): ReturnType<typeof createApp>;
+  /** Another serving process changed the catalog: refresh what this one derived from it. */
+  followCatalogChange(): void;
   close(): Promise<void>;
 }
+
+export type ServingOptions = Pick<AppServices, 'forwardWrites' | 'scrapeMetrics'> & {
+  /** The writer's private listener: no per-client rate limits (the forwarding reader applied them). */
+  withoutRateLimits?: boolean;
+  /** Express `trust proxy` instead of TRUST_PROXY (the private listener trusts the forwarding reader). */
+  trustProxy?: boolean;
+};
 
 export interface RuntimeOptions {
   logger?: Logger;
@@ -92,6 +102,8 @@ export interface RuntimeOptions {
   acceptEmbedderChange?: boolean;
   /** The Elasticsearch client to use instead of one built from the configuration (tests on a fake cluster). */
   elasticsearchClient?: Client;
+  /** This process changed the catalog (a serving writer tells the other workers). */
+  onCatalogChange?: () => void;
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -168,6 +180,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const catalog = new CatalogService(backend, slot, {
     onChange: () => {
       hotQueries.invalidate('catalog');
+      options.onCatalogChange?.();
       calibration.changed();
       adaptationTrigger.noteWrite();
       suggestionRefresh.noteCatalogChange();
@@ -381,9 +394,19 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     quality,
     mappingsEditor,
     lifecycle,
-    createApp: () =>
+    followCatalogChange: () => {
+      hotQueries.invalidate('catalog');
+      calibration.changed();
+    },
+    createApp: (serving = {}) =>
       createApp({
-        limits: config.http,
+        limits: {
+          ...config.http,
+          ...(serving.withoutRateLimits && { rateLimit: undefined }),
+          ...(serving.trustProxy !== undefined && { trustProxy: serving.trustProxy }),
+        },
+        ...(serving.forwardWrites && { forwardWrites: serving.forwardWrites }),
+        ...(serving.scrapeMetrics && { scrapeMetrics: serving.scrapeMetrics }),
         lifecycle,
         backend,
         catalog,
@@ -450,13 +473,18 @@ export async function loadDemoCatalogIfEmpty(runtime: Runtime): Promise<number> 
  * What `serve` does before it listens: the demo catalog on a first start, the vector index
  * checked, the catalog calibration started, live reload of mappings/, the job schedules
  * and suggestions (generated now when there are none, so autocomplete works at once).
+ * A reader worker (WORKERS > 1) leaves the store's start-up work, the jobs and the
+ * suggestion refresh to the writer, which did them before the readers were started.
  */
-export async function prepareToServe(runtime: Runtime): Promise<void> {
+export async function prepareToServe(runtime: Runtime, role: 'writer' | 'reader' = 'writer'): Promise<void> {
+  const writer = role === 'writer';
   try {
-    await loadDemoCatalogIfEmpty(runtime);
-    await runtime.logMerchandisingWarnings();
-    const optimized = await runtime.backend.optimize();
-    if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+    if (writer) {
+      await loadDemoCatalogIfEmpty(runtime);
+      await runtime.logMerchandisingWarnings();
+      const optimized = await runtime.backend.optimize();
+      if (optimized.rebuilt) runtime.logger.info(optimized, 'vector index rebuilt');
+    }
     // Spelling dictionary and vector noise floor: searches are served meanwhile, uncorrected.
     void runtime.calibration.refresh();
   } catch (error) {
@@ -469,6 +497,7 @@ export async function prepareToServe(runtime: Runtime): Promise<void> {
     );
   }
   runtime.mappings.watch();
+  if (!writer) return;
   if (runtime.config.jobsScheduler) runtime.jobs.scheduler.start();
   runtime.suggestionRefresh.enable(runtime.suggestions.generatedAt);
 }

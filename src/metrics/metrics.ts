@@ -13,6 +13,10 @@ import { OnlineQualityTracker, TRACKED_POSITIONS } from './online-quality.ts';
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export class Metrics {
+  /**
+   * WORKERS > 1: a scrape sums every worker's metrics (prom-client's AggregatorRegistry);
+   * gauges that are a process's state, not a count, say `aggregator: 'max'` or 'average'.
+   */
   readonly registry = new Registry();
   readonly online: OnlineQualityTracker;
 
@@ -90,6 +94,7 @@ export class Metrics {
     name: 'ranking_model_info',
     help: 'The serving ranking model (value 1), its version and the TensorFlow.js backend it was trained on.',
     labelNames: ['version', 'tfjs_backend', 'source'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -97,6 +102,7 @@ export class Metrics {
     name: 'ranking_examination_propensity',
     help: 'Examination probability by result position (1-10) the serving ranking model was trained with, measured from the randomized share of searches.',
     labelNames: ['position', 'method'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -104,6 +110,7 @@ export class Metrics {
     name: 'ranking_model_serves_segment',
     help: 'Whether the serving ranking model reorders results for a shopper segment (1) or its gate kept the fused order for it (0).',
     labelNames: ['segment'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -161,6 +168,7 @@ export class Metrics {
     name: 'job_last_success_timestamp_seconds',
     help: 'When each maintenance job last succeeded (Unix time).',
     labelNames: ['job'] as const,
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -174,6 +182,7 @@ export class Metrics {
   readonly encoderAdaptationProgress = new Gauge({
     name: 'encoder_adaptation_progress',
     help: 'Share of the running encoder adaptation (training on the stored catalog) done, 0..1; 1 when none runs.',
+    aggregator: 'max',
     registers: [this.registry],
   });
 
@@ -241,6 +250,7 @@ export class Metrics {
       name: 'search_ctr_by_position',
       help: `Click-through rate of each result position (1-${TRACKED_POSITIONS}) over the last ${windowMinutes} minutes.`,
       labelNames: ['position'] as const,
+      aggregator: 'average',
       registers: [this.registry],
       collect() {
         for (const [p, ctr] of online.snapshot().ctrByPosition.entries())
@@ -250,6 +260,7 @@ export class Metrics {
     new Gauge({
       name: 'search_first_click_mrr',
       help: `Mean reciprocal rank of the first click of searches with a click, last ${windowMinutes} minutes.`,
+      aggregator: 'average',
       registers: [this.registry],
       collect() {
         this.set(online.snapshot().meanReciprocalRank);
@@ -258,6 +269,7 @@ export class Metrics {
     new Gauge({
       name: 'search_purchases_per_search',
       help: `Purchases joined to a search, per search, last ${windowMinutes} minutes.`,
+      aggregator: 'average',
       registers: [this.registry],
       collect() {
         this.set(online.snapshot().purchasesPerSearch);
@@ -359,6 +371,12 @@ export class Metrics {
   }
 
   private shadowGauge(name: string, help: string): Gauge<'version'> {
-    return new Gauge({ name, help, labelNames: ['version'] as const, registers: [this.registry] });
+    return new Gauge({
+      name,
+      help,
+      labelNames: ['version'] as const,
+      registers: [this.registry],
+      aggregator: 'max',
+    });
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Trains the in-house encoder once for the whole test run (on the demo catalog, as a
  * fresh install does) so every test runtime uses the real default embedder without
- * training its own.
+ * training its own, and compiles dist/ (the production build) so the tests that run
+ * bin/hybrid-search.js in a child process run the compiled build, as production does.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +23,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hybrid-search-models-'));
   const artifact = await trainEncoder(demoCatalogTexts(), [], {
     ...BOOTSTRAP_TRAINING,

@@ -192,6 +192,8 @@ for (const [, variable, group] of cliSource.matchAll(/const (\w+) = program\s*\.
 function cliInvocations(container: Manifest): string[][] {
   const argv = [...(container.command ?? []), ...(container.args ?? [])] as string[];
   if (argv[0] === 'hybrid-search') return [argv.slice(1)];
+  // The compiled CLI run by Node directly is the same command line.
+  if (argv[0] === 'node' && argv[1] === '/app/dist/cli/index.js') return [argv.slice(2)];
   return [
     ...argv.join('\n').matchAll(/(?<![\w/.-])hybrid-search[ \t]+([a-z][\w-]*(?:[ \t]+[a-z][\w-]*)*)/g),
   ].map((m) => m[1]!.split(/[ \t]+/));
@@ -629,7 +631,8 @@ describe('k8s manifests', () => {
       expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
       expect(dockerfile).toMatch(/npm ci\b/);
       expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toMatch(/^CMD \["hybrid-search", "serve"\]$/m);
+      expect(dockerfile).toMatch(/^CMD \["node", "\/app\/dist\/cli\/index.js", "serve"\]$/m);
+      expect(dockerfile).toMatch(/node scripts\/build.mjs/);
       const exposed = dockerfile.match(/^EXPOSE (\d+)$/m)?.[1];
       for (const setup of Object.values(setups)) {
         const container = only(setup, 'Deployment', 'hybrid-search').spec.template.spec.containers[0];

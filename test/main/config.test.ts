@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/main/config.ts';
@@ -73,5 +74,18 @@ describe('configuration: search backend', () => {
     expect(() => loadConfig({ ...base, ELASTICSEARCH_URL: 'localhost:9200' })).toThrow(/ELASTICSEARCH_URL/);
     expect(() => loadConfig({ ...base, ELASTICSEARCH_INDEX: 'Products/*' })).toThrow(/ELASTICSEARCH_INDEX/);
     expect(() => loadConfig({ SEARCH_BACKEND: 'solr' })).toThrow(/SEARCH_BACKEND/);
+  });
+});
+
+describe('configuration: serving processes (WORKERS)', () => {
+  it('defaults to one worker per CPU core and takes a count', () => {
+    expect(loadConfig({}).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ WORKERS: '3' }).workers).toBe(3);
+  });
+
+  it('names the variable and the rule for a count it cannot use', () => {
+    for (const value of ['0', '-1', '2.5', 'many', '65'])
+      expect(() => loadConfig({ WORKERS: value }), value).toThrow(/WORKERS: WORKERS must be auto .* 1 to 64/);
   });
 });

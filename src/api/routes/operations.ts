@@ -3,7 +3,12 @@ import type { SearchBackend } from '../../catalog/search-backend.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { Lifecycle } from '../lifecycle.ts';
 
-export function operationRoutes(backend: SearchBackend, metrics: Metrics, lifecycle: Lifecycle): Router {
+export function operationRoutes(
+  backend: SearchBackend,
+  metrics: Metrics,
+  lifecycle: Lifecycle,
+  scrape: () => Promise<string> = () => metrics.registry.metrics(),
+): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -18,7 +23,7 @@ export function operationRoutes(backend: SearchBackend, metrics: Metrics, lifecy
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', backend: backend.kind });
   });
   router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await scrape());
   });
   return router;
 }
