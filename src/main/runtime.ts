@@ -222,6 +222,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     embedder: slot,
     events: eventStore,
     features,
+    rules: () => mappings.current.rules,
   });
   const search = new SearchPipeline({
     backend,

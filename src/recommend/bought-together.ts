@@ -3,7 +3,7 @@
  * the recommendation job), falling back to what sells in the categories bought beside this
  * one, then in its sibling categories, when the data is thin.
  */
-import { matchesFilters } from '../catalog/catalog-query.ts';
+import { matchesFilters } from '../catalog/filter-match.ts';
 import type { ProductSummary } from '../catalog/search-backend.ts';
 import type { ListedItem } from '../users/engagement-lists.ts';
 import { fillFromCategory } from './category-lists.ts';

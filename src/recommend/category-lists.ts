@@ -3,7 +3,8 @@
  * while there are too few events, the catalog's popularity order. Trending, the
  * bought-together fallbacks and the feed's favourite categories read it.
  */
-import { hasFilters, matchesFilters, type SearchFilters } from '../catalog/catalog-query.ts';
+import { hasFilters, type SearchFilters } from '../catalog/catalog-query.ts';
+import { matchesFilters } from '../catalog/filter-match.ts';
 import { sourceReason } from './explanations.ts';
 import {
   type Candidate,

@@ -3,7 +3,8 @@
  * co-engagement of what they engaged with, vector neighbours of the latest, and trending
  * products of their favourite categories, scored by affinity and interleaved by category.
  */
-import { CATEGORY_SEPARATOR, matchesFilters } from '../catalog/catalog-query.ts';
+import { CATEGORY_SEPARATOR } from '../catalog/catalog-query.ts';
+import { matchesFilters } from '../catalog/filter-match.ts';
 import { type Product, productEmbeddingText } from '../catalog/product.ts';
 import type { ProductSummary } from '../catalog/search-backend.ts';
 import { affinityShare, type UserProfile } from '../users/profiles.ts';

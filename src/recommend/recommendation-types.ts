@@ -6,6 +6,8 @@ import { CATEGORY_SEPARATOR, type SearchFilters } from '../catalog/catalog-query
 import type { Product } from '../catalog/product.ts';
 import type { ProductSummary, SearchBackend } from '../catalog/search-backend.ts';
 import type { EmbedderSlot } from '../embeddings/embedder.ts';
+import type { HitRuleEffect } from '../merchandising/plan.ts';
+import type { RuleBook } from '../merchandising/rule-book.ts';
 import type { FeatureSource } from '../ranking/features/feature-source.ts';
 import type { ListedItem } from '../users/engagement-lists.ts';
 import type { EventStore } from '../users/event-store.ts';
@@ -36,6 +38,8 @@ export interface RecommendationExplanation {
   same_price_band?: boolean;
   /** How alike it is to a product ranked above it (what diversity charged). */
   redundancy?: number;
+  /** The merchandising rules that moved or placed it. */
+  rules?: HitRuleEffect[];
   reason: string;
 }
 
@@ -67,6 +71,8 @@ export interface RecommendationDeps {
   embedder: EmbedderSlot;
   events: EventStore;
   features: Pick<FeatureSource, 'hashUser' | 'hashSession' | 'resolveProfile'>;
+  /** The merchandising rules in force (rules.yaml); none when not given. */
+  rules?: () => RuleBook;
 }
 
 export interface Candidate {

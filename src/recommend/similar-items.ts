@@ -3,7 +3,7 @@
  * blended with co-engagement (shoppers who clicked this also clicked) and content cues
  * (brand, category, price band), then diversified (MMR on title overlap).
  */
-import { matchesFilters } from '../catalog/catalog-query.ts';
+import { matchesFilters } from '../catalog/filter-match.ts';
 import { type Product, productEmbeddingText } from '../catalog/product.ts';
 import { priceBand } from '../users/profiles.ts';
 import { maximalMarginalRelevance, productRedundancy } from './diversity.ts';
