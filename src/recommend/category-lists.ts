@@ -69,8 +69,9 @@ export async function fillFromCategory(
 }
 
 /**
- * The category's most popular products: the job's list (without filters), else the
- * engine's browse by relevance (popularity), which sorts the category's products.
+ * The category's most popular products: the job's list (filtered in memory), else, when
+ * the filters leave too few of it, the engine's browse by relevance (popularity), which
+ * sorts the category's products.
  */
 export async function popularIn(
   deps: RecommendationDeps,
@@ -81,6 +82,15 @@ export async function popularIn(
   const { backend, events } = deps;
   const listed = (await events.engagementLists('popular', [category])).get(category);
   if (listed && !hasFilters(filters)) return listed.slice(0, want).map((i) => i.id);
+  if (listed) {
+    // Filtered (by the shopper or a rule): the listed order, filtered here, while it holds enough.
+    const summaries = await backend.getSummaries(listed.map((i) => i.id));
+    const passing = listed.filter((i) => {
+      const summary = summaries.get(i.id);
+      return summary !== undefined && matchesFilters(summary, filters);
+    });
+    if (passing.length >= want) return passing.slice(0, want).map((i) => i.id);
+  }
   const browse = category ? { ...filters, category: [category] } : filters;
   const result = await backend.browse({
     filters: browse,

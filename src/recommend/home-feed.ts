@@ -5,7 +5,7 @@
  */
 import { CATEGORY_SEPARATOR } from '../catalog/catalog-query.ts';
 import { matchesFilters } from '../catalog/filter-match.ts';
-import { type Product, productEmbeddingText } from '../catalog/product.ts';
+import type { Product } from '../catalog/product.ts';
 import type { ProductSummary } from '../catalog/search-backend.ts';
 import { affinityShare, type UserProfile } from '../users/profiles.ts';
 import { popularIn } from './category-lists.ts';
@@ -23,6 +23,7 @@ import {
   type RecommendationRequest,
   round,
 } from './recommendation-types.ts';
+import { neighboursOf } from './similar-items.ts';
 
 export async function personalFeed(
   deps: RecommendationDeps,
@@ -44,13 +45,7 @@ export async function personalFeed(
     latest ? backend.getProducts([latest]) : Promise.resolve(new Map<string, Product>()),
   ]);
   const seed = latest ? latestProduct.get(latest) : undefined;
-  const neighbours = seed
-    ? await backend.vectorSearch({
-        vector: (await deps.embedder.current.embed([productEmbeddingText(seed)], 'passage'))[0]!,
-        filters: request.filters,
-        limit: POOL,
-      })
-    : [];
+  const neighbours = seed ? await neighboursOf(deps, seed, request) : [];
   const exclude = new Set([...profile.purchased, ...recent]);
   const { candidates, at } = candidateTable();
   recent.forEach((id, i) => {

@@ -31,16 +31,28 @@ export async function similarItems(
 ): Promise<Picked> {
   const productId = product.id;
   const { backend, events } = deps;
-  const [vector] = await deps.embedder.current.embed([productEmbeddingText(product)], 'passage');
-  const [neighbours, coClick] = await Promise.all([
-    backend.vectorSearch({ vector: vector!, filters: request.filters, limit: POOL + 1 }),
+  const [listed, coClick] = await Promise.all([
+    events.engagementLists('similar', [productId]),
     events.engagementLists('co_click', [productId]),
   ]);
   const engaged = (coClick.get(productId) ?? []).slice(0, POOL);
-  const ids = [...new Set([...neighbours.map((n) => n.id), ...engaged.map((e) => e.id)])].filter(
+  const precomputed = (listed.get(productId) ?? []).slice(0, POOL);
+  const ids = [...new Set([...precomputed.map((n) => n.id), ...engaged.map((e) => e.id)])].filter(
     (id) => id !== productId,
   );
-  const summaries = await backend.getSummaries([productId, ...ids]);
+  const summaries = new Map(await backend.getSummaries([productId, ...ids]));
+  let neighbours: { id: string; score: number }[] = precomputed
+    .filter((n) => {
+      const summary = summaries.get(n.id);
+      return summary !== undefined && matchesFilters(summary, request.filters);
+    })
+    .map((n) => ({ id: n.id, score: n.weight }));
+  // No list (a product newer than the job's run), or the filters leave too few of it: the kNN, filters inside.
+  if (neighbours.length < Math.min(request.size, precomputed.length) || precomputed.length === 0) {
+    neighbours = await nearestNeighbours(deps, product, request);
+    const missing = neighbours.map((n) => n.id).filter((id) => !summaries.has(id));
+    for (const [id, summary] of await backend.getSummaries(missing)) summaries.set(id, summary);
+  }
   const self = summaries.get(productId);
   const { candidates, at } = candidateTable();
   for (const n of neighbours) {
@@ -83,4 +95,35 @@ export async function similarItems(
     candidates: picked.map((p) => p.item),
     strategy: engaged.length > 0 ? 'vector+co_click' : 'vector',
   };
+}
+
+/** The engine's kNN on the product's passage vector, the request's filters applied inside. */
+export async function nearestNeighbours(
+  deps: RecommendationDeps,
+  product: Product,
+  request: Pick<RecommendationRequest, 'filters'>,
+  limit = POOL + 1,
+): Promise<{ id: string; score: number }[]> {
+  const [vector] = await deps.embedder.current.embed([productEmbeddingText(product)], 'passage');
+  const hits = await deps.backend.vectorSearch({ vector: vector!, filters: request.filters, limit });
+  return hits.filter((h) => h.id !== product.id);
+}
+
+/** The product's precomputed neighbours that pass the filters, else the engine's kNN. */
+export async function neighboursOf(
+  deps: RecommendationDeps,
+  product: Product,
+  request: RecommendationRequest,
+): Promise<{ id: string; score: number }[]> {
+  const listed = (await deps.events.engagementLists('similar', [product.id])).get(product.id) ?? [];
+  if (listed.length > 0) {
+    const summaries = await deps.backend.getSummaries(listed.map((n) => n.id));
+    const passing = listed.filter((n) => {
+      const summary = summaries.get(n.id);
+      return summary !== undefined && matchesFilters(summary, request.filters);
+    });
+    if (passing.length >= Math.min(request.size, listed.length))
+      return passing.map((n) => ({ id: n.id, score: n.weight }));
+  }
+  return nearestNeighbours(deps, product, request, POOL);
 }
