@@ -11,10 +11,15 @@
  * popularity baseline (the cold-start trending list, the same for everyone). Latency of each
  * endpoint over distinct products (cache misses), and the searches an interleaving versus
  * an A/B experiment needs to detect a ranker 5% better in simulated clicks.
- *   npm run bench:recommendations -- [shoppers=400]
+ * The job precomputes each product's neighbours (engaged products first) within
+ * `similar_budget_seconds`, set here by the second argument; products it did not reach are
+ * timed separately (the per-request kNN fallback).
+ *   npm run bench:recommendations -- [shoppers=400] [similar_budget_seconds=480]
  */
 
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import type { Product } from '../src/catalog/product.ts';
@@ -35,6 +40,7 @@ import {
 } from './homedepot.ts';
 
 const SHOPPERS = Number(process.argv[2] ?? 400);
+const SIMILAR_BUDGET_SECONDS = Number(process.argv[3] ?? 480);
 const SEED = 17;
 const HISTORY = 12;
 
@@ -166,7 +172,19 @@ async function main(): Promise<void> {
   }[];
   const enriched = enrichTitleOnlyProducts(rows.map((r) => ({ id: r.product_uid, title: r.title })));
   // The hashing embedder: the bench measures the recommendation logic and its latency, not an encoder.
-  const runtime = await benchRuntime({ embedder: new HashingEmbedder() }, { RATE_LIMIT: 'off' });
+  const mappingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mappings-'));
+  fs.cpSync(path.resolve('mappings'), mappingsDir, { recursive: true });
+  const jobsFile = path.join(mappingsDir, 'jobs.yaml');
+  fs.writeFileSync(
+    jobsFile,
+    fs
+      .readFileSync(jobsFile, 'utf8')
+      .replace(/similar_budget_seconds: \d+/, `similar_budget_seconds: ${SIMILAR_BUDGET_SECONDS}`),
+  );
+  const runtime = await benchRuntime(
+    { embedder: new HashingEmbedder() },
+    { RATE_LIMIT: 'off', MAPPINGS_DIR: mappingsDir },
+  );
   const app = runtime.createApp();
   try {
     const started = performance.now();
@@ -222,6 +240,7 @@ async function main(): Promise<void> {
       similar: [] as number[],
       bought: [] as number[],
       trending: [] as number[],
+      similar_not_listed: [] as number[],
     };
     const timed = async (list: number[], path: string, query: Record<string, string | number>) => {
       // The service's own time (took.total_ms), without supertest's HTTP round trip.
@@ -253,6 +272,13 @@ async function main(): Promise<void> {
     }
     const categories = catalog.categoryPaths().slice(0, 200);
     for (const category of categories) await timed(latency.trending, '/v1/trending', { category });
+    // Products the job's neighbour pass did not reach (its time budget): the per-request kNN.
+    const unlisted: string[] = [];
+    for (let i = products.length - 1; i >= 0 && unlisted.length < 100; i -= 37) {
+      const id = products[i]!.id;
+      if (!(await runtime.eventStore.engagementLists('similar', [id])).has(id)) unlisted.push(id);
+    }
+    for (const id of unlisted) await timed(latency.similar_not_listed, `/v1/products/${id}/similar`, {});
 
     const summary = (rows: number[][]) => ({
       hit_rate10: mean(rows.map((r) => r[0]!)),
@@ -269,6 +295,8 @@ async function main(): Promise<void> {
     const result = {
       date: new Date().toISOString(),
       machine: machineDescription(),
+      load_average: os.loadavg(),
+      job: { seconds: job.durationSeconds, counts: job.counts, summary: job.summary },
       products: products.length,
       shoppers: history.size,
       events: eventCount,
@@ -286,9 +314,15 @@ async function main(): Promise<void> {
     console.log(
       `feed / popularity: hit rate ${fmt(result.feed_vs_popularity.hit_rate, 2)}x, precision ${fmt(result.feed_vs_popularity.precision, 2)}x`,
     );
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     for (const [name, l] of Object.entries(latencies))
       console.log(
-        `${name.padEnd(10)} p50 ${fmt(l.p50, 2)} ms  p95 ${fmt(l.p95, 2)} ms  p99 ${fmt(l.p99, 2)} ms`,
+        `${name.padEnd(18)} (${latency[name as keyof typeof latency].length}) p50 ${fmt(l.p50, 2)} ms  p95 ${fmt(l.p95, 2)} ms  p99 ${fmt(l.p99, 2)} ms`,
       );
     console.log(
       `searches to detect a 5%-better ranker (80% power, alpha 0.05): interleaving ${sensitivity.interleavingSearches}, A/B ${sensitivity.abSearches}`,

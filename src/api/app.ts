@@ -115,7 +115,12 @@ export function createApp(services: AppServices): Express {
     }),
   );
   // Before the product routes: /v1/products/:id/similar is not a product id.
-  app.use(recommendationRoutes(services.recommendations, { guard }));
+  app.use(
+    recommendationRoutes(services.recommendations, {
+      guard,
+      attributes: () => services.settings().attributes,
+    }),
+  );
   app.use(
     merchandisingRoutes({
       ...services.merchandising,

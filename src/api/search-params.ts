@@ -79,6 +79,25 @@ function facetNames(attributes: AttributeSettings): string[] {
   ];
 }
 
+/** A range filter's `_min` above its `_max` is an error on the `_min` field. */
+export function checkFilterRanges(
+  filters: Record<string, unknown>,
+  attributes: AttributeSettings,
+  ctx: z.RefinementCtx,
+): void {
+  const ranges: [string, string][] = [['price_min', 'price_max']];
+  for (const [key, setting] of Object.entries(attributes.attributes)) {
+    if (setting.filter && setting.type === 'range') ranges.push([`${key}_min`, `${key}_max`]);
+  }
+  for (const [low, high] of ranges) {
+    const min = filters[low] as number | undefined;
+    const max = filters[high] as number | undefined;
+    if (min !== undefined && max !== undefined && min > max) {
+      ctx.addIssue({ code: 'custom', path: ['filters', low], message: `${low} must not exceed ${high}` });
+    }
+  }
+}
+
 function buildSearchBodySchema(attributes: AttributeSettings) {
   const attributeFilters: Record<string, z.ZodType> = {};
   for (const [key, setting] of Object.entries(attributes.attributes)) {
@@ -105,18 +124,7 @@ function buildSearchBodySchema(attributes: AttributeSettings) {
       fusion: z.enum(FUSION_METHODS).optional(),
     })
     .superRefine((value, ctx) => {
-      const filters = value.filters as Record<string, unknown>;
-      const ranges: [string, string][] = [['price_min', 'price_max']];
-      for (const [key, setting] of Object.entries(attributes.attributes)) {
-        if (setting.filter && setting.type === 'range') ranges.push([`${key}_min`, `${key}_max`]);
-      }
-      for (const [low, high] of ranges) {
-        const min = filters[low] as number | undefined;
-        const max = filters[high] as number | undefined;
-        if (min !== undefined && max !== undefined && min > max) {
-          ctx.addIssue({ code: 'custom', path: ['filters', low], message: `${low} must not exceed ${high}` });
-        }
-      }
+      checkFilterRanges(value.filters, attributes, ctx);
       if (value.page * value.size > MAX_RESULT_WINDOW) {
         ctx.addIssue({
           code: 'custom',
@@ -143,8 +151,17 @@ export function searchBodySchema(attributes: AttributeSettings): SearchBodySchem
   return schema;
 }
 
-function toSearchRequest(body: SearchBody, attributes: AttributeSettings): SearchRequest {
-  const f = body.filters as Record<string, unknown> & SearchBody['filters'];
+/** The `filters` object of a search body: built-in and attribute filters (recommendation routes take it too). */
+export function searchFiltersSchema(attributes: AttributeSettings): SearchBodySchema['shape']['filters'] {
+  return searchBodySchema(attributes).shape.filters;
+}
+
+/** Wire filters (built-in and attribute ones) as the backend-neutral form. */
+export function wireFilters(
+  filters: z.output<SearchBodySchema['shape']['filters']>,
+  attributes: AttributeSettings,
+): SearchFilters {
+  const f = filters as Record<string, unknown> & SearchBody['filters'];
   const attributeFilters: Record<string, AttributeFilter> = {};
   for (const [key, setting] of Object.entries(attributes.attributes)) {
     if (!setting.filter) continue;
@@ -157,10 +174,14 @@ function toSearchRequest(body: SearchBody, attributes: AttributeSettings): Searc
       attributeFilters[key] = { values: f[key] as string[] };
     }
   }
-  const filters = {
+  return {
     ...toSearchFilters(f),
     ...(Object.keys(attributeFilters).length > 0 && { attributes: attributeFilters }),
   };
+}
+
+function toSearchRequest(body: SearchBody, attributes: AttributeSettings): SearchRequest {
+  const filters = wireFilters(body.filters, attributes);
   if (!body.q.trim() && !hasFilters(filters)) {
     throw invalidRequest([
       { field: 'q', rule: 'required', message: 'q must not be empty unless at least one filter is given' },
@@ -245,11 +266,12 @@ export interface QueryStringShape {
   listFilter: (field: string) => boolean;
 }
 
-/** The built-in filters' query string, for endpoints without attribute filters. */
-export const BUILT_IN_FILTER_FIELDS: Pick<QueryStringShape, 'filters' | 'listFilter'> = {
-  filters: FILTER_FIELDS,
-  listFilter: (field) => LIST_FILTERS.has(field),
-};
+/** The `filter.<field>` parameters of the built-in and attribute filters. */
+export function filterQueryShape(
+  attributes: AttributeSettings,
+): Pick<QueryStringShape, 'filters' | 'listFilter'> {
+  return { filters: filterFields(attributes), listFilter: (field) => isListFilter(field, attributes) };
+}
 
 /**
  * Query-string parameters as a JSON body shape: `filter.<field>` into `filters`, `facets`

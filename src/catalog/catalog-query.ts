@@ -95,27 +95,3 @@ export function priceBucketIndex(price: number | null | undefined, edges: readon
 export function categoryFacetDepth(categoryFilter: readonly string[] | undefined): number {
   return 1 + Math.max(0, ...(categoryFilter ?? []).map((c) => c.split(CATEGORY_SEPARATOR).length));
 }
-
-/**
- * The filters above against one product's fields, as both engines apply them (category:
- * the path or anything below it; unknown stock counts as in stock), for lists that did
- * not come from the engine (recommendations from engagement).
- */
-export function matchesFilters(
-  product: { brand?: string; category?: readonly string[]; price?: number; in_stock?: boolean },
-  filters: SearchFilters,
-): boolean {
-  if (filters.brand?.length && (product.brand === undefined || !filters.brand.includes(product.brand)))
-    return false;
-  if (filters.category?.length) {
-    const path = (product.category ?? []).join(CATEGORY_SEPARATOR);
-    if (!filters.category.some((c) => path === c || path.startsWith(`${c}${CATEGORY_SEPARATOR}`)))
-      return false;
-  }
-  if (filters.priceMin !== undefined && (product.price === undefined || product.price < filters.priceMin))
-    return false;
-  if (filters.priceMax !== undefined && (product.price === undefined || product.price > filters.priceMax))
-    return false;
-  if (filters.inStock !== undefined && (product.in_stock !== false) !== filters.inStock) return false;
-  return true;
-}

@@ -71,6 +71,10 @@ export const jobsSettingsSchema = z.strictObject({
       per_shopper_limit: z.number().int().min(2).max(500),
       /** Products kept per list. */
       list_size: z.number().int().min(1).max(500),
+      /** Content neighbours precomputed per product (the engine's kNN), so product pages read a list. */
+      similar_neighbours: z.number().int().min(0).max(200).default(60),
+      /** The neighbour pass stops after this long; products left keep the per-request kNN. */
+      similar_budget_seconds: z.number().int().min(0).max(86_400).default(1800),
     }),
     retrain: z.strictObject({
       ...job,

@@ -14,6 +14,7 @@
 import type { CatalogService } from '../catalog/catalog-service.ts';
 import { readRecordBatches } from '../catalog/record-files.ts';
 import type { SearchBackend } from '../catalog/search-backend.ts';
+import type { EmbedderSlot } from '../embeddings/embedder.ts';
 import { shopJudgments } from '../eval/judgments.ts';
 import { experimentReport } from '../experiments/experiment-report.ts';
 import type { ExperimentsSettings } from '../experiments/experiment-settings.ts';
@@ -23,6 +24,7 @@ import type { Reranker } from '../ranking/reranker.ts';
 import { type GateOptions, trainRankerFrom } from '../ranking/training/ranker-training.ts';
 import type { JudgedCandidates } from '../ranking/training/training-lists.ts';
 import { buildEngagementTables, buildPopularLists } from '../recommend/engagement-tables.ts';
+import { buildSimilarLists } from '../recommend/similar-lists.ts';
 import type { SearchSettings } from '../retrieval/search-settings.ts';
 import type { SuggestionService } from '../suggest/suggestion-service.ts';
 import type { EventStore } from '../users/event-store.ts';
@@ -48,7 +50,7 @@ export interface MaintenanceDependencies {
   /** Judged queries run through retrieval as serving does (the gate's judgment check). */
   candidates: JudgedCandidates;
   /** The catalog the recommendation lists look categories up in, and who to tell they changed. */
-  recommendations: { backend: SearchBackend; onRebuilt?: () => void };
+  recommendations: { backend: SearchBackend; embedder: EmbedderSlot; onRebuilt?: () => void };
   /** experiments.yaml: with `retrain.promotion: experiment`, a won experiment promotes its treatment. */
   experiments: () => ExperimentsSettings;
 }
@@ -184,10 +186,27 @@ export function maintenanceJobs(deps: MaintenanceDependencies): Record<JobName, 
           ),
         ),
       };
+      progress('similar products', 4, 5);
+      const similar =
+        settings.similar_neighbours > 0
+          ? await buildSimilarLists(
+              deps.recommendations,
+              {
+                neighbours: settings.similar_neighbours,
+                budgetMs: settings.similar_budget_seconds * 1000,
+                first: tables.engaged,
+              },
+              signal,
+            )
+          : { lists: [], skipped: 0, complete: true };
+      const similarCounts = {
+        similar: await store.replaceEngagementLists('similar', similar.lists),
+        similar_skipped: similar.skipped,
+      };
       deps.recommendations.onRebuilt?.();
       return {
-        counts,
-        summary: `${counts.co_click} co-click, ${counts.bought_together} bought-together and ${counts.trending} trending lists from ${counts.events} events`,
+        counts: { ...counts, ...similarCounts },
+        summary: `${counts.co_click} co-click, ${counts.bought_together} bought-together and ${counts.trending} trending lists from ${counts.events} events; neighbours of ${similarCounts.similar} products${similar.complete ? '' : ` (${similar.skipped} left to per-request kNN: time budget)`}`,
       };
     },
     retrain: async ({ signal, logger }) => {

@@ -263,6 +263,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     embedder: slot,
     events: eventStore,
     features,
+    rules: () => mappings.current.rules,
   });
   const search = new SearchPipeline(
     {
@@ -348,7 +349,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       onAdaptation: (event) => metrics.observeAdaptation(event),
       searchSettings: () => mappings.current.search,
       candidates: (q, userHashes) => search.candidates(q, userHashes),
-      recommendations: { backend, onRebuilt: () => recommendations.listsChanged() },
+      recommendations: { backend, embedder: slot, onRebuilt: () => recommendations.listsChanged() },
       experiments: () => mappings.current.experiments,
     }),
     logger,

@@ -34,6 +34,8 @@ export interface EngagementTables {
   categoryBoughtTogether: EngagementList[];
   trending: EngagementList[];
   counts: { events: number; shoppers: number; products: number };
+  /** Every engaged product still in the catalog, most engagement first. */
+  engaged: string[];
 }
 
 const TRENDING_GAIN = { click: 1, add_to_cart: 3, purchase: 5 } as const;
@@ -184,6 +186,10 @@ export async function buildEngagementTables(
     categoryBoughtTogether: toLists(categories, options.minSupport, options.listSize),
     trending,
     counts: { events, shoppers: shoppers.size, products: summaries.size },
+    engaged: [...trendingWeight]
+      .filter(([id]) => summaries.has(id))
+      .sort((a, b) => b[1].weight - a[1].weight || a[0].localeCompare(b[0]))
+      .map(([id]) => id),
   };
 }
 

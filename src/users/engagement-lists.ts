@@ -9,7 +9,9 @@
  * - `trending`: key a category path ('' for the whole catalog); products by time-decayed
  *   engagement;
  * - `popular`: the same keys; the catalog's own order (popularity, then rating), what fills
- *   in where there are too few events, read by key instead of sorting the catalog.
+ *   in where there are too few events, read by key instead of sorting the catalog;
+ * - `similar`: key a product; its content neighbours by the engine's kNN (weight: cosine),
+ *   so a product page reads a list instead of running a kNN.
  */
 export const ENGAGEMENT_LISTS = [
   'co_click',
@@ -17,6 +19,7 @@ export const ENGAGEMENT_LISTS = [
   'category_bought_together',
   'trending',
   'popular',
+  'similar',
 ] as const;
 export type EngagementListName = (typeof ENGAGEMENT_LISTS)[number];
 

@@ -18,9 +18,12 @@ export interface ProductStats {
 }
 
 export interface ForgetReport {
+  /** The user's events, and those of the sessions linked to them (their anonymous ones too). */
   events: number;
   impressions: number;
   profile: boolean;
+  /** Session profiles erased: of each session an event or logged search links to the user. */
+  sessions: number;
 }
 
 /**

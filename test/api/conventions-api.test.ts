@@ -48,9 +48,41 @@ describe('CORS', () => {
     expect(res.headers['access-control-max-age']).toBe('600');
   });
 
+  it('lets a product or home page read the recommendation lists, preflight included', async () => {
+    const app = open.createApp();
+    for (const path of ['/v1/recommendations?session_id=s-1', '/v1/trending', '/v1/products/x/similar']) {
+      const res = await request(app).get(path).set('Origin', SHOP);
+      expect(res.headers['access-control-allow-origin'], path).toBe('*');
+      expect(res.headers['access-control-allow-credentials'], path).toBeUndefined();
+    }
+    for (const path of ['/v1/products/x/bought-together', '/v1/recommendations']) {
+      const preflight = await request(app)
+        .options(path)
+        .set('Origin', SHOP)
+        .set('Access-Control-Request-Method', 'GET')
+        .set('Access-Control-Request-Headers', 'x-request-id')
+        .expect(204);
+      expect(preflight.headers['access-control-allow-origin'], path).toBe('*');
+      expect(preflight.headers['access-control-allow-methods'], path).toContain('GET');
+      expect(preflight.headers['access-control-allow-headers']?.toLowerCase(), path).toContain(
+        'x-request-id',
+      );
+    }
+    const listedApp = listed.createApp();
+    const allowed = await request(listedApp).get('/v1/trending').set('Origin', SHOP).expect(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe(SHOP);
+    const other = await request(listedApp).get('/v1/trending').set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('gives the catalog, shopper-data and admin endpoints no CORS headers', async () => {
     const app = open.createApp();
-    for (const path of ['/v1/admin/jobs', '/v1/users/u-1/profile', '/v1/products/x']) {
+    for (const path of [
+      '/v1/admin/jobs',
+      '/v1/users/u-1/profile',
+      '/v1/products/x',
+      '/v1/products/x/y/similar',
+    ]) {
       const res = await request(app).get(path).set('Origin', SHOP);
       expect(res.headers['access-control-allow-origin'], path).toBeUndefined();
     }

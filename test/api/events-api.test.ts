@@ -109,9 +109,39 @@ describe('/v1/events and shopper profiles', () => {
       .send({ event_id: 'c1', type: 'purchase', user_id: 'carol', product_id: 'hose-1', timestamp: at(10) })
       .expect(200);
     const res = await request(app).delete('/v1/users/carol').expect(200);
-    expect(res.body.forgotten).toEqual({ events: 1, impressions: 1, profile: true });
+    expect(res.body.forgotten).toEqual({ events: 1, impressions: 1, profile: true, sessions: 0 });
     const profile = (await request(app).get('/v1/users/carol/profile').expect(200)).body;
     expect(profile.counts.purchases).toBe(0);
+  });
+
+  it('forgets the sessions linked to a shopper: their session profiles and anonymous events stay gone', async () => {
+    const click = (id: string, shopper: Record<string, string>, productId: string, minutes: number) => ({
+      event_id: id,
+      type: 'click',
+      ...shopper,
+      product_id: productId,
+      timestamp: at(minutes),
+    });
+    await request(app)
+      .post('/v1/events')
+      .send([
+        click('dan-anon-1', { session_id: 'dan-tab' }, 'drill-1', 30),
+        click('dan-anon-2', { session_id: 'dan-tab' }, 'drill-2', 29),
+        click('dan-login', { session_id: 'dan-tab', user_id: 'dan' }, 'hose-1', 20),
+        click('eve-anon', { session_id: 'eve-tab' }, 'drill-1', 20),
+      ])
+      .expect(200);
+    const feed = () => request(app).get('/v1/recommendations').query({ session_id: 'dan-tab' }).expect(200);
+    expect((await feed()).body.strategy).toBe('personal');
+    const res = await request(app).delete('/v1/users/dan').expect(200);
+    expect(res.body.forgotten).toEqual({ events: 3, impressions: 0, profile: true, sessions: 1 });
+    expect((await feed()).body.strategy).toBe('trending');
+    const session = (await request(app).get('/v1/sessions/dan-tab/profile').expect(200)).body;
+    expect(session.counts.clicks).toBe(0);
+    // A profile rebuild replays the remaining events: the linked session does not come back.
+    await runtime.events.rebuildProfiles();
+    expect((await request(app).get('/v1/sessions/dan-tab/profile').expect(200)).body.counts.clicks).toBe(0);
+    expect((await request(app).get('/v1/sessions/eve-tab/profile').expect(200)).body.counts.clicks).toBe(1);
   });
 
   it('rebuilds every profile from the event log', async () => {

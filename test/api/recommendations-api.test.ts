@@ -94,6 +94,7 @@ describe('recommendations API', () => {
       expect(run.status).toBe('succeeded');
       expect(run.counts).toMatchObject({ events: events.length });
       expect(run.counts!.co_click).toBeGreaterThan(0);
+      expect(run.counts!.similar).toBe(RECOMMENDATION_PRODUCTS.length);
     });
 
     it('lists trending products by recent engagement, per category too', async () => {
@@ -196,6 +197,42 @@ describe('recommendations API', () => {
       const paint = (hits: Hit[]) => departments(hits).filter((d) => d === 'Paint').length;
       expect(departments(both.body.hits)).toContain('Home');
       expect(paint(both.body.hits)).toBeGreaterThan(paint(user.body.hits));
+    });
+  });
+
+  describe('neighbours precomputed by the job', () => {
+    const similarIds = async (id: string) =>
+      (
+        (await request(app).get(`/v1/products/${id}/similar`).query({ size: 50 }).expect(200)).body
+          .hits as Hit[]
+      ).map((h) => h.id);
+
+    it("lists each product's kNN neighbours, and a product newer than the run gets the kNN per request", async () => {
+      const listed = (await runtime.eventStore.engagementLists('similar', ['drill-v1'])).get('drill-v1')!;
+      expect(listed.length).toBe(RECOMMENDATION_PRODUCTS.length - 1);
+      expect(listed.map((i) => i.id)).not.toContain('drill-v1');
+      expect(listed[0]!.weight).toBeGreaterThanOrEqual(listed.at(-1)!.weight);
+      const fresh = {
+        id: 'drill-fresh',
+        title: 'DeWalt 20V Max Cordless Drill Driver Kit Green',
+        brand: 'DeWalt',
+        category: ['Tools', 'Power Tools', 'Drills'],
+        price: 129,
+        popularity: 1,
+        in_stock: true,
+      };
+      await request(app).post('/v1/products').send([fresh]).expect(200);
+      try {
+        // Not in the lists the job wrote before it existed; its own page runs the kNN.
+        expect(await similarIds('drill-v1')).not.toContain('drill-fresh');
+        const own = await similarIds('drill-fresh');
+        expect(own.filter((id) => id.startsWith('drill-')).length).toBeGreaterThan(2);
+        const run = await runtime.jobs.runner.run('recommendations', 'api');
+        expect(run.counts!.similar).toBe(RECOMMENDATION_PRODUCTS.length + 1);
+        expect(await similarIds('drill-v1')).toContain('drill-fresh');
+      } finally {
+        await request(app).delete('/v1/products/drill-fresh').expect(204);
+      }
     });
   });
 

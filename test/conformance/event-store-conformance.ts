@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, ProfileFold } from '../../src/users/event-store.ts';
 import type { Impression, StoredEvent } from '../../src/users/events.ts';
 import { emptyProfile, type UserProfile } from '../../src/users/profiles.ts';
+import { sessionProfileKey } from '../../src/users/user-ids.ts';
 
 export interface EventStoreUnderTest {
   store: EventStore;
@@ -394,11 +395,46 @@ export function describeEventStoreConformance(
       store.recordImpression(impression('q3', { userHash: 'u1' })); // still buffered
       await store.saveProfiles([profile('u1', 2), profile('u2', 1)]);
 
-      expect(await store.forgetUser('u1')).toEqual({ events: 2, impressions: 2, profile: true });
+      expect(await store.forgetUser('u1')).toEqual({ events: 2, impressions: 2, profile: true, sessions: 0 });
       expect((await all(store.userEvents())).flat().map((e) => e.eventId)).toEqual(['u2-a']);
       expect((await all(store.impressionsSince(0))).flat().map((i) => i.queryId)).toEqual(['q2']);
       expect([...(await store.profiles(['u1', 'u2'])).keys()]).toEqual(['u2']);
-      expect(await store.forgetUser('u1')).toEqual({ events: 0, impressions: 0, profile: false });
+      expect(await store.forgetUser('u1')).toEqual({
+        events: 0,
+        impressions: 0,
+        profile: false,
+        sessions: 0,
+      });
+    });
+
+    it('forgets the sessions linked to a shopper: their anonymous events, searches and session profiles', async () => {
+      await store.appendEvents([
+        event('anon-1', { userHash: undefined, sessionId: 's-before-login' }),
+        event('login-1', { sessionId: 's-before-login' }),
+        event('anon-2', { userHash: undefined, sessionId: 's-searched' }),
+        event('other', { userHash: 'u2', sessionId: 's-other' }),
+        event('other-anon', { userHash: undefined, sessionId: 's-other' }),
+      ]);
+      store.recordImpression(impression('q-linked', { userHash: 'u1', sessionId: 's-searched' }));
+      store.recordImpression(impression('q-anon', { sessionId: 's-before-login' }));
+      store.recordImpression(impression('q-other', { sessionId: 's-other' }));
+      await store.saveProfiles([
+        profile('u1', 1),
+        profile(sessionProfileKey('s-before-login'), 1),
+        profile(sessionProfileKey('s-searched'), 1),
+        profile(sessionProfileKey('s-other'), 1),
+      ]);
+
+      expect(await store.forgetUser('u1')).toEqual({ events: 3, impressions: 2, profile: true, sessions: 2 });
+      expect(
+        (await all(store.actionEvents(0)))
+          .flat()
+          .map((e) => e.eventId)
+          .sort(),
+      ).toEqual(['other', 'other-anon']);
+      expect((await all(store.impressionsSince(0))).flat().map((i) => i.queryId)).toEqual(['q-other']);
+      const keys = ['u1', ...['s-before-login', 's-searched', 's-other'].map(sessionProfileKey)];
+      expect([...(await store.profiles(keys)).keys()]).toEqual([sessionProfileKey('s-other')]);
     });
 
     it('deletes events and logged searches older than their retention windows, and nothing newer', async () => {

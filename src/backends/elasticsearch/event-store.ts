@@ -11,7 +11,7 @@ import type {
 import type { Impression, StoredEvent } from '../../users/events.ts';
 import type { UserProfile } from '../../users/profiles.ts';
 import { actionIncrements, type QueryProductStats, queryKey } from '../../users/query-engagement.ts';
-import { profileKeyOf } from '../../users/user-ids.ts';
+import { profileKeyOf, sessionProfileKey } from '../../users/user-ids.ts';
 import { ClusterResource, ensureIndex, throwIfRefused } from './cluster.ts';
 import { readEngagementLists, replaceEngagementLists } from './engagement-list-index.ts';
 import { ImpressionBuffer } from './impression-buffer.ts';
@@ -327,23 +327,56 @@ export class ElasticsearchEventStore implements EventStore {
     return queryEngagementTotals(this.cluster, this.indices);
   }
 
-  /** Deletes the shopper's events, impressions (those still buffered too) and profile. */
+  /**
+   * Deletes the shopper's events, impressions (those still buffered too) and profile, and
+   * every session linked to the user (a session id on one of their events or searches): its
+   * anonymous events and searches too, so a profile rebuild cannot bring it back, and its
+   * session profile.
+   */
   async forgetUser(userHash: string): Promise<ForgetReport> {
     await this.flush();
     const { events, impressions, profiles } = this.indices;
-    await refreshIndices(this.cluster, events, impressions);
-    const deleteByUser = (index: string) => deleteAll(this.cluster, index, { term: { user_hash: userHash } });
-    const [deletedEvents, deletedImpressions, deletedProfile] = await Promise.all([
-      deleteByUser(events),
-      deleteByUser(impressions),
+    await refreshIndices(this.cluster, events, impressions, profiles);
+    const byUser = { term: { user_hash: userHash } };
+    const sessions = new Set<string>();
+    for await (const page of searchPages<EventDocument>(
+      this.cluster,
+      events,
+      byUser,
+      EVENT_ORDER,
+      EVENT_PAGE,
+    ))
+      for (const e of page) if (e.session_id !== undefined) sessions.add(e.session_id);
+    for await (const page of searchPages<ImpressionDocument>(
+      this.cluster,
+      impressions,
+      byUser,
+      IMPRESSION_ORDER,
+      EVENT_PAGE,
+    ))
+      for (const i of page) if (i.session_id !== undefined) sessions.add(i.session_id);
+    const linked = [...sessions];
+    const byShopper =
+      linked.length === 0
+        ? byUser
+        : { bool: { should: [byUser, { terms: { session_id: linked } }], minimum_should_match: 1 } };
+    const [deletedEvents, deletedImpressions, deletedProfile, deletedSessions] = await Promise.all([
+      deleteAll(this.cluster, events, byShopper),
+      deleteAll(this.cluster, impressions, byShopper),
       this.cluster.call((client) =>
         client.delete({ index: profiles, id: documentId(userHash) }, { ignore: [404] }),
       ),
+      linked.length === 0
+        ? 0
+        : deleteAll(this.cluster, profiles, {
+            ids: { values: linked.map((h) => documentId(sessionProfileKey(h))) },
+          }),
     ]);
     return {
       events: deletedEvents,
       impressions: deletedImpressions,
       profile: deletedProfile.result === 'deleted',
+      sessions: deletedSessions,
     };
   }
 

@@ -29,7 +29,7 @@ import {
   queryKey,
   referenceExamination,
 } from '../../users/query-engagement.ts';
-import { profileKeyOf } from '../../users/user-ids.ts';
+import { profileKeyOf, sessionProfileKey } from '../../users/user-ids.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 const IMPRESSION_FLUSH_MS = 200;
@@ -491,13 +491,33 @@ export class SqliteEventStore implements EventStore {
     return totals;
   }
 
+  /**
+   * The user's events, logged searches and profile, and every session linked to the user
+   * (a session id on one of their events or searches): its anonymous events and searches
+   * too, so a profile rebuild cannot bring its profile back, and its session profile.
+   */
   async forgetUser(userHash: string): Promise<ForgetReport> {
     this.flushNow();
-    return this.db.transaction(() => ({
-      events: this.db.prepare('DELETE FROM events WHERE user_hash = ?').run(userHash).changes,
-      impressions: this.db.prepare('DELETE FROM impressions WHERE user_hash = ?').run(userHash).changes,
-      profile: this.db.prepare('DELETE FROM profiles WHERE user_hash = ?').run(userHash).changes > 0,
-    }))();
+    return this.db.transaction(() => {
+      const sessions = this.db
+        .prepare(
+          `SELECT session_id FROM events WHERE user_hash = ? AND session_id IS NOT NULL
+           UNION SELECT session_id FROM impressions WHERE user_hash = ? AND session_id IS NOT NULL`,
+        )
+        .pluck()
+        .all(userHash, userHash) as string[];
+      const linked = JSON.stringify(sessions);
+      const byShopper = 'user_hash = ? OR session_id IN (SELECT value FROM json_each(?))';
+      return {
+        events: this.db.prepare(`DELETE FROM events WHERE ${byShopper}`).run(userHash, linked).changes,
+        impressions: this.db.prepare(`DELETE FROM impressions WHERE ${byShopper}`).run(userHash, linked)
+          .changes,
+        profile: this.db.prepare('DELETE FROM profiles WHERE user_hash = ?').run(userHash).changes > 0,
+        sessions: this.db
+          .prepare('DELETE FROM profiles WHERE user_hash IN (SELECT value FROM json_each(?))')
+          .run(JSON.stringify(sessions.map(sessionProfileKey))).changes,
+      };
+    })();
   }
 
   async close(): Promise<void> {
