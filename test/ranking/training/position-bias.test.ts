@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { SqliteEventStore } from '../../../src/backends/embedded/event-store.ts';
 import { seededRandom } from '../../../src/ml/seeded-random.ts';
 import { type RandomizationMethod, randomizeSearch } from '../../../src/ranking/interventions.ts';
+import type { PairClicks } from '../../../src/ranking/training/pair-clicks.ts';
 import {
   estimatePropensities,
   inversePropensity,
   nonIncreasing,
+  pooledPairPropensities,
 } from '../../../src/ranking/training/position-bias.ts';
 import { listsFromEvents } from '../../../src/ranking/training/training-lists.ts';
 import type { StoredEvent } from '../../../src/users/events.ts';
@@ -101,6 +103,34 @@ describe('position bias measured from the randomized share', () => {
     expect(propensity.depth).toBe(10);
     expect(maxError(propensities)).toBeLessThan(0.1);
   }, 60_000);
+
+  function tallies(pairs: [number, number, number, number][]): PairClicks {
+    const map = new Map(
+      pairs.map(([upper, lower, upperClicks, lowerClicks]) => [
+        `${upper}:${lower}`,
+        { upper, lower, upperClicks, lowerClicks, searches: upperClicks + lowerClicks },
+      ]),
+    );
+    return { pairs: map, searches: 0, clicks: 0 };
+  }
+
+  it('solves all pairs jointly: exact ratios give the curve back, and direct pairs outweigh a noisy chain', () => {
+    const exact = pooledPairPropensities(
+      tallies(Array.from({ length: 9 }, (_, i) => [1, i + 2, 100_000, 100_000 / (i + 2)])),
+    );
+    exact.forEach((p, k) => expect(p).toBeCloseTo(1 / (k + 1), 3));
+    // The chain (2,3) says rank 3 is as examined as rank 2; well-measured (1,k) pairs say otherwise.
+    const mixed = pooledPairPropensities(
+      tallies([
+        [1, 2, 4000, 2000],
+        [1, 3, 3000, 1000],
+        [2, 3, 20, 20],
+      ]),
+    );
+    expect(mixed[1]).toBeCloseTo(0.5, 1);
+    expect(mixed[2]).toBeCloseTo(1 / 3, 1);
+    expect(mixed[2]!).toBeLessThan(mixed[1]!);
+  });
 
   it('makes the curve non-increasing by weighted pooling, keeping position 1 at 1', () => {
     expect(nonIncreasing([0, -0.7, -0.5, -1.4], [Number.POSITIVE_INFINITY, 1, 3, 2])).toEqual([
