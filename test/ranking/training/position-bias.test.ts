@@ -118,7 +118,7 @@ describe('position bias measured from the randomized share', () => {
     const exact = pooledPairPropensities(
       tallies(Array.from({ length: 9 }, (_, i) => [1, i + 2, 100_000, 100_000 / (i + 2)])),
     );
-    exact.forEach((p, k) => expect(p).toBeCloseTo(1 / (k + 1), 3));
+    for (const [k, p] of exact.entries()) expect(p).toBeCloseTo(1 / (k + 1), 3);
     // The chain (2,3) says rank 3 is as examined as rank 2; well-measured (1,k) pairs say otherwise.
     const mixed = pooledPairPropensities(
       tallies([
