@@ -48,6 +48,7 @@ import type { RankerMetadata } from '../src/ranking/ranker-model.ts';
 import { rerankWindow, servingOrder } from '../src/ranking/serving-order.ts';
 import { type RankerTrainingOutcome, trainRankerFrom } from '../src/ranking/training/ranker-training.ts';
 import { isHeldOut } from '../src/ranking/training/training-lists.ts';
+import { impressionsWithActions } from '../src/users/event-store.ts';
 import { benchRuntime, PRODUCTS_CSV, searchRequest } from './homedepot.ts';
 
 export interface GuardrailBenchOptions {
@@ -96,6 +97,13 @@ export interface GuardrailBenchResult {
   propensities: { rank: number; estimated: number; truth: number; error: number }[];
   propensityMethod: string;
   personalization: PersonalizationReport & { promotedForEvaluation: boolean };
+  /**
+   * The same evaluation with the model forced to serve both segments whatever its gate
+   * said: whether the personal features carry signal at all, apart from the gate.
+   */
+  personalizationForced: PersonalizationReport;
+  /** What the randomized share cost its shoppers: clicks per first page, randomized or not. */
+  randomizationCost: { randomized: number; plain: number; clicksRandomized: number; clicksPlain: number };
   degenerate: ScenarioResult[];
 }
 
@@ -280,6 +288,25 @@ async function anonymousQuality(runtime: Runtime, judgments: Judgments, version:
   };
 }
 
+/** Clicks per logged first page, in the randomized share and outside it. */
+async function randomizationCost(runtime: Runtime): Promise<GuardrailBenchResult['randomizationCost']> {
+  const cost = { randomized: 0, plain: 0, clicksRandomized: 0, clicksPlain: 0 };
+  for await (const page of impressionsWithActions(runtime.eventStore, 0)) {
+    for (const { impression, actions } of page) {
+      let clicks = 0;
+      for (const types of actions.values()) if (types.includes('click')) clicks++;
+      if (impression.intervention) {
+        cost.randomized++;
+        cost.clicksRandomized += clicks;
+      } else {
+        cost.plain++;
+        cost.clicksPlain += clicks;
+      }
+    }
+  }
+  return cost;
+}
+
 export async function benchGuardrail(options: GuardrailBenchOptions): Promise<GuardrailBenchResult> {
   const shop = new Map(
     [...options.judgments].filter(([q]) => !isHeldOut(q.trim().toLowerCase(), 0.5, 'shop')),
@@ -296,6 +323,8 @@ export async function benchGuardrail(options: GuardrailBenchOptions): Promise<Gu
   const main = await runScenario(options, products, mappingsDir, 'relevance', options.shoppers);
   let anonymous: GuardrailBenchResult['anonymous'];
   let personalization: GuardrailBenchResult['personalization'];
+  let personalizationForced: GuardrailBenchResult['personalizationForced'];
+  let cost: GuardrailBenchResult['randomizationCost'];
   let propensities: GuardrailBenchResult['propensities'];
   let propensityMethod: string;
   try {
@@ -320,7 +349,20 @@ export async function benchGuardrail(options: GuardrailBenchOptions): Promise<Gu
       seed: options.seed + 1,
     });
     personalization = { ...report, promotedForEvaluation };
-    options.log(`guardrail: ${JSON.stringify({ anonymous, propensities, personalization })}`);
+    // Forced: the loaded model serves every segment (in this process only; its files are untouched).
+    const active = main.runtime.reranker.active;
+    if (active) (active.metadata as { serve?: RankerMetadata['serve'] }).serve = undefined;
+    personalizationForced = await evaluatePersonalization({
+      search: new SearchApiClient(main.baseUrl).search,
+      catalog: main.catalog,
+      shoppers: main.signedIn,
+      queriesPerShopper: options.evalQueriesPerShopper,
+      seed: options.seed + 1,
+    });
+    cost = await randomizationCost(main.runtime);
+    options.log(
+      `guardrail: ${JSON.stringify({ anonymous, propensities, personalization, personalizationForced, cost })}`,
+    );
   } finally {
     await main.close();
   }
@@ -339,6 +381,8 @@ export async function benchGuardrail(options: GuardrailBenchOptions): Promise<Gu
     propensities,
     propensityMethod,
     personalization,
+    personalizationForced,
+    randomizationCost: cost,
     degenerate,
   };
 }

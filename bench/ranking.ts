@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     'judged-queries': { type: 'string' },
     'skip-judgment-lists': { type: 'boolean', default: false },
     'skip-clicks': { type: 'boolean', default: false },
+    'randomized-share': { type: 'string' },
   },
 });
 const quick = args.quick;
@@ -259,6 +260,23 @@ function printGuardrail(g: GuardrailBenchResult) {
   console.log(
     `| new shoppers (no history) | ${fmt(e.ndcg.newShopper)} | ${change(e.changeOverAnonymous.newShopper)} |`,
   );
+  const f = g.personalizationForced;
+  console.log(
+    `\n| preference NDCG@10, the model forced on both segments (gate ignored; ${f.queries} queries) | NDCG@10 | vs unpersonalized |\n|---|---|---|`,
+  );
+  console.log(`| fused order | ${fmt(f.ndcg.fused)} | |`);
+  console.log(`| unpersonalized (no user id) | ${fmt(f.ndcg.anonymous)} | |`);
+  console.log(
+    `| shoppers with history | ${fmt(f.ndcg.history)} | ${change(f.changeOverAnonymous.history)} |`,
+  );
+  console.log(
+    `| new shoppers (no history) | ${fmt(f.ndcg.newShopper)} | ${change(f.changeOverAnonymous.newShopper)} |`,
+  );
+  const c = g.randomizationCost;
+  console.log(
+    `\nRandomized share: ${c.randomized} of ${c.randomized + c.plain} logged searches; clicks per search ` +
+      `${fmt(c.clicksRandomized / Math.max(1, c.randomized))} randomized vs ${fmt(c.clicksPlain / Math.max(1, c.plain))} plain.`,
+  );
   console.log(
     `\n| rank | ${g.propensities.map((p) => p.rank).join(' | ')} |\n|---|${g.propensities.map(() => '---').join('|')}|`,
   );
@@ -290,7 +308,7 @@ const guardrail = args['skip-clicks']
       queriesPerSession: 3,
       judgedShare: 0.5,
       anonymousShare: 0.3,
-      randomizedShare: 0.2,
+      randomizedShare: Number(args['randomized-share'] ?? 0.2),
       evalQueriesPerShopper: 3,
       ...(args.epochs && { epochs: Number(args.epochs) }),
       seed: 11,

@@ -85,7 +85,7 @@ export interface RankerMetadata {
     position_propensity?: number[];
     /** How `position_propensity` was measured: from the randomized share, or by EM when it held too few clicks. */
     propensity?: {
-      method: 'adjacent_pairs' | 'em';
+      method: 'randomized_pairs' | 'adjacent_pairs' | 'em';
       randomized_searches: number;
       intervention_clicks: number;
       depth: number;

@@ -39,15 +39,17 @@ export const searchSettingsSchema = z.strictObject({
   ranking: z.strictObject({
     /** Top fused candidates the learning-to-rank model reorders (K). */
     window: z.number().int().min(1).max(1000),
-    /** A small share of searches gets adjacent pairs swapped at random: how position bias is measured. */
+    /** A small share of searches gets a pair of positions swapped at random: how position bias is measured. */
     randomization: z
       .strictObject({
         /** Share of searches (0 turns it off). */
         share: z.number().min(0).max(1),
         /** Positions 1..depth take part (2-30). */
         depth: z.number().int().min(2).max(30),
+        /** `random_pairs`: position 1 with one drawn from 2..depth, the rest in pairs (ADR 0015); `adjacent_pairs`: FairPairs. */
+        method: z.enum(['random_pairs', 'adjacent_pairs']).default('random_pairs'),
       })
-      .default({ share: 0.02, depth: 10 }),
+      .default({ share: 0.02, depth: 10, method: 'random_pairs' }),
     /** A newly trained model scores live searches in shadow before it serves (ranking/shadow.ts). */
     shadow: z
       .strictObject({

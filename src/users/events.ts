@@ -48,16 +48,16 @@ export interface StoredEvent {
 }
 
 /**
- * The randomization a search was served with (ranking/interventions.ts): the adjacent pairs
- * from position `offset + 1` down to `depth` were each swapped or not at random; `swapped`
- * lists the upper position of each pair that was.
+ * The randomization a search was served with (ranking/interventions.ts):
+ * - `random_pairs`: the top `depth` positions were cut into `pairs` (the first is position
+ *   1 with one drawn below it), each swapped when `swapped` and left in place otherwise;
+ * - `adjacent_pairs`: the adjacent pairs from position `offset + 1` down to `depth` were
+ *   each swapped or not at random; `swapped` lists the upper position of each pair that was
+ *   (FairPairs; what searches were randomized with before ADR 0015).
  */
-export interface Intervention {
-  kind: 'adjacent_pairs';
-  depth: number;
-  offset: 0 | 1;
-  swapped: number[];
-}
+export type Intervention =
+  | { kind: 'random_pairs'; depth: number; pairs: { upper: number; lower: number; swapped: boolean }[] }
+  | { kind: 'adjacent_pairs'; depth: number; offset: 0 | 1; swapped: number[] };
 
 /** The online experiment a search took part in (experiments/): its id, method and, for A/B, the arm served. */
 export interface ImpressionExperiment {

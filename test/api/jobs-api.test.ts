@@ -305,7 +305,7 @@ describe('retrain job', () => {
     expect(metrics.text).toContain('ranking_shadow_decisions_total{decision="promoted"} 1');
     expect(metrics.text).toContain('ranking_model_serves_segment{segment="with_history"} 1');
     expect(metrics.text).toMatch(
-      /ranking_examination_propensity\{position="1",method="(em|adjacent_pairs)"\} 1/,
+      /ranking_examination_propensity\{position="1",method="(em|randomized_pairs)"\} 1/,
     );
     expect((await searchAndClick(280)).body.ranking).toMatchObject({ model: candidate, reranked: true });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { randomizeAdjacentPairs, randomizedPairs } from '../../src/ranking/interventions.ts';
+import {
+  drawPosition,
+  randomizeAdjacentPairs,
+  randomizedPairs,
+  randomizedPositionPairs,
+  randomizeSearch,
+} from '../../src/ranking/interventions.ts';
 
 const ITEMS = Array.from({ length: 20 }, (_, i) => `p${i + 1}`);
 
@@ -52,5 +58,60 @@ describe('the randomized share (adjacent pairs)', () => {
       expect(result!.intervention.depth).toBe(3);
       expect(randomizedPairs(result!.intervention).every((upper) => upper + 1 <= 3)).toBe(true);
     }
+  });
+});
+
+describe('the randomized share (position 1 with one below it, the rest in pairs)', () => {
+  it('pairs every top position once, position 1 with k drawn more often near the top', () => {
+    const drawn = new Map<number, number>();
+    let swappedTop = 0;
+    const searches = 6000;
+    for (let i = 0; i < searches; i++) {
+      const result = randomizeSearch(`q${i}`, ITEMS, { share: 1, depth: 10 });
+      const { items, intervention } = result!;
+      if (intervention.kind !== 'random_pairs') throw new Error(intervention.kind);
+      expect(intervention.depth).toBe(10);
+      const pairs = randomizedPositionPairs(intervention);
+      expect(pairs[0]![0]).toBe(1);
+      const positions = pairs.flat().sort((a, b) => a - b);
+      expect(new Set(positions).size).toBe(positions.length);
+      expect(positions.length).toBeGreaterThanOrEqual(9);
+      expect(positions.every((p) => p >= 1 && p <= 10)).toBe(true);
+      // Each product is where it was or at the other end of its own pair, if that pair was swapped.
+      items.forEach((id, i) => {
+        const was = ITEMS.indexOf(id);
+        if (was === i) return;
+        const pair = intervention.pairs.find(
+          (p) => p.swapped && [p.upper, p.lower].includes(i + 1) && [p.upper, p.lower].includes(was + 1),
+        );
+        expect(pair, `${id} at ${i + 1}`).toBeDefined();
+      });
+      expect(items.slice(10)).toEqual(ITEMS.slice(10));
+      const k = intervention.pairs[0]!.lower;
+      drawn.set(k, (drawn.get(k) ?? 0) + 1);
+      if (intervention.pairs[0]!.swapped) swappedTop++;
+    }
+    expect(swappedTop / searches).toBeGreaterThan(0.45);
+    expect(swappedTop / searches).toBeLessThan(0.55);
+    // P(k) is proportional to 1 / k over 2..10.
+    const total = Array.from({ length: 9 }, (_, i) => 1 / (i + 2)).reduce((a, b) => a + b, 0);
+    for (const k of [2, 5, 10]) expect(drawn.get(k)! / searches).toBeCloseTo(1 / k / total, 1);
+    expect(drawn.get(2)!).toBeGreaterThan(drawn.get(10)! * 3);
+  });
+
+  it('draws k from the whole range and keeps short lists whole', () => {
+    expect(drawPosition(10, 0)).toBe(2);
+    expect(drawPosition(10, 0.999999)).toBe(10);
+    expect(drawPosition(2, 0.7)).toBe(2);
+    for (let i = 0; i < 200; i++) {
+      const result = randomizeSearch(`short-${i}`, ['a', 'b', 'c'], { share: 1, depth: 10 });
+      expect(result!.intervention.depth).toBe(3);
+      expect(
+        randomizedPositionPairs(result!.intervention)
+          .flat()
+          .every((p) => p <= 3),
+      ).toBe(true);
+    }
+    expect(randomizeSearch('one', ['a'], { share: 1, depth: 10 })).toBeUndefined();
   });
 });

@@ -8,18 +8,19 @@
  *
  *   npm run simulate -- --shoppers 200 --sessions 4 --evaluate
  *   npm run simulate -- --url http://localhost:8080 --anonymous-share 0.3
+ *   npm run simulate -- --clicks noise   (or popularity: logs a training gate must reject)
  *   npm run simulate -- --catalog ../shared/data/homedepot/products.csv \
  *     --rename product_uid=id --enrich-titles --ingest --shoppers 500
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { SingleBar } from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { demoProducts } from '../../catalog/demo-catalog.ts';
 import { type Product, validateProduct } from '../../catalog/product.ts';
 import { readRecordBatches } from '../../catalog/record-files.ts';
 import { type BulkReport, SearchApiClient } from '../../eval/simulator/api-client.ts';
-import { DEFAULT_CLICK_MODEL } from '../../eval/simulator/click-model.ts';
+import { type ClickModelParameters, DEFAULT_CLICK_MODEL } from '../../eval/simulator/click-model.ts';
 import { evaluatePersonalization } from '../../eval/simulator/personalization-eval.ts';
 import { SimulationCatalog } from '../../eval/simulator/simulation-catalog.ts';
 import { enrichTitleOnlyProducts } from '../../eval/simulator/title-enrichment.ts';
@@ -41,6 +42,7 @@ export interface SimulateCommandOptions {
   anonymousShare: number;
   spanDays: number;
   eta: number;
+  clicks: ClickModelParameters['clicks'];
   catalog?: string;
   rename: Map<string, string>;
   enrichTitles: boolean;
@@ -176,9 +178,10 @@ export async function runSimulateCommand(options: SimulateCommandOptions): Promi
       concurrency: options.concurrency,
       anonymousShare: options.anonymousShare,
       spanDays: options.spanDays,
-      clickModel: { ...DEFAULT_CLICK_MODEL, eta: options.eta },
+      clickModel: { ...DEFAULT_CLICK_MODEL, eta: options.eta, clicks: options.clicks },
       onSearch: progress('simulate'),
     });
+    output.click_model = options.clicks;
     output.traffic = traffic.report;
     if (options.evaluate) {
       output.personalization = await evaluatePersonalization({
@@ -223,6 +226,14 @@ export function registerSimulateCommand(program: Command): Command {
       'examination decay: P(examined at rank r) = 1/r^eta',
       positiveNumber,
       DEFAULT_CLICK_MODEL.eta,
+    )
+    .addOption(
+      new Option(
+        '--clicks <model>',
+        'what clicks follow: relevance and taste, pure noise, or a hidden popularity whatever the query',
+      )
+        .choices(['relevance', 'noise', 'popularity'])
+        .default(DEFAULT_CLICK_MODEL.clicks),
     )
     .option('--catalog <file>', 'products (CSV, JSON, NDJSON) to draw shoppers and queries from')
     .option('--rename <pairs>', 'rename catalog fields, e.g. product_uid=id', fieldRenames, new Map())

@@ -1,29 +1,32 @@
 /**
- * The clicks of the randomized share, tallied by pair: for each adjacent pair (k, k + 1),
+ * The clicks of the randomized share, tallied by pair of positions: for each pair (i, j)
+ * an intervention randomized (1 and k for swap-to-top, k and k + 1 for adjacent pairs),
  * how many clicks its upper and its lower position got over all searches in which that
- * pair was randomized (swapped or not). Swapping each pair with probability 1/2 puts
- * products of the same expected relevance at both positions, so
- * E[lower] / E[upper] = p(k + 1) / p(k), the examination ratio (Radlinski and Joachims,
- * "Minimally Invasive Randomization for Collecting Unbiased Preferences from Clickthrough
- * Logs", 2006; the swap estimator of Joachims et al. 2017 in its pairwise form).
+ * pair was randomized (swapped or not). Swapping with probability 1/2 puts products of the
+ * same expected relevance at both positions, so E[lower] / E[upper] = p(j) / p(i), the
+ * examination ratio (Radlinski and Joachims 2006; Joachims et al. 2017; Wang et al. 2018).
  */
 
 import type { Intervention } from '../../users/events.ts';
-import { randomizedPairs } from '../interventions.ts';
+import { randomizedPositionPairs } from '../interventions.ts';
+
+export interface PairTally {
+  upper: number;
+  lower: number;
+  upperClicks: number;
+  lowerClicks: number;
+  searches: number;
+}
 
 export interface PairClicks {
-  /** Index k - 1: clicks at the upper (k) and the lower (k + 1) position of pair (k, k + 1). */
-  upper: number[];
-  lower: number[];
+  /** Keyed `upper:lower`. */
+  pairs: Map<string, PairTally>;
   searches: number;
   clicks: number;
 }
 
-/** Pseudo-clicks of prior ratio k / (k + 1) added to each pair: a pair without clicks reads as 1/k. */
-const PRIOR_CLICKS = 1;
-
 export function emptyPairClicks(): PairClicks {
-  return { upper: [], lower: [], searches: 0, clicks: 0 };
+  return { pairs: new Map(), searches: 0, clicks: 0 };
 }
 
 /**
@@ -37,28 +40,22 @@ export function addRandomizedSearch(
   clicked: ReadonlySet<number>,
 ): void {
   into.searches++;
-  for (const upper of randomizedPairs(intervention)) {
-    if (upper + 1 > shown) break;
-    const i = upper - 1;
-    while (into.upper.length <= i) {
-      into.upper.push(0);
-      into.lower.push(0);
+  for (const [upper, lower] of randomizedPositionPairs(intervention)) {
+    if (lower > shown) continue;
+    const key = `${upper}:${lower}`;
+    let tally = into.pairs.get(key);
+    if (!tally) {
+      tally = { upper, lower, upperClicks: 0, lowerClicks: 0, searches: 0 };
+      into.pairs.set(key, tally);
     }
+    tally.searches++;
     if (clicked.has(upper)) {
-      into.upper[i]!++;
+      tally.upperClicks++;
       into.clicks++;
     }
-    if (clicked.has(upper + 1)) {
-      into.lower[i]!++;
+    if (clicked.has(lower)) {
+      tally.lowerClicks++;
       into.clicks++;
     }
   }
-}
-
-/** p(k + 1) / p(k) for k = 1 .. the deepest pair, each at most 1 (examination does not rise). */
-export function pairClickRatios(pairs: PairClicks): number[] {
-  return pairs.upper.map((upper, i) => {
-    const prior = (i + 1) / (i + 2);
-    return Math.min(1, (pairs.lower[i]! + PRIOR_CLICKS * prior) / (upper + PRIOR_CLICKS));
-  });
 }

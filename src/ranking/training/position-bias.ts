@@ -5,10 +5,14 @@
  * training weights each click by the inverse of its position's examination probability.
  *
  * The examination curve is measured from interventions (ranking/interventions.ts): in the
- * randomized share of searches adjacent pairs were swapped at random, so within a pair
+ * randomized share of searches pairs of positions were swapped at random, so within a pair
  * both positions hold products of the same expected relevance and the ratio of their
- * clicks is the ratio of their examination probabilities. The ratios chain from position 1
- * down to the randomized depth; deeper positions follow the power law fitted to them.
+ * clicks is the ratio of their examination probabilities. Every randomized pair is one
+ * noisy measurement of log p(j) - log p(i); the curve is their weighted least-squares
+ * solution (each weighted by the inverse variance of its log ratio), made non-increasing
+ * by weighted isotonic regression (ADR 0015). Swap-to-top pairs measure each rank against
+ * rank 1 directly; adjacent pairs alone leave a chain whose errors add up down the list.
+ * Deeper positions follow the power law fitted to the measured ones.
  *
  * Without enough randomized clicks the curve falls back to an EM fit of the position-based
  * model over all logged impressions (Wang et al., "Position Bias Estimation for Unbiased
@@ -17,7 +21,7 @@
  * one order leaves it to its starting point (it read 0.85 at position 2 against a true 0.5
  * on the simulator), which is why the randomized share exists.
  */
-import { type PairClicks, pairClickRatios } from './pair-clicks.ts';
+import type { PairClicks } from './pair-clicks.ts';
 export interface PositionObservation {
   /** Identifies the query-product pair across impressions. */
   pair: string;
@@ -76,8 +80,12 @@ export function inversePropensity(propensities: readonly number[], position: num
 }
 
 export interface PropensityEstimate {
-  /** `adjacent_pairs`: measured from the randomized share; `em`: fitted on all logs (too few interventions). */
-  method: 'adjacent_pairs' | 'em';
+  /**
+   * `randomized_pairs`: measured from the randomized share, all pairs pooled;
+   * `adjacent_pairs`: the chained ratios of models trained before ADR 0015; `em`: fitted
+   * on all logs (too few interventions).
+   */
+  method: 'randomized_pairs' | 'adjacent_pairs' | 'em';
   /** Examination probability per position (index 0 = position 1 = 1). */
   propensities: number[];
   /** Randomized searches and the clicks within their randomized pairs that the measure rests on. */
@@ -113,9 +121,7 @@ export function estimatePropensitiesFromInterventions(
       eta: fitPowerLaw(propensities.slice(0, 10)),
     };
   }
-  const ratios = pairClickRatios(pairs);
-  const measured = [1];
-  for (const ratio of ratios) measured.push(measured.at(-1)! * ratio);
+  const measured = pooledPairPropensities(pairs);
   const eta = fitPowerLaw(measured);
   const curve = Array.from({ length: positions }, (_, k) =>
     k < measured.length ? measured[k]! : measured.at(-1)! * (measured.length / (k + 1)) ** eta,
@@ -123,13 +129,104 @@ export function estimatePropensitiesFromInterventions(
   const clamped = curve.map((theta) => Math.min(1, Math.max(MIN_PROPENSITY, theta)));
   for (let k = 1; k < clamped.length; k++) clamped[k] = Math.min(clamped[k]!, clamped[k - 1]!);
   return {
-    method: 'adjacent_pairs',
+    method: 'randomized_pairs',
     propensities: clamped,
     randomizedSearches: pairs.searches,
     interventionClicks: pairs.clicks,
     depth: measured.length,
     eta,
   };
+}
+
+/** Pseudo-clicks added to each side of a pair, the lower side scaled by the 1/rank prior ratio. */
+const PRIOR_CLICKS = 1;
+/** Weight pulling a position no pair reaches towards the 1/rank prior (far below any measurement's). */
+const RIDGE = 1e-3;
+
+/**
+ * p(1..depth) from the clicks of every randomized pair: each pair (i, j) says
+ * log p(j) - log p(i) = log(clicks(j) / clicks(i)) with variance about
+ * 1 / clicks(i) + 1 / clicks(j); the weighted least-squares solution with p(1) = 1, then
+ * the weighted isotonic (non-increasing) fit of it, weighted by each position's information.
+ */
+export function pooledPairPropensities(pairs: PairClicks): number[] {
+  const tallies = [...pairs.pairs.values()].filter((t) => t.lower > t.upper && t.upper >= 1);
+  const depth = Math.min(MAX_PROPENSITY_POSITION, Math.max(1, ...tallies.map((t) => t.lower)));
+  if (depth < 2) return [1];
+  // Unknowns x(2..depth) = log p; x(1) = 0. Normal equations A x = b.
+  const n = depth - 1;
+  const a = Array.from({ length: n }, () => new Float64Array(n));
+  const b = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    a[k]![k]! += RIDGE;
+    b[k]! += RIDGE * -Math.log(k + 2);
+  }
+  for (const t of tallies) {
+    if (t.lower > depth) continue;
+    const prior = (PRIOR_CLICKS * t.upper) / t.lower;
+    const upperClicks = t.upperClicks + PRIOR_CLICKS;
+    const lowerClicks = t.lowerClicks + prior;
+    const y = Math.log(lowerClicks / upperClicks);
+    const w = 1 / (1 / upperClicks + 1 / lowerClicks);
+    const i = t.upper - 2; // -1 is position 1, fixed
+    const j = t.lower - 2;
+    a[j]![j]! += w;
+    b[j]! += w * y;
+    if (i >= 0) {
+      a[i]![i]! += w;
+      b[i]! -= w * y;
+      a[i]![j]! -= w;
+      a[j]![i]! -= w;
+    }
+  }
+  const information = [Number.POSITIVE_INFINITY, ...a.map((row, k) => row[k]!)];
+  const logs = [0, ...solveSymmetric(a, b)];
+  return nonIncreasing(logs, information).map((x) => Math.min(1, Math.exp(x)));
+}
+
+/** Gaussian elimination with partial pivoting (n is at most 29). */
+function solveSymmetric(matrix: Float64Array[], rhs: Float64Array): number[] {
+  const n = rhs.length;
+  const m = matrix.map((row) => Float64Array.from(row));
+  const v = Float64Array.from(rhs);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
+    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
+    [v[col], v[pivot]] = [v[pivot]!, v[col]!];
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r]![col]! / m[col]![col]!;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) m[r]![c]! -= f * m[col]![c]!;
+      v[r]! -= f * v[col]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let sum = v[r]!;
+    for (let c = r + 1; c < n; c++) sum -= m[r]![c]! * x[c]!;
+    x[r] = sum / m[r]![r]!;
+  }
+  return x;
+}
+
+/** Weighted isotonic regression to a non-increasing sequence (pool adjacent violators). */
+export function nonIncreasing(values: readonly number[], weights: readonly number[]): number[] {
+  const blocks: { value: number; weight: number; size: number }[] = [];
+  values.forEach((value, k) => {
+    blocks.push({ value, weight: weights[k]!, size: 1 });
+    while (blocks.length > 1 && blocks.at(-2)!.value < blocks.at(-1)!.value) {
+      const last = blocks.pop()!;
+      const previous = blocks.at(-1)!;
+      const weight = previous.weight + last.weight;
+      previous.value = Number.isFinite(previous.weight)
+        ? (previous.value * previous.weight + last.value * last.weight) / weight
+        : previous.value;
+      previous.weight = weight;
+      previous.size += last.size;
+    }
+  });
+  return blocks.flatMap((block) => Array.from({ length: block.size }, () => block.value));
 }
 
 /** Least-squares eta of p(k) = k^-eta through the given curve (position 1 = 1). */

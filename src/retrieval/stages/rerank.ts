@@ -2,8 +2,8 @@
  * Second phase: the learned ranker reorders the top K candidates by its score. With no
  * model, a broken one or `rerank=false`, the fused order stands and the response says why.
  * A model in shadow scores the same first pages without serving them (ranking/shadow.ts).
- * A small share of searches (`ranking.randomization`) then has adjacent pairs of its top
- * results swapped at random, logged with the impression: how position bias is measured
+ * A small share of searches (`ranking.randomization`) then has a pair of its top results
+ * swapped at random (position 1 with one below it, or adjacent pairs), logged with the impression: how position bias is measured
  * (ranking/interventions.ts). Only plain first pages by relevance take part; `rerank=false`
  * and `explain=true` never do.
  */
@@ -11,7 +11,7 @@
 import type { Arm } from '../../experiments/experiment-settings.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
 import { FEATURE_NAMES } from '../../ranking/features/feature-set.ts';
-import { randomizeAdjacentPairs } from '../../ranking/interventions.ts';
+import { randomizeSearch } from '../../ranking/interventions.ts';
 import type { RerankFallback } from '../../ranking/reranker.ts';
 import type { ImpressionExperiment, Intervention } from '../../users/events.ts';
 import type { RankedFeatures } from './features.ts';
@@ -24,7 +24,7 @@ export interface RankingInfo {
   window: number;
   /** Why the fused order was kept. */
   fallback?: RerankFallback;
-  /** The search was in the randomized share: adjacent pairs of its top results were shuffled. */
+  /** The search was in the randomized share: a pair (or pairs) of its top results may be swapped. */
   randomized?: true;
   /** The online experiment that ranked this search (mappings/experiments.yaml). */
   experiment?: ImpressionExperiment;
@@ -69,10 +69,14 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
       experiment?.outcome ?? deps.ranking.reranker.rerank(fused, features.features, features.count);
     const { model, reranked, window, fallback } = outcome;
     // Pairs stay within the page shown, so the next page is the same whether or not this one was randomized.
-    const { share, depth } = settings.search.ranking.randomization;
+    const { share, depth, method } = settings.search.ranking.randomization;
     const randomized =
       firstPage && !request.explain && !experiment
-        ? randomizeAdjacentPairs(queryId, outcome.candidates, { share, depth: Math.min(depth, request.size) })
+        ? randomizeSearch(queryId, outcome.candidates, {
+            share,
+            method,
+            depth: Math.min(depth, request.size),
+          })
         : undefined;
     const served = randomized?.items ?? outcome.candidates;
     // The model in shadow, if any, scores the same search against what the shopper got.
