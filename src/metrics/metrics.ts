@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (prom-client). One registry per service instance, so tests can run
  * several apps in one process. Names use base units and `_total` for counters; label
- * values are bounded (routes are templates; never a query text or a user id).
+ * values are bounded (routes are templates; never a query text or a user id). Query texts
+ * are counted apart, in memory only, for the console (`queries`, query-stats.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobRun } from '../jobs/job-store.ts';
@@ -9,6 +10,7 @@ import type { ShadowReport } from '../ranking/model-registry.ts';
 import type { SearchObservation } from '../retrieval/stages/stage.ts';
 import type { StoredEvent } from '../users/events.ts';
 import { OnlineQualityTracker, TRACKED_POSITIONS } from './online-quality.ts';
+import { QueryStats } from './query-stats.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -19,6 +21,8 @@ export class Metrics {
    */
   readonly registry = new Registry();
   readonly online: OnlineQualityTracker;
+  /** Top and zero-result query texts of the last hour or two (bounded; never exported). */
+  readonly queries = new QueryStats();
 
   readonly httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -287,8 +291,10 @@ export class Metrics {
     if (observation.experiment)
       this.experimentSearches.inc({ experiment: observation.experiment.id, arm: observation.experiment.arm });
     for (const rule of observation.rules) if (this.ruleIds.has(rule)) this.ruleFirings.inc({ rule });
-    if (observation.mode === 'hybrid')
+    if (observation.mode === 'hybrid') {
       this.online.recordSearch(observation.queryId, observation.shown, Date.now(), observation.firstPosition);
+      this.queries.record(observation.query, observation.total === 0);
+    }
   }
 
   observeEvents(events: readonly StoredEvent[]): void {

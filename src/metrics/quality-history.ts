@@ -4,7 +4,8 @@
  * search latency (the /v1/search request histogram: mean and p95 of each interval), and the
  * online tracker's windowed CTR by position, first-click MRR and purchases per search.
  * Samples are taken every `intervalMs` and on each read (at most one a second), in a ring
- * of `points`, so memory stays bounded however long the service runs.
+ * of `points`, so memory stays bounded however long the service runs. The report adds the
+ * top queries and zero-result queries of the last hour or two (query-stats.ts).
  */
 import type { Metrics } from './metrics.ts';
 
@@ -144,6 +145,7 @@ export class QualityHistory {
         zero_result_rate_total: totals.searches > 0 ? totals.zeroResults / totals.searches : null,
       },
       series: [...this.samples],
+      ...this.metrics.queries.report(),
     };
   }
 }

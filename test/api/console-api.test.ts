@@ -195,13 +195,15 @@ describe('the console admin APIs', () => {
 
   describe('live quality', () => {
     it('samples searches, zero results and latency from the /metrics counters', async () => {
-      // Samples stamped ahead of the clock: the start-up sample may still be settling, and a
-      // sample within a second of the last one is skipped.
-      await runtime.quality.sample(Date.now() + 1000);
+      // Samples are at least a second apart: a baseline a second after the last one (an
+      // earlier test may have just read the report), the searches, and a second later the report.
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 1100));
+      await pause();
+      await runtime.quality.sample();
       await request(app).get('/v1/search').query({ q: 'drill' });
       await request(app).get('/v1/search').query({ q: 'mower' });
       await request(app).get('/v1/search').query({ q: 'drill', 'filter.brand': 'NoSuchBrand' });
-      await runtime.quality.sample(Date.now() + 3000);
+      await pause();
       const { body } = await admin('get', '/v1/admin/quality').expect(200);
       const last = body.series.at(-1);
       expect(last.searches).toBeGreaterThanOrEqual(3);
@@ -209,6 +211,64 @@ describe('the console admin APIs', () => {
       expect(last.search_latency_ms.mean).toBeGreaterThan(0);
       expect(body.current.ctr_by_position).toHaveLength(10);
       expect(body.current.searches_total).toBeGreaterThanOrEqual(3);
+    });
+
+    it('counts top queries and zero-result queries by normalized text, previews and browse left out', async () => {
+      const total = async (q: string, filters: Record<string, string> = {}) =>
+        (
+          await request(app)
+            .get('/v1/search')
+            .query({ q, ...filters })
+            .expect(200)
+        ).body.total as number;
+      // Nonsense text and a brand no product has: nothing matches (kNN alone would always find neighbours).
+      const nothing = { 'filter.brand': 'NoSuchBrand' };
+      expect(await total('garden hose')).toBeGreaterThan(0);
+      expect(await total('  Garden   HOSE ')).toBeGreaterThan(0);
+      expect(await total('GARDEN hose')).toBeGreaterThan(0);
+      expect(await total('qzxvw wobblefrumpish', nothing)).toBe(0);
+      expect(await total('QZXVW   wobblefrumpish', nothing)).toBe(0);
+      await request(app).get('/v1/search').query({ 'filter.brand': 'Flexzilla' }).expect(200);
+      await admin('post', '/v1/admin/merchandising/preview')
+        .send({ queries: ['qzxvw wobblefrumpish', 'garden hose'], files: {} })
+        .expect(200);
+      await request(app)
+        .get('/v1/search')
+        .query({ q: `${'x'.repeat(150)} tail` })
+        .expect(200);
+
+      const { body } = await admin('get', '/v1/admin/quality').expect(200);
+      const top = new Map(body.top_queries.map((q: { text: string }) => [q.text, q]));
+      expect(top.get('garden hose')).toEqual({ text: 'garden hose', searches: 3, zero_result_share: 0 });
+      expect(top.get('qzxvw wobblefrumpish')).toEqual({
+        text: 'qzxvw wobblefrumpish',
+        searches: 2,
+        zero_result_share: 1,
+      });
+      expect(body.top_queries.length).toBeLessThanOrEqual(20);
+      expect(body.zero_result_queries).toContainEqual({
+        text: 'qzxvw wobblefrumpish',
+        zero_result_searches: 2,
+        searches: 2,
+      });
+      expect(body.zero_result_queries.map((q: { text: string }) => q.text)).not.toContain('garden hose');
+      const texts = body.top_queries.map((q: { text: string }) => q.text);
+      expect(texts).not.toContain('');
+      expect(texts.every((t: string) => t.length <= 100)).toBe(true);
+      expect(body.query_window).toMatchObject({ max_distinct_texts: 5000 });
+      expect(Date.parse(body.query_window.since)).toBeLessThanOrEqual(Date.now());
+      await request(app).get('/v1/admin/quality').expect(401);
+    });
+
+    it('keeps at most 5,000 distinct texts whatever the input, the frequent ones kept', async () => {
+      for (let i = 0; i < 6000; i++) runtime.metrics.queries.record(`one-off query ${i}`, i % 2 === 0);
+      expect(runtime.metrics.queries.size).toBeLessThanOrEqual(5000);
+      const { body } = await admin('get', '/v1/admin/quality').expect(200);
+      expect(body.query_window.distinct_texts).toBeLessThanOrEqual(5000);
+      expect(body.query_window.distinct_texts).toBeGreaterThan(4000);
+      expect(body.top_queries[0].searches).toBeGreaterThanOrEqual(3);
+      expect(body.top_queries.map((q: { text: string }) => q.text)).toContain('garden hose');
+      expect(body.zero_result_queries.map((q: { text: string }) => q.text)).toContain('qzxvw wobblefrumpish');
     });
   });
 });

@@ -3,8 +3,8 @@
  * service: enter the admin key; edit a rule with a mistake and see it at line:column; fix
  * it, preview it and see the pinned product move; save it and see the search page change;
  * undo and see the search page as it was. Promote and roll back a ranker (versions trained
- * on judgments the test makes); run a job and see its status; see the live quality charts.
- * No console or CSP error along the way.
+ * on judgments the test makes); run a job and see its status; see the live quality charts
+ * and the top and zero-result query tables. No console or CSP error along the way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -181,7 +181,11 @@ describe.skipIf(!hasChromium)('the merchandiser console', () => {
     await expect.poll(() => page.locator('[data-chart="searches"] .latest').innerText()).toMatch(/^\d+$/);
     expect(await page.locator('[data-chart="latency"] .latest').innerText()).toMatch(/ms$/);
     expect(await page.locator('[data-chart="ctr-by-position"] rect').count()).toBe(10);
-    expect(await page.locator('.numbers').innerText()).toContain(`Serving ranker ${versions[0]}`);
+    expect(await page.locator('.numbers').first().innerText()).toContain(`Serving ranker ${versions[0]}`);
+    await expect
+      .poll(() => page.locator('table.top-queries tbody').innerText())
+      .toMatch(/drill\s+\d+\s+[\d.]+%/);
+    expect(await page.locator('table.zero-result-queries caption').innerText()).toBe('Zero-result queries');
     expect(errors).toEqual([]);
   });
 });

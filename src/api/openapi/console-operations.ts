@@ -115,9 +115,15 @@ export function consoleOperations(): Operation[] {
       path: '/v1/admin/quality',
       tag: 'models',
       summary:
-        'Live ranking quality series (searches, zero results, latency, CTR, first-click MRR, purchases)',
+        'Live ranking quality series (searches, zero results, latency, CTR, first-click MRR, purchases), top queries and zero-result queries',
       access: 'admin',
-      responses: { 200: { description: 'Series and the current window', schema: anyObject } },
+      responses: {
+        200: {
+          description:
+            'Series, the current window, top_queries (top 20: text, searches, zero_result_share) and zero_result_queries (top 20: text, zero_result_searches, searches) of the last hour or two, in memory only (query_window)',
+          schema: anyObject,
+        },
+      },
       example: {},
     },
   ];

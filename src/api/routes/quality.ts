@@ -2,8 +2,9 @@
  * `GET /v1/admin/quality`: live ranking quality for the console's charts — the series that
  * metrics/quality-history.ts samples from the /metrics counters (searches, zero-result
  * rate, search latency, CTR@1, first-click MRR, purchases per search), CTR by position over
- * the window, and the serving ranker's NDCG@10 on its held-out judged lists beside the
- * fused order's.
+ * the window, the top queries and zero-result queries of the last hour or two (query
+ * texts, in memory only: metrics/query-stats.ts), and the serving ranker's NDCG@10 on its
+ * held-out judged lists beside the fused order's.
  */
 import { type RequestHandler, Router } from 'express';
 import type { QualityHistory } from '../../metrics/quality-history.ts';

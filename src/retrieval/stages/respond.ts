@@ -159,6 +159,7 @@ export function respond(
   state.deps.observer?.search({
     queryId: state.queryId,
     mode,
+    query: plan.typedQuery,
     total: state.total,
     shown: hits.length,
     firstPosition: offset + 1,

@@ -57,6 +57,8 @@ export interface HitExplanation {
 export interface SearchObservation {
   queryId: string;
   mode: 'hybrid' | 'browse';
+  /** The query text as the shopper typed it (empty for browse). */
+  query: string;
   total: number;
   shown: number;
   /** 1-based position of the first hit shown (page 2 of size 10 starts at 11). */

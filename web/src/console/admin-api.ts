@@ -163,5 +163,9 @@ export interface QualityReport {
     zero_result_rate_total: number | null;
   };
   series: QualitySample[];
+  /** The window of the query tables: the current hour and the one before. */
+  query_window: { since: string; distinct_texts: number; max_distinct_texts: number };
+  top_queries: { text: string; searches: number; zero_result_share: number }[];
+  zero_result_queries: { text: string; zero_result_searches: number; searches: number }[];
   ranker: { version: string; heldout_lists: number; ndcg10: number; ndcg10_fused: number } | null;
 }

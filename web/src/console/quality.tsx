@@ -2,7 +2,8 @@
  * Live ranking quality: the admin quality endpoint's series (sampled from the same counters
  * as /metrics) as charts — searches, zero-result rate, latency, CTR at position 1,
  * first-click MRR, purchases per search — CTR by position over the window, and the serving
- * ranker's NDCG@10 on its held-out judged lists. Refreshes every interval.
+ * ranker's NDCG@10 on its held-out judged lists, and two tables: the top queries and the
+ * zero-result queries of the last hour or two. Refreshes every interval.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { adminGet, errorText, type QualityReport, type QualitySample } from './admin-api.ts';
@@ -106,6 +107,61 @@ export function Quality() {
           values={current.ctr_by_position}
           format={percent}
         />
+      </div>
+      <p class="numbers">
+        Queries since {new Date(report.query_window.since).toLocaleTimeString()} (
+        {report.query_window.distinct_texts} distinct texts, at most {report.query_window.max_distinct_texts}{' '}
+        kept):
+      </p>
+      <div class="query-tables">
+        <table class="top-queries" aria-label="Top queries">
+          <caption>Top queries</caption>
+          <thead>
+            <tr>
+              <th>Query</th>
+              <th>Searches</th>
+              <th>Zero results</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.top_queries.length === 0 && (
+              <tr>
+                <td colSpan={3}>No searches yet.</td>
+              </tr>
+            )}
+            {report.top_queries.map((q) => (
+              <tr key={q.text}>
+                <td>{q.text}</td>
+                <td>{q.searches}</td>
+                <td>{percent(q.zero_result_share)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <table class="zero-result-queries" aria-label="Zero-result queries">
+          <caption>Zero-result queries</caption>
+          <thead>
+            <tr>
+              <th>Query</th>
+              <th>Zero-result searches</th>
+              <th>Searches</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.zero_result_queries.length === 0 && (
+              <tr>
+                <td colSpan={3}>None.</td>
+              </tr>
+            )}
+            {report.zero_result_queries.map((q) => (
+              <tr key={q.text}>
+                <td>{q.text}</td>
+                <td>{q.zero_result_searches}</td>
+                <td>{q.searches}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </section>
   );
