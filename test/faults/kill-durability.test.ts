@@ -15,11 +15,14 @@ const PRODUCTS_PER_REQUEST = 100;
 const EVENTS_PER_REQUEST = 50;
 const USERS = 10;
 
-/** A word the analyzer keeps whole (letters only) that names product n. */
+/**
+ * A word that names product n and no other after analysis: letters only, and a closing `x`
+ * so the stemmer's suffix rules leave it whole (`zqcay` and `zqcai` both stem to `zqcai`).
+ */
 function token(n: number): string {
   let word = '';
   for (let v = n + 26 * 26; v > 0; v = Math.floor(v / 26)) word = String.fromCharCode(97 + (v % 26)) + word;
-  return `zq${word}`;
+  return `zq${word}x`;
 }
 
 function product(n: number) {
