@@ -40,7 +40,7 @@ import {
   shopperIndexNames,
   toEventDocument,
 } from './shopper-indices.ts';
-import { deleteAll, getMany, refreshIndices, searchPages } from './shopper-reads.ts';
+import { deleteAll, getMany, refreshIndices, searchPages, sessionIdsOf } from './shopper-reads.ts';
 
 export interface ElasticsearchEventStoreOptions {
   client: Client;
@@ -338,24 +338,10 @@ export class ElasticsearchEventStore implements EventStore {
     const { events, impressions, profiles } = this.indices;
     await refreshIndices(this.cluster, events, impressions, profiles);
     const byUser = { term: { user_hash: userHash } };
-    const sessions = new Set<string>();
-    for await (const page of searchPages<EventDocument>(
-      this.cluster,
-      events,
-      byUser,
-      EVENT_ORDER,
-      EVENT_PAGE,
-    ))
-      for (const e of page) if (e.session_id !== undefined) sessions.add(e.session_id);
-    for await (const page of searchPages<ImpressionDocument>(
-      this.cluster,
-      impressions,
-      byUser,
-      IMPRESSION_ORDER,
-      EVENT_PAGE,
-    ))
-      for (const i of page) if (i.session_id !== undefined) sessions.add(i.session_id);
-    const linked = [...sessions];
+    const linked = await sessionIdsOf(this.cluster, byUser, EVENT_PAGE, [
+      { index: events, sort: EVENT_ORDER },
+      { index: impressions, sort: IMPRESSION_ORDER },
+    ]);
     const byShopper =
       linked.length === 0
         ? byUser

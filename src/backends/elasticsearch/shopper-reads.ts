@@ -60,6 +60,20 @@ export async function* searchPages<TDocument>(
   }
 }
 
+/** The distinct session ids on the documents the query matches, over several sorted indices. */
+export async function sessionIdsOf(
+  cluster: ClusterResource,
+  query: estypes.QueryDslQueryContainer,
+  size: number,
+  sources: readonly { index: string; sort: estypes.SortCombinations[] }[],
+): Promise<string[]> {
+  const sessions = new Set<string>();
+  for (const { index, sort } of sources)
+    for await (const page of searchPages<{ session_id?: string }>(cluster, index, query, sort, size))
+      for (const doc of page) if (doc.session_id !== undefined) sessions.add(doc.session_id);
+  return [...sessions];
+}
+
 /**
  * Deletes every document the query matches and returns how many. A delete-by-query that
  * answers 200 can still have left documents: shard or bulk `failures`, or
