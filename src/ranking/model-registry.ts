@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { ServiceError } from '../main/errors.ts';
 import { checksumOf, readCheckedFile, readMetadataFile, writeFileAtomically } from '../ml/model-files.ts';
 import { type DenseLayer, type RankerMetadata, SavedRanker } from './ranker-model.ts';
@@ -60,6 +61,37 @@ export interface ShadowReport {
   decision?: string;
 }
 
+const numbers = z.array(z.number());
+/**
+ * The metadata fields that loading, serving and listing a model read: a file written by
+ * hand or by another build that lacks one is refused on load (the fused order serves and
+ * the reason is logged), never met as a crash in the middle of a search.
+ */
+const servedMetadataSchema = z.looseObject({
+  version: z.string(),
+  features: z.array(z.string()),
+  normalization: z.looseObject({ mean: numbers, std: numbers }),
+  training: z.looseObject({
+    source: z.enum(['events', 'judgments']),
+    seconds: z.number(),
+    epoch_loss: numbers,
+    epoch_heldout_ndcg: numbers,
+    epoch_seconds: numbers,
+    max_position: z.number().int().positive().optional(),
+    position_propensity: numbers.optional(),
+  }),
+  metrics: z.looseObject({ heldout_lists: z.number(), ndcg10: z.number(), ndcg10_fused: z.number() }),
+  serve: z
+    .looseObject({ shoppers_without_history: z.boolean(), shoppers_with_history: z.boolean().optional() })
+    .optional(),
+  correction: z
+    .looseObject({
+      kind: z.literal('bounded'),
+      bound: z.looseObject({ with_history: z.number(), without_history: z.number() }),
+    })
+    .optional(),
+});
+
 export class RankerRegistry {
   readonly dir: string;
 
@@ -90,6 +122,14 @@ export class RankerRegistry {
       throw new ServiceError('invalid_model', `${version} is not a ranker version`);
     const dir = path.join(this.dir, version);
     const metadata = readMetadataFile<RankerMetadata>(dir);
+    const checked = servedMetadataSchema.safeParse(metadata);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      throw new ServiceError(
+        'invalid_model',
+        `${path.join(dir, 'metadata.json')}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      );
+    }
     const bytes = readCheckedFile(dir, 'weights.json', metadata.files?.['weights.json']);
     let stored: StoredLayer[];
     try {

@@ -208,6 +208,26 @@ describe('ranker files', () => {
     expect(res.body.ranking).toMatchObject({ model: versions[0], reranked: true });
   });
 
+  it('refuses a hand-edited metadata file without the fields serving reads, and search keeps the fused order', async () => {
+    const file = path.join(runtime.rankers.dir, versions[0]!, 'metadata.json');
+    const good = fs.readFileSync(file, 'utf8');
+    const { training: _training, ...rest } = JSON.parse(good);
+    fs.writeFileSync(file, JSON.stringify(rest));
+    try {
+      runtime.reranker.load();
+      const res = await request(app).get('/v1/search').query({ q: 'mower' }).expect(200);
+      expect(res.body.ranking).toMatchObject({ reranked: false, fallback: 'model_unavailable' });
+      expect(log.lines.map((l) => l.msg).join('\n')).toMatch(
+        /ranking model cannot be loaded: .*metadata\.json: training: /,
+      );
+    } finally {
+      fs.writeFileSync(file, good);
+      runtime.reranker.load();
+    }
+    const res = await request(app).get('/v1/search').query({ q: 'mower' }).expect(200);
+    expect(res.body.ranking).toMatchObject({ model: versions[0], reranked: true });
+  });
+
   it('logs a model that fails on every search once, not once a search', async () => {
     const file = weightsOf(versions[0]!);
     const metadataFile = path.join(runtime.rankers.dir, versions[0]!, 'metadata.json');
