@@ -61,6 +61,13 @@ export const searchSettingsSchema = z.strictObject({
         max_click_loss: z.number().min(0).max(1),
       })
       .default({ searches: 500, min_clicks: 50, max_click_loss: 0.02 }),
+    /** Where no model serves a shopper with history (user or session), their profile lifts what fits it. */
+    personalization: z
+      .strictObject({
+        /** Most a perfect fit adds, as a share of the fused score's range over the window (0 turns it off). */
+        impact: z.number().min(0).max(1),
+      })
+      .default({ impact: 0.2 }),
   }),
   vector_index: z.strictObject({
     /** hnsw: the usearch graph beside the SQLite file; ivf: the previous k-means cells (embedded engine). */

@@ -96,3 +96,78 @@ describe('session personalization', () => {
     expect(profile.counts).toEqual({ clicks: 1, carts: 1, purchases: 0 });
   });
 });
+
+describe('profile boost while no model serves', () => {
+  let runtime: Runtime;
+  let app: ReturnType<Runtime['createApp']>;
+  // Eight hoses the query matches alike (so fusion scores them close), of eight brands and
+  // two price bands; a wrench of brand H, whose clicks give a session a taste for H.
+  const brands = ['Aqua', 'Bolt', 'Crest', 'Dura', 'Elm', 'Flow', 'Gale', 'Hydro'];
+  const hoses = brands.map((brand, i) => ({
+    id: `hose-${i}`,
+    title: `${brand} Garden Hose ${25 + 5 * i} ft`,
+    brand,
+    category: ['Garden', 'Watering', 'Hoses'],
+    price: i < 4 ? 19 + i : 45 + i,
+  }));
+  const wrench = {
+    id: 'wrench-h',
+    title: 'Hydro Pipe Wrench',
+    brand: 'Hydro',
+    category: ['Tools', 'Hand Tools'],
+    price: 48,
+  };
+  const ids = (body: { hits: { id: string }[] }) => body.hits.map((h) => h.id);
+  const search = async (query: Record<string, string>) =>
+    (
+      await request(app)
+        .get('/v1/search')
+        .query({ q: 'garden hose', ...query })
+        .expect(200)
+    ).body;
+
+  beforeAll(async () => {
+    runtime = await createTestRuntime({ RATE_LIMIT: 'off' });
+    app = runtime.createApp();
+    await request(app)
+      .post('/v1/products')
+      .send([...hoses, wrench])
+      .expect(200);
+    await request(app)
+      .post('/v1/events')
+      .send(
+        [1, 2, 3].map((n) => ({
+          event_id: `w${n}`,
+          type: 'click',
+          session_id: 'tab-h',
+          product_id: 'wrench-h',
+          timestamp: at(n),
+        })),
+      )
+      .expect(200);
+  });
+  afterAll(() => runtime.close());
+
+  it("lifts the products that fit a session's taste, within the bound, and leaves others the fused order", async () => {
+    const fused = await search({ rerank: 'false' });
+    expect(ids(fused)).toContain('hose-7');
+    expect(ids(fused)[0]).not.toBe('hose-7');
+    const fresh = await search({ session_id: 'tab-new' });
+    expect(ids(fresh)).toEqual(ids(fused));
+    expect(fresh.ranking).toMatchObject({ model: null, reranked: false, fallback: 'no_model' });
+    expect(fresh.ranking.personalized).toBeUndefined();
+
+    const tasted = await search({ session_id: 'tab-h', explain: 'true' });
+    expect(tasted.ranking).toMatchObject({ model: null, fallback: 'no_model', personalized: true });
+    // The Hydro hose (its brand and price band) comes first; the set of hits is the same.
+    expect(ids(tasted)[0]).toBe('hose-7');
+    expect([...ids(tasted)].sort()).toEqual([...ids(fused)].sort());
+    const explained = new Map(tasted.hits.map((h: { id: string; explain: unknown }) => [h.id, h.explain]));
+    expect(explained.get('hose-7')).toMatchObject({ personalization: { affinity: expect.any(Number) } });
+    const affinity = (id: string) =>
+      (explained.get(id) as { personalization: { affinity: number } }).personalization.affinity;
+    expect(affinity('hose-7')).toBeGreaterThan(affinity('hose-0'));
+    // The wrench shares no query word: the profile orders what retrieval found, it adds nothing.
+    expect(ids(tasted)).not.toContain('wrench-h');
+  });
+});

@@ -5,14 +5,16 @@
  * A small share of searches (`ranking.randomization`) then has a pair of its top results
  * swapped at random (position 1 with one below it, or adjacent pairs), logged with the impression: how position bias is measured
  * (ranking/interventions.ts). Only plain first pages by relevance take part; `rerank=false`
- * and `explain=true` never do.
+ * and `explain=true` never do. Where no model serves the shopper (none, or its gate kept it
+ * from the segment), a shopper with a profile gets the bounded profile boost instead.
  */
 
 import type { Arm } from '../../experiments/experiment-settings.ts';
 import type { FusedCandidate } from '../../ranking/candidate.ts';
 import { FEATURE_NAMES } from '../../ranking/features/feature-set.ts';
 import { randomizeSearch } from '../../ranking/interventions.ts';
-import type { RerankFallback } from '../../ranking/reranker.ts';
+import { profileAffinity, profileBoostOrder } from '../../ranking/profile-boost.ts';
+import type { RerankFallback, RerankOutcome } from '../../ranking/reranker.ts';
 import type { ImpressionExperiment, Intervention } from '../../users/events.ts';
 import type { RankedFeatures } from './features.ts';
 import type { SearchStart, Stage } from './stage.ts';
@@ -28,6 +30,8 @@ export interface RankingInfo {
   randomized?: true;
   /** The online experiment that ranked this search (mappings/experiments.yaml). */
   experiment?: ImpressionExperiment;
+  /** No model served this shopper, and their profile lifted the products that fit it (ranking/profile-boost.ts). */
+  personalized?: true;
 }
 
 interface Reranked {
@@ -65,8 +69,12 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
     const assignment = request.explain || !record ? undefined : experiments?.assignment(search);
     const experiment =
       assignment && experiments!.serve(assignment, search, fused, features.features, features.count);
-    const outcome =
+    const modelled =
       experiment?.outcome ?? deps.ranking.reranker.rerank(fused, features.features, features.count);
+    const boosted = experiment
+      ? undefined
+      : boostByProfile(modelled, fused, features, settings.search.ranking.personalization.impact);
+    const outcome = boosted ?? modelled;
     const { model, reranked, window, fallback } = outcome;
     // Pairs stay within the page shown, so the next page is the same whether or not this one was randomized.
     const { share, depth, method } = settings.search.ranking.randomization;
@@ -99,19 +107,46 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
         ...(fallback && { fallback }),
         ...(randomized && { randomized: true as const }),
         ...(experiment && { experiment: experiment.experiment }),
+        ...(boosted && { personalized: true as const }),
       },
       ...(randomized && { intervention: randomized.intervention }),
       ...(experiment?.teams && { teams: experiment.teams }),
     };
   },
-  explain({ deps, scores, features }, id) {
+  explain({ deps, scores, features, ranking }, id) {
     const model = deps.ranking.reranker.active;
     const row = features.row(id);
     const score = scores.get(id);
-    if (!model || !row || score === undefined) return undefined;
+    if (!row || score === undefined) return undefined;
+    if (ranking.personalized) return { personalization: { affinity: profileAffinity(row, 0), score } };
+    if (!model) return undefined;
     const values = Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, row[j]!]));
     return {
       ranking: { model: model.version, score, features: values, contributions: model.contributions(row) },
     };
   },
 };
+
+/** Fallbacks that leave a shopper without a serving model: the profile boost may order for them. */
+const BOOSTED_FALLBACKS: ReadonlySet<RerankFallback | undefined> = new Set([
+  'no_model',
+  'model_unavailable',
+  'scoring_failed',
+  'has_history',
+]);
+
+function boostByProfile(
+  outcome: RerankOutcome,
+  fused: readonly FusedCandidate[],
+  features: RankedFeatures,
+  impact: number,
+): RerankOutcome | undefined {
+  if (outcome.reranked || !BOOSTED_FALLBACKS.has(outcome.fallback)) return undefined;
+  const boost = profileBoostOrder(features.features, features.count, impact);
+  if (!boost) return undefined;
+  return {
+    ...outcome,
+    candidates: [...boost.order.map((i) => fused[i]!), ...fused.slice(features.count)],
+    scores: new Map(boost.order.map((i) => [fused[i]!.id, boost.scores[i]!])),
+  };
+}

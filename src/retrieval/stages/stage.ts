@@ -49,6 +49,8 @@ export interface HitExplanation {
     features: Record<string, number>;
     contributions: Record<string, number>;
   };
+  /** When the shopper's profile boost ordered the page (no model served them): the hit's affinity and score. */
+  personalization?: { affinity: number; score: number };
   /** The merchandising rules that moved or placed the hit, and what each did. */
   rules?: HitRuleEffect[];
 }
