@@ -3,7 +3,8 @@
  * or known only by the session, gets the fused order with a bounded lift for the products
  * that match their profile, the way hosted engines apply facet affinities. A product's
  * affinity is the mean of the shopper's share at its category (the three levels the
- * features hold), at its brand and at its price band, 0..1; its score is the fused score,
+ * features hold), at its brand and at its price band within its department (below), 0..1;
+ * its score is the fused score,
  * min-max normalized over the reranked candidates, plus `impact` times that affinity. So a
  * product the shopper's taste fits perfectly climbs over others at most `impact` of the
  * fused score's range above it: retrieval still decides what is relevant, and the profile
@@ -25,11 +26,16 @@ const CATEGORY = [
 const BRAND = column('brand_affinity');
 const PRICE_BAND = column('price_band_affinity');
 
-/** The shopper's affinity to the product of one feature row, 0..1. */
+/**
+ * The shopper's affinity to the product of one feature row, 0..1. A price band says
+ * something only within a department (a usual $30 for hoses is no taste for $30 drills),
+ * so it counts in proportion to the shopper's share at the product's top-level category.
+ */
 export function profileAffinity(features: Float32Array, row: number): number {
   const base = row * FEATURE_COUNT;
   const category = CATEGORY.reduce((sum, c) => sum + features[base + c]!, 0) / CATEGORY.length;
-  return (category + features[base + BRAND]! + features[base + PRICE_BAND]!) / 3;
+  const department = features[base + CATEGORY[0]]!;
+  return (category + features[base + BRAND]! + department * features[base + PRICE_BAND]!) / 3;
 }
 
 export interface ProfileBoost {

@@ -67,7 +67,7 @@ export const searchSettingsSchema = z.strictObject({
         /** Most a perfect fit adds, as a share of the fused score's range over the window (0 turns it off). */
         impact: z.number().min(0).max(1),
       })
-      .default({ impact: 0.2 }),
+      .default({ impact: 0.3 }),
   }),
   vector_index: z.strictObject({
     /** hnsw: the usearch graph beside the SQLite file; ivf: the previous k-means cells (embedded engine). */
