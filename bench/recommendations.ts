@@ -11,6 +11,12 @@
  * popularity baseline (the cold-start trending list, the same for everyone). Latency of each
  * endpoint over distinct products (cache misses), and the searches an interleaving versus
  * an A/B experiment needs to detect a ranker 5% better in simulated clicks.
+ * Session personalization: each shopper also has a second session with only their first 3
+ * clicks; queries from their taste are searched with the full session, the 3-event one, a
+ * fresh session and `rerank=false`, scored by NDCG@10 against their hidden preferences, at
+ * several profile-boost impacts (search.yaml `ranking.personalization.impact`), with the
+ * human-judged NDCG@10 of the Home Depot dev queries searched with a shopper's session as
+ * the relevance the boost costs.
  * The job precomputes each product's neighbours (engaged products first) within
  * `similar_budget_seconds`, set here by the second argument; products it did not reach are
  * timed separately (the per-request kNN fallback).
@@ -24,6 +30,9 @@ import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import type { Product } from '../src/catalog/product.ts';
 import { HashingEmbedder } from '../src/embeddings/hashing-embedder.ts';
+import { ndcgAt } from '../src/eval/ranking-metrics.ts';
+import { preferenceNdcg } from '../src/eval/simulator/personalization-eval.ts';
+import { nextQuery } from '../src/eval/simulator/queries.ts';
 import { randomStream } from '../src/eval/simulator/sampling.ts';
 import { createShoppers, preference, type Shopper } from '../src/eval/simulator/shoppers.ts';
 import { type ShopperProduct, SimulationCatalog } from '../src/eval/simulator/simulation-catalog.ts';
@@ -34,6 +43,7 @@ import {
   benchRuntime,
   fmt,
   latencySummary,
+  loadDevJudgments,
   machineDescription,
   PRODUCTS_CSV,
   writeResult,
@@ -165,6 +175,149 @@ function experimentSensitivity() {
   return { strength, interleavingSearches: interleaving, abSearches: ab };
 }
 
+const pct = (value: number, base: number) =>
+  `${value >= base ? '+' : ''}${fmt((100 * (value - base)) / base, 1)}%`;
+const IMPACTS = [0, 0.2, 0.3, 0.4];
+const TASTE_QUERIES = 2;
+const JUDGED_QUERIES = 300;
+
+interface ImpactResult {
+  impact: number;
+  full: number;
+  three: number;
+  /** The fresh session's and the fused order's pages, scored in the same pool. */
+  fresh: number;
+  fused: number;
+  judgedWithSession: number;
+  /** Share of taste queries whose 15-event session page differs from the fresh session's. */
+  reordered: number;
+  /** Share answered with `ranking.personalized`. */
+  personalized: number;
+}
+
+/**
+ * Search quality by session: taste queries of each shopper searched four ways, preference
+ * NDCG@10 over the union pool (eval/simulator/personalization-eval.ts), at each impact;
+ * and the judged dev queries searched with a shopper's full session vs none.
+ */
+async function sessionPersonalization(
+  app: ReturnType<Awaited<ReturnType<typeof benchRuntime>>['createApp']>,
+  shoppers: readonly Shopper[],
+  history: ReadonlyMap<string, { clicked: string[] }>,
+  catalog: SimulationCatalog,
+  byId: ReadonlyMap<string, ShopperProduct>,
+  setImpact: (impact: number) => void,
+) {
+  const search = async (query: Record<string, string | number>) => {
+    const res = await request(app)
+      .get('/v1/search')
+      .query({ size: 20, ...query })
+      .expect(200);
+    return {
+      hits: (res.body.hits as Hit[]).map((h) => ({ ...h, product: byId.get(h.id) ?? h.product })),
+      personalized: res.body.ranking?.personalized === true,
+      ranking: res.body.ranking,
+    };
+  };
+  const active = shoppers.filter((s) => history.has(s.userId));
+  // Each shopper's second session, with their first three clicks only: sent after the
+  // recommendation lists were built and scored, so that co-engagement never sees a shopper twice.
+  for (const shopper of active) {
+    const session = `session-${shopper.userId}`;
+    const events = history
+      .get(shopper.userId)!
+      .clicked.slice(0, 3)
+      .map((id, i) => ({
+        event_id: `${shopper.userId}-s3-${i}`,
+        type: 'click',
+        session_id: `${session}-3`,
+        product_id: id,
+        timestamp: new Date(Date.now() - (30 - i) * 60_000).toISOString(),
+      }));
+    await request(app).post('/v1/events').send(events).expect(200);
+  }
+  const queries = active.flatMap((shopper) => {
+    const random = randomStream(SEED, 'session-queries', shopper.index);
+    return Array.from({ length: TASTE_QUERIES }, () => ({
+      shopper,
+      q: nextQuery(shopper, catalog, random).q,
+    }));
+  });
+  const judgments = loadDevJudgments(JUDGED_QUERIES);
+  const judged = [...judgments.keys()];
+  const judgedNdcg = async (extra: (i: number) => Record<string, string>) => {
+    let sum = 0;
+    for (const [i, q] of judged.entries()) {
+      const hits = (await search({ q, ...extra(i) })).hits.map((h) => h.id);
+      sum += ndcgAt(hits, judgments.get(q)!, 10) ?? 0;
+    }
+    return sum / judged.length;
+  };
+  // Fresh-session and fused lists do not depend on the impact: fetched once.
+  const base = [];
+  for (const { shopper, q } of queries)
+    base.push({
+      fresh: await search({ q, session_id: `fresh-${shopper.userId}` }),
+      fused: await search({ q, rerank: 'false' }),
+    });
+  const judgedWithout = await judgedNdcg(() => ({}));
+  const byImpact: ImpactResult[] = [];
+  let scored = 0;
+  for (const impact of IMPACTS) {
+    setImpact(impact);
+    // The pool (the union of the four pages) changes with the impact: every variant of an
+    // impact is scored in that impact's pool.
+    let full = 0;
+    let three = 0;
+    let fresh = 0;
+    let fused = 0;
+    let reordered = 0;
+    let personalized = 0;
+    scored = 0;
+    for (const [i, { shopper, q }] of queries.entries()) {
+      const session = `session-${shopper.userId}`;
+      const lists = [
+        await search({ q, session_id: session }),
+        await search({ q, session_id: `${session}-3` }),
+        base[i]!.fresh,
+        base[i]!.fused,
+      ];
+      const ids = (list: { hits: Hit[] }) => list.hits.map((h) => h.id).join(' ');
+      if (ids(lists[0]!) !== ids(base[i]!.fresh)) {
+        reordered++;
+      }
+      if (lists[0]!.personalized) personalized++;
+      const ndcg = preferenceNdcg(shopper, lists, 10);
+      if (ndcg[0] === undefined) continue;
+      scored++;
+      full += ndcg[0]!;
+      three += ndcg[1]!;
+      fresh += ndcg[2]!;
+      fused += ndcg[3]!;
+    }
+    const judgedWithSession = await judgedNdcg((i) => ({
+      session_id: `session-${active[i % active.length]!.userId}`,
+    }));
+    byImpact.push({
+      impact,
+      full: full / scored,
+      three: three / scored,
+      fresh: fresh / scored,
+      fused: fused / scored,
+      judgedWithSession,
+      reordered: reordered / queries.length,
+      personalized: personalized / queries.length,
+    });
+    console.error(`impact ${impact}: done`);
+  }
+  return {
+    queries: scored,
+    judgedQueries: judged.length,
+    judgedWithout,
+    byImpact,
+  };
+}
+
 async function main(): Promise<void> {
   const rows = parse(fs.readFileSync(PRODUCTS_CSV), { columns: true }) as {
     product_uid: string;
@@ -181,6 +334,8 @@ async function main(): Promise<void> {
       .readFileSync(jobsFile, 'utf8')
       .replace(/similar_budget_seconds: \d+/, `similar_budget_seconds: ${SIMILAR_BUDGET_SECONDS}`),
   );
+  const searchFile = path.join(mappingsDir, 'search.yaml');
+  const searchYaml = fs.readFileSync(searchFile, 'utf8');
   const runtime = await benchRuntime(
     { embedder: new HashingEmbedder() },
     { RATE_LIMIT: 'off', MAPPINGS_DIR: mappingsDir },
@@ -280,6 +435,12 @@ async function main(): Promise<void> {
     }
     for (const id of unlisted) await timed(latency.similar_not_listed, `/v1/products/${id}/similar`, {});
 
+    const sessions = await sessionPersonalization(app, shoppers, history, catalog, byId, (impact) => {
+      fs.writeFileSync(searchFile, searchYaml.replace(/impact: [\d.]+/, `impact: ${impact}`));
+      const error = runtime.mappings.reload();
+      if (error) throw new Error(String(error));
+    });
+
     const summary = (rows: number[][]) => ({
       hit_rate10: mean(rows.map((r) => r[0]!)),
       precision10: mean(rows.map((r) => r[1]!)),
@@ -307,6 +468,7 @@ async function main(): Promise<void> {
       },
       latency_ms: latencies,
       experiments: sensitivity,
+      session_personalization: sessions,
     };
     console.error(`written to ${writeResult('recommendations', result)}`);
     for (const [name, q] of Object.entries(quality))
@@ -323,6 +485,13 @@ async function main(): Promise<void> {
     for (const [name, l] of Object.entries(latencies))
       console.log(
         `${name.padEnd(18)} (${latency[name as keyof typeof latency].length}) p50 ${fmt(l.p50, 2)} ms  p95 ${fmt(l.p95, 2)} ms  p99 ${fmt(l.p99, 2)} ms`,
+      );
+    console.log(
+      `\nsession personalization (${sessions.queries} taste queries, ${sessions.judgedQueries} judged queries)`,
+    );
+    for (const r of sessions.byImpact)
+      console.log(
+        `impact ${r.impact}: preference NDCG@10 15 events ${fmt(r.full)} (${pct(r.full, r.fresh)}), 3 events ${fmt(r.three)} (${pct(r.three, r.fresh)}), fresh ${fmt(r.fresh)}, fused ${fmt(r.fused)}; judged NDCG@10 with a session ${fmt(r.judgedWithSession)} vs ${fmt(sessions.judgedWithout)} (${pct(r.judgedWithSession, sessions.judgedWithout)}); pages reordered ${fmt(100 * r.reordered, 1)}%, personalized ${fmt(100 * r.personalized, 1)}%`,
       );
     console.log(
       `searches to detect a 5%-better ranker (80% power, alpha 0.05): interleaving ${sensitivity.interleavingSearches}, A/B ${sensitivity.abSearches}`,
