@@ -125,13 +125,28 @@ function judgmentsCsv(judgments: Judgments): string {
 }
 
 /** The project's mappings with the shop's judgment lists added and the bench's randomization and shadow settings. */
+const SHARE = /(randomization:[^\n]*\n\s*share:\s*)[0-9.]+/;
+
+/** Sets the randomized share of the mappings a bench runs on. */
+function writeRandomizedShare(mappingsDir: string, share: number): void {
+  const file = path.join(mappingsDir, 'search.yaml');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(SHARE, `$1${share}`));
+}
+
+/** The share the shipped mappings/search.yaml randomizes. */
+function shippedRandomizedShare(): number {
+  const match = fs.readFileSync(path.resolve('mappings/search.yaml'), 'utf8').match(SHARE);
+  if (!match) throw new Error('mappings/search.yaml: ranking.randomization.share not found');
+  return Number(match[0].slice(match[1]!.length));
+}
+
 function benchMappings(shopJudgments: Judgments, randomizedShare: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-guardrail-mappings-'));
   fs.cpSync(path.resolve('mappings'), dir, { recursive: true });
   const searchYaml = path.join(dir, 'search.yaml');
   const yaml = fs.readFileSync(searchYaml, 'utf8');
   const edited = yaml
-    .replace(/(randomization:[^\n]*\n\s*share:\s*)[0-9.]+/, `$1${randomizedShare}`)
+    .replace(SHARE, `$1${randomizedShare}`)
     .replace(/(shadow:[^\n]*\n\s*searches:\s*)[0-9]+/, '$10');
   if (edited === yaml)
     throw new Error('search.yaml: ranking.randomization.share / shadow.searches not found');
@@ -329,6 +344,11 @@ export async function benchGuardrail(options: GuardrailBenchOptions): Promise<Gu
   let propensityMethod: string;
   try {
     const { metadata } = main.outcome;
+    // The traffic randomized the bench's larger share, to collect enough interventions in a
+    // few thousand searches; what shoppers are served is measured at the shipped share.
+    writeRandomizedShare(mappingsDir, shippedRandomizedShare());
+    const reloadError = main.runtime.mappings.reload();
+    if (reloadError) throw new Error(String(reloadError));
     anonymous = await anonymousQuality(main.runtime, evaluation, metadata.version);
     const estimated = metadata.training.position_propensity ?? [];
     propensities = Array.from({ length: 10 }, (_, i) => {
@@ -365,6 +385,7 @@ export async function benchGuardrail(options: GuardrailBenchOptions): Promise<Gu
     );
   } finally {
     await main.close();
+    writeRandomizedShare(mappingsDir, options.randomizedShare);
   }
 
   const degenerate: ScenarioResult[] = [];

@@ -246,7 +246,9 @@ function printGuardrail(g: GuardrailBenchResult) {
   const vs = (q: { ndcg10: number }) => change(q.ndcg10 / a.fused.ndcg10 - 1);
   console.log('\n| anonymous searches, human-judged (evaluation half) | NDCG@10 | vs fused |\n|---|---|---|');
   console.log(`| fused order (rerank=false) | ${fmt(a.fused.ndcg10)} | |`);
-  console.log(`| served after the event-trained model's gate | ${fmt(a.served.ndcg10)} | ${vs(a.served)} |`);
+  console.log(
+    `| served after the event-trained model's gate (shipped randomized share) | ${fmt(a.served.ndcg10)} | ${vs(a.served)} |`,
+  );
   console.log(`| the model forced on them, ungated | ${fmt(a.ungated.ndcg10)} | ${vs(a.ungated)} |`);
   const e = g.personalization;
   console.log(
