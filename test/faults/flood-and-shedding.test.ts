@@ -1,8 +1,8 @@
 /**
  * Issue 14, findings 2 and 3 against the real service in a child process: a flood of
  * oversized and near-limit bodies on the public routes must keep the child's memory
- * bounded and the service answering; 128 concurrent searching clients must be shed with
- * quick 503 `overloaded` answers instead of waiting, none longer than 10 s.
+ * bounded and the service answering; 128 concurrent searching clients get answers or
+ * quick 503 `overloaded` sheds instead of waiting, none longer than 10 s.
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -114,7 +114,7 @@ describe('body flood and load shedding of the real service', () => {
     service = undefined;
   });
 
-  it('answers 128 concurrent clients with 200s or 503 overloaded only, and reports the waits', async () => {
+  it('answers 128 concurrent clients with 200s or quick 503s, none waiting over 10 s', async () => {
     service = await startService({
       DATA_DIR: temporaryDirectory('shed-'),
       DEMO_CATALOG: 'auto',
@@ -125,14 +125,31 @@ describe('body flood and load shedding of the real service', () => {
     const queries = ['drill', 'lawn mower', 'headphones', 'faucet', 'skillet', 'garden hose', 'led bulb'];
     const results: { status: number; ms: number; code?: string }[] = [];
     const until = Date.now() + 10_000;
+    // node:http with one keep-alive agent, as a proxy's upstream pool holds its connections.
+    // Not fetch: undici's pool in this one test process leaves the first request of some of
+    // 128 clients unsent until the others stop (about 25 of them, each "waiting" 10 s that
+    // the service never saw; node:http clients against the same service wait at most 1 s).
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+    const get = (url: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get(url, { agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on('error', reject);
+          })
+          .on('error', reject);
+      });
     const client = async (i: number) => {
       for (let n = 0; Date.now() < until; n++) {
         const started = performance.now();
         try {
-          const res = await fetch(
+          const res = await get(
             `${base}/v1/search?q=${encodeURIComponent(queries[(i + n) % queries.length]!)}&size=50`,
           );
-          const body = (await res.json()) as { error?: { code?: string } };
+          const body = JSON.parse(res.body) as { error?: { code?: string } };
           results.push({
             status: res.status,
             ms: performance.now() - started,
@@ -174,10 +191,8 @@ describe('body flood and load shedding of the real service', () => {
     expect(ok.length).toBeGreaterThan(0);
     const loadPerCore = os.loadavg()[0]! / os.cpus().length;
     console.log(`load average per core during the run: ${loadPerCore.toFixed(1)}`);
-    // The issue's target is none over 10 s: missed, and recorded in docs/reliability.md
-    // rather than asserted. Even on a quiet machine the first requests of some clients wait
-    // for the whole run without reaching the guard's queue (cause not found), so the bound
-    // would fail every run; the test holds what the service does guarantee: only 200s and
-    // quick 503 `overloaded` answers.
+    agent.destroy();
+    // The issue's bound: no client waits over 10 s (the guard sheds what queues over 1 s).
+    expect(results.filter((r) => r.ms > 10_000)).toEqual([]);
   });
 });

@@ -39,6 +39,12 @@ interface Slot {
 
 export async function runPrimary(options: PrimaryOptions): Promise<void> {
   const { logger } = options;
+  // The workers accept connections themselves from the one listening socket (SCHED_NONE)
+  // instead of the primary handing each one over (round robin): a handover waits for a
+  // busy worker's event loop to take it, so in a burst of new connections their first
+  // requests waited up to 10 s behind the established ones (128 clients); throughput was
+  // the same either way (docs/benchmarks.md). NODE_CLUSTER_SCHED_POLICY=rr restores it.
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   const aggregator = new AggregatorRegistry();
   const slots: Slot[] = Array.from({ length: options.workers }, (_, i) => ({
     role: i === 0 ? 'writer' : 'reader',
