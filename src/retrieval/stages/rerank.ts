@@ -78,8 +78,10 @@ export const rerank: Stage<SearchStart & { fused: FusedCandidate[]; features: Ra
     const { model, reranked, window, fallback } = outcome;
     // Pairs stay within the page shown, so the next page is the same whether or not this one was randomized.
     const { share, depth, method } = settings.search.ranking.randomization;
+    // Only recorded searches: an intervention teaches something only through its logged list
+    // (and a preview's two sides must differ by their files alone).
     const randomized =
-      firstPage && !request.explain && !experiment
+      firstPage && record && !request.explain && !experiment
         ? randomizeSearch(queryId, outcome.candidates, {
             share,
             method,
