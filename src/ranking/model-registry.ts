@@ -69,6 +69,8 @@ const numbers = z.array(z.number());
  */
 const servedMetadataSchema = z.looseObject({
   version: z.string(),
+  trained_at: z.string(),
+  tensorflow: z.looseObject({ backend: z.string() }),
   features: z.array(z.string()),
   normalization: z.looseObject({ mean: numbers, std: numbers }),
   training: z.looseObject({

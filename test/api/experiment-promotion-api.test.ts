@@ -44,6 +44,7 @@ function saveLinearRanker(modelsDir: string, version: string): void {
       epoch_loss: [],
       epoch_heldout_ndcg: [],
     },
+    metrics: { heldout_lists: 0, ndcg10: 0, ndcg10_fused: 0 },
   } as unknown as RankerMetadata;
   const weights = Float32Array.from({ length: FEATURE_COUNT }, (_, i) => ((i * 7919) % 13) / 13 - 0.5);
   new RankerRegistry(modelsDir).save(metadata, [
