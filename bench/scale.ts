@@ -131,7 +131,15 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
-async function latencies(runtime: Runtime, queries: readonly string[], clients: number): Promise<number[]> {
+/** Each stage's times (the pipeline's own `took.stages`), collected by `latencies`. */
+type StageTimes = Record<string, number[]>;
+
+async function latencies(
+  runtime: Runtime,
+  queries: readonly string[],
+  clients: number,
+  stages: StageTimes = {},
+): Promise<number[]> {
   const samples: number[] = [];
   let next = 0;
   await Promise.all(
@@ -139,20 +147,33 @@ async function latencies(runtime: Runtime, queries: readonly string[], clients: 
       while (next < queries.length) {
         const q = queries[next++]!;
         const started = performance.now();
-        await runtime.search.search(searchRequest(q, 20));
+        const response = await runtime.search.search(searchRequest(q, 20));
         samples.push(performance.now() - started);
+        for (const [stage, ms] of Object.entries(response.took.stages)) {
+          stages[stage] ??= [];
+          stages[stage].push(ms);
+        }
       }
     }),
   );
   return samples;
 }
 
+function stageSummary(stages: StageTimes) {
+  return Object.fromEntries(
+    Object.entries(stages).map(([stage, times]) => {
+      const { p50, p99 } = latencySummary(times);
+      return [stage, { p50, p99 }];
+    }),
+  );
+}
+
 async function recall(runtime: Runtime, dataDir: string, queries: readonly string[]): Promise<number> {
-  // The same store with every cell probed: an exact scan.
+  // The same store read without its graph, every vector scored: an exact scan.
   const exact = new EmbeddedBackend({
     dataDir,
     embedder: runtime.embedder.current,
-    vectorIndex: { probes: 1_000_000 },
+    vectorIndex: { kind: 'ivf', probes: 1_000_000 },
   });
   await exact.open();
   let found = 0;
@@ -203,7 +224,8 @@ for (const size of sizes) {
     const indexBuildSeconds = (performance.now() - built) / 1000;
     const queries = devQueries.slice(0, queryCount);
     await latencies(runtime, queries.slice(0, 30), 1); // warm-up
-    const one = latencySummary(await latencies(runtime, queries, 1));
+    const stages: StageTimes = {};
+    const one = latencySummary(await latencies(runtime, queries, 1, stages));
     const sixteen = latencySummary(await latencies(runtime, queries, 16));
     const knnRecall = await recall(runtime, dataDir, devQueries.slice(1_000, 1_000 + recallQueries));
     const result = {
@@ -214,6 +236,8 @@ for (const size of sizes) {
       rssMiB: process.memoryUsage().rss / 2 ** 20,
       diskMiB: directoryBytes(dataDir) / 2 ** 20,
       latencyMs: { oneClient: one, sixteenClients: sixteen },
+      /** One client: each stage's p50 and p99 (ms), where the time goes. */
+      stagesMs: stageSummary(stages),
       knnRecallAt100: knnRecall,
       loadAverage: os.loadavg()[0],
     };
