@@ -4,8 +4,8 @@
  * that match their profile, the way hosted engines apply facet affinities. A product's
  * affinity is the mean of the shopper's share at its category (the three levels the
  * features hold), at its brand and at its price band within its department (below), 0..1;
- * its score is the fused score,
- * min-max normalized over the reranked candidates, plus `impact` times that affinity. So a
+ * its score is the fused score, min-max normalized over the reranked candidates, plus
+ * `impact` times that affinity. So a
  * product the shopper's taste fits perfectly climbs over others at most `impact` of the
  * fused score's range above it: retrieval still decides what is relevant, and the profile
  * orders among near-equals. A candidate nothing in the profile matches keeps its place
@@ -16,6 +16,7 @@
  */
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName, shopperHasHistory } from './features/feature-set.ts';
 import { normalizedFusedScores } from './ranker-model.ts';
+import { servingOrder } from './serving-order.ts';
 
 const column = (name: FeatureName) => FEATURE_NAMES.indexOf(name);
 const CATEGORY = [
@@ -38,22 +39,21 @@ export function profileAffinity(features: Float32Array, row: number): number {
   return (category + features[base + BRAND]! + department * features[base + PRICE_BAND]!) / 3;
 }
 
-export interface ProfileBoost {
-  /** Row indices 0..count-1 in boosted order (ties keep the fused order). */
-  order: number[];
-  /** Each row's boosted score. */
-  scores: Float32Array;
-}
-
-/** The boosted order of `count` rows, or undefined when it does not apply (no history, no impact). */
+/**
+ * The boosted order of `count` rows (ties keep the fused order) and each row's boosted
+ * score, ordered as a model's scores are (`servingOrder`); undefined when it does not
+ * apply (no history, no impact).
+ */
 export function profileBoostOrder(
   features: Float32Array,
   count: number,
   impact: number,
-): ProfileBoost | undefined {
+): ReturnType<typeof servingOrder> | undefined {
   if (impact <= 0 || count < 2 || !shopperHasHistory(features)) return undefined;
-  const fused = normalizedFusedScores(features, count);
-  const scores = Float32Array.from(fused, (score, row) => score + impact * profileAffinity(features, row));
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return { order, scores };
+  const score = (rows: Float32Array, n: number) =>
+    Float32Array.from(
+      normalizedFusedScores(rows, n),
+      (fused, row) => fused + impact * profileAffinity(rows, row),
+    );
+  return servingOrder({ score }, features, count, count);
 }
